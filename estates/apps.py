@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
+
+
+class EstatesConfig(AppConfig):
+    name = "estates"
+    verbose_name = _("Estates")
+
+    def ready(self):
+        from .roles import sync_role_groups
+
+        post_migrate.connect(sync_role_groups, dispatch_uid="estates.sync_role_groups")

@@ -1,0 +1,85 @@
+"""Read queries for the estate inventory, already joined for the pages that use them."""
+
+from django.db.models import Count, Exists, Q, QuerySet
+
+from accounts.models import Role
+
+from .models import (
+    Building,
+    CommonAsset,
+    Community,
+    District,
+    Estate,
+    Owner,
+    Ownership,
+    RenovationProject,
+    RoleAssignment,
+    Subdistrict,
+    Unit,
+)
+
+
+def user_sees_everything(user) -> bool:
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    return user.is_superuser or RoleAssignment.objects.filter(user=user, role=Role.PLATFORM_ADMIN).exists()
+
+
+def estates_visible_to(*, user) -> QuerySet[Estate]:
+    """The estates a person may see in the back office. Every list and later app goes through this.
+
+    One query, whatever the number of assignments: the scopes are subqueries.
+    """
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return Estate.objects.none()
+    if user.is_superuser:
+        return Estate.objects.all()
+    grants = RoleAssignment.objects.filter(user=user)
+    return Estate.objects.filter(
+        Q(Exists(grants.filter(role=Role.PLATFORM_ADMIN)))
+        | Q(community__subdistrict__district__in=grants.filter(role=Role.DISTRICT_OFFICER).values("district_id"))
+        | Q(community__subdistrict__in=grants.filter(role=Role.SUBDISTRICT_OFFICER).values("subdistrict_id"))
+        | Q(pk__in=grants.filter(role__in=[Role.ESTATE_STAFF, Role.COMMITTEE_MEMBER]).values("estate_id"))
+    )
+
+
+# How each back-office model reaches its estate. Models above the estate (district, sub-district,
+# community) are visible when they contain a visible estate.
+ESTATE_PATHS = {
+    Estate: "pk",
+    Building: "estate_id",
+    Unit: "building__estate_id",
+    Owner: "estate_id",
+    Ownership: "unit__building__estate_id",
+    CommonAsset: "estate_id",
+    RenovationProject: "estate_id",
+}
+CONTAINER_PATHS = {
+    District: "community__subdistrict__district_id",
+    Subdistrict: "community__subdistrict_id",
+    Community: "community_id",
+}
+
+
+def scope_queryset(queryset: QuerySet, *, user) -> QuerySet:
+    """Narrow any inventory queryset to what the user may see."""
+    model = queryset.model
+    visible = estates_visible_to(user=user)
+    if model in ESTATE_PATHS:
+        return queryset.filter(**{f"{ESTATE_PATHS[model]}__in": visible.values("pk")})
+    if model in CONTAINER_PATHS:
+        return queryset.filter(pk__in=visible.values(CONTAINER_PATHS[model]))
+    raise LookupError(f"No estate scope is defined for {model.__name__}.")
+
+
+def estate_counts(*, user) -> dict[str, int]:
+    """Figures for the dashboard panel, for the user's scope."""
+    visible = estates_visible_to(user=user)
+    totals = visible.aggregate(
+        estates=Count("pk", distinct=True),
+        buildings=Count("buildings", distinct=True),
+    )
+    totals["units"] = Unit.objects.filter(building__estate__in=visible.values("pk")).count()
+    totals["owners"] = Owner.objects.filter(estate__in=visible.values("pk")).count()
+    totals["projects"] = RenovationProject.objects.filter(estate__in=visible.values("pk")).count()
+    return totals

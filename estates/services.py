@@ -1,0 +1,77 @@
+"""Every change to the estate inventory goes through here."""
+
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Sum
+from django.utils.translation import gettext as _
+
+from .models import Owner, OwnerKind, Ownership, PersonalDataAccess, RoleAssignment, Unit
+from .roles import BACK_OFFICE
+from .validators import normalise_resident_id, validate_resident_id, validate_uscc
+
+
+@transaction.atomic
+def owner_save(*, owner: Owner, id_number: str | None = None, phone: str | None = None) -> Owner:
+    """Validate and store an owner; a given ID number or phone replaces the stored one."""
+    if id_number is not None and id_number != "":
+        if owner.kind != OwnerKind.PERSON:
+            raise ValidationError({"id_number": _("Only a person has a resident ID number.")})
+        id_number = normalise_resident_id(id_number)
+        validate_resident_id(id_number)
+        owner.set_id_number(id_number)
+    if owner.kind == OwnerKind.ORGANISATION:
+        owner.credit_code = (owner.credit_code or "").strip().upper()
+        validate_uscc(owner.credit_code)
+    if phone is not None and phone != "":
+        owner.set_phone(phone)
+    owner.full_clean(exclude=["user"])
+    owner.save()
+    return owner
+
+
+@transaction.atomic
+def ownership_add(*, unit: Unit, owner: Owner, share: Decimal, since, until=None) -> Ownership:
+    """Record title to a unit; the unit's current shares may not exceed one."""
+    if owner.estate_id != unit.building.estate_id:
+        raise ValidationError(_("The owner is registered in another estate than the unit."))
+    Unit.objects.select_for_update().filter(pk=unit.pk).first()  # serialise share changes per unit
+    if until is None:
+        held = Ownership.objects.filter(unit=unit, until__isnull=True).aggregate(s=Sum("share"))["s"] or Decimal(0)
+        if held + share > 1:
+            raise ValidationError(
+                _("The current shares of unit %(unit)s would add up to %(total)s, more than 1.")
+                % {"unit": unit.key, "total": held + share}
+            )
+    ownership = Ownership(unit=unit, owner=owner, share=share, since=since, until=until)
+    ownership.full_clean()
+    ownership.save()
+    return ownership
+
+
+@transaction.atomic
+def role_grant(*, user, role: str, district=None, subdistrict=None, estate=None) -> RoleAssignment:
+    """Give a user a role with its scope, and back-office access where the role has it."""
+    assignment, _created = RoleAssignment.objects.get_or_create(
+        user=user, role=role, district=district, subdistrict=subdistrict, estate=estate
+    )
+    from django.contrib.auth.models import Group
+
+    group = Group.objects.filter(name=role).first()
+    if group is not None:
+        user.groups.add(group)
+    if role in BACK_OFFICE and not user.is_staff:
+        user.is_staff = True
+        user.save(update_fields=["is_staff"])
+    return assignment
+
+
+def owner_reveal_personal_data(*, owner: Owner, viewer, field: str, reason: str) -> str:
+    """Return one protected field in full, and log who saw it and why (PIPL)."""
+    if field not in ("id_number", "phone"):
+        raise ValueError(field)
+    if not reason.strip():
+        raise ValidationError(_("Give a reason for viewing personal data."))
+    PersonalDataAccess.objects.create(user=viewer, owner=owner, field=field, reason=reason.strip()[:200])
+    return owner.get_id_number() if field == "id_number" else owner.get_phone()

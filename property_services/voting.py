@@ -1,0 +1,315 @@
+"""Owners' joint decisions under Art. 278 of the PRC Civil Code.
+
+《中华人民共和国民法典》第二百七十八条：业主共同决定事项的表决规则。
+
+This module is pure Python and deliberately imports nothing from Django, so it
+can be used from models, views, management commands and tests alike. Labels
+are plain Chinese strings; callers translate them if needed.
+
+Rules implemented (all thresholds are inclusive, "以上" includes the number):
+
+* Participation: owners holding at least 2/3 of the estate's total exclusive
+  area *and* at least 2/3 of all owners by headcount cast a ballot (any
+  choice, abstaining included).
+* Special matters (items 6-8 of Art. 278): consent of at least 3/4 of the
+  participating area *and* at least 3/4 of the participating owners.
+* All other matters: consent of more than half ("过半数") of the participating
+  area *and* more than half of the participating owners; exactly 1/2 fails.
+
+Headcount follows Art. 9 of the SPC interpretation on condominium ownership
+(《最高人民法院关于审理建筑物区分所有权纠纷案件适用法律若干问题的解释》):
+an owner holding several units counts as one person, and their ballot covers
+the summed area of all their units.
+
+All arithmetic is exact (``Decimal`` sums and ``Fraction`` comparisons).
+"""
+
+from __future__ import annotations
+
+import decimal
+import enum
+from collections.abc import Hashable, Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
+
+__all__ = [
+    "ORDINARY_CONSENT_THRESHOLD",
+    "PARTICIPATION_THRESHOLD",
+    "SPECIAL_CONSENT_THRESHOLD",
+    "Choice",
+    "Matter",
+    "TallyResult",
+    "tally",
+]
+
+#: Minimum share (inclusive) of area and of headcount that must take part.
+PARTICIPATION_THRESHOLD = Fraction(2, 3)
+#: Minimum share (inclusive) of participating area/headcount for special matters.
+SPECIAL_CONSENT_THRESHOLD = Fraction(3, 4)
+#: Share of participating area/headcount that must be *exceeded* for other matters.
+ORDINARY_CONSENT_THRESHOLD = Fraction(1, 2)
+
+
+class Choice(enum.StrEnum):
+    """A ballot choice. 表决意见。"""
+
+    YES = "yes"
+    NO = "no"
+    ABSTAIN = "abstain"
+
+    @property
+    def label(self) -> str:
+        return _CHOICE_LABELS[self]
+
+
+_CHOICE_LABELS: dict[Choice, str] = {
+    Choice.YES: "同意",
+    Choice.NO: "反对",
+    Choice.ABSTAIN: "弃权",
+}
+
+
+class Matter(enum.StrEnum):
+    """Matters decided jointly by owners, in the order of Art. 278 (1)-(9)."""
+
+    RULES_OF_PROCEDURE = "rules_of_procedure"
+    MANAGEMENT_STATUTE = "management_statute"
+    ELECT_COMMITTEE = "elect_committee"
+    HIRE_OR_DISMISS_MANAGER = "hire_or_dismiss_manager"
+    USE_MAINTENANCE_FUND = "use_maintenance_fund"
+    RAISE_MAINTENANCE_FUND = "raise_maintenance_fund"
+    REBUILD = "rebuild"
+    CHANGE_USE_OR_OPERATE_COMMON_PARTS = "change_use_or_operate_common_parts"
+    OTHER_MAJOR = "other_major"
+
+    @property
+    def special(self) -> bool:
+        """True for items (6)-(8), which need 3/4 consent."""
+        return self in _SPECIAL_MATTERS
+
+    @property
+    def label(self) -> str:
+        """Chinese description as worded in Art. 278."""
+        return _MATTER_LABELS[self]
+
+
+_SPECIAL_MATTERS = frozenset(
+    {
+        Matter.RAISE_MAINTENANCE_FUND,
+        Matter.REBUILD,
+        Matter.CHANGE_USE_OR_OPERATE_COMMON_PARTS,
+    }
+)
+
+_MATTER_LABELS: dict[Matter, str] = {
+    Matter.RULES_OF_PROCEDURE: "制定和修改业主大会议事规则",
+    Matter.MANAGEMENT_STATUTE: "制定和修改管理规约",
+    Matter.ELECT_COMMITTEE: "选举业主委员会或者更换业主委员会成员",
+    Matter.HIRE_OR_DISMISS_MANAGER: "选聘和解聘物业服务企业或者其他管理人",
+    Matter.USE_MAINTENANCE_FUND: "使用建筑物及其附属设施的维修资金",
+    Matter.RAISE_MAINTENANCE_FUND: "筹集建筑物及其附属设施的维修资金",
+    Matter.REBUILD: "改建、重建建筑物及其附属设施",
+    Matter.CHANGE_USE_OR_OPERATE_COMMON_PARTS: (
+        "改变共有部分的用途或者利用共有部分从事经营活动"
+    ),
+    Matter.OTHER_MAJOR: "有关共有和共同管理权利的其他重大事项",
+}
+
+
+def _ratio(part: Decimal | int, whole: Decimal | int) -> Fraction:
+    if not whole:
+        return Fraction(0)
+    return Fraction(part) / Fraction(whole)
+
+
+@dataclass(frozen=True, slots=True)
+class TallyResult:
+    """Outcome of one vote. Derived figures are computed, never stored."""
+
+    matter: Matter
+    total_area: Decimal
+    total_owners: int
+    participating_area: Decimal
+    participating_owners: int
+    yes_area: Decimal
+    yes_owners: int
+    no_area: Decimal
+    no_owners: int
+    abstain_area: Decimal
+    abstain_owners: int
+
+    # -- ratios ----------------------------------------------------------
+    @property
+    def participating_area_ratio(self) -> Fraction:
+        """Participating area / total exclusive area of the estate."""
+        return _ratio(self.participating_area, self.total_area)
+
+    @property
+    def participating_owners_ratio(self) -> Fraction:
+        """Participating owners / all owners (headcount)."""
+        return _ratio(self.participating_owners, self.total_owners)
+
+    @property
+    def yes_area_ratio(self) -> Fraction:
+        """Consenting area / participating area (0 if nobody took part)."""
+        return _ratio(self.yes_area, self.participating_area)
+
+    @property
+    def yes_owners_ratio(self) -> Fraction:
+        """Consenting owners / participating owners (0 if nobody took part)."""
+        return _ratio(self.yes_owners, self.participating_owners)
+
+    # -- outcome ---------------------------------------------------------
+    @property
+    def participation_met(self) -> bool:
+        return (
+            self.participating_area_ratio >= PARTICIPATION_THRESHOLD
+            and self.participating_owners_ratio >= PARTICIPATION_THRESHOLD
+        )
+
+    @property
+    def consent_met(self) -> bool:
+        """Whether the consent threshold is reached among participants.
+
+        Meaningful on its own only together with :attr:`participation_met`.
+        """
+        if not self.participating_owners:
+            return False
+        if self.matter.special:
+            return (
+                self.yes_area_ratio >= SPECIAL_CONSENT_THRESHOLD
+                and self.yes_owners_ratio >= SPECIAL_CONSENT_THRESHOLD
+            )
+        return (
+            self.yes_area_ratio > ORDINARY_CONSENT_THRESHOLD
+            and self.yes_owners_ratio > ORDINARY_CONSENT_THRESHOLD
+        )
+
+    @property
+    def passed(self) -> bool:
+        return self.participation_met and self.consent_met
+
+
+def _error(zh: str, en: str) -> ValueError:
+    return ValueError(f"{zh} / {en}")
+
+
+def _coerce_matter(matter: object) -> Matter:
+    if isinstance(matter, Matter):
+        return matter
+    try:
+        return Matter(matter)
+    except (ValueError, TypeError):
+        raise _error(
+            f"未知的表决事项: {matter!r}", f"Unknown matter: {matter!r}"
+        ) from None
+
+
+def _coerce_choice(owner: Hashable, choice: object) -> Choice:
+    if isinstance(choice, Choice):
+        return choice
+    try:
+        return Choice(choice)
+    except (ValueError, TypeError):
+        raise _error(
+            f"业主 {owner} 的表决意见无效: {choice!r}（仅限 yes、no、abstain）",
+            f"Invalid choice for owner {owner}: {choice!r} "
+            "(must be yes, no or abstain)",
+        ) from None
+
+
+def _check_area(unit: Hashable, area: object) -> Decimal:
+    # bool is an int subclass but never a meaningful area.
+    if isinstance(area, bool) or not isinstance(area, (Decimal, int)):
+        raise _error(
+            f"房屋 {unit} 的专有部分面积必须是 Decimal 或整数，"
+            f"不能是 {type(area).__name__}: {area!r}",
+            f"Exclusive area of unit {unit} must be a Decimal or int, "
+            f"not {type(area).__name__}: {area!r}",
+        )
+    if isinstance(area, Decimal) and not area.is_finite():
+        raise _error(
+            f"房屋 {unit} 的专有部分面积不是有限数: {area!r}",
+            f"Exclusive area of unit {unit} is not finite: {area!r}",
+        )
+    if area <= 0:
+        raise _error(
+            f"房屋 {unit} 的专有部分面积必须大于零: {area}",
+            f"Exclusive area of unit {unit} must be positive: {area}",
+        )
+    return Decimal(area)
+
+
+def tally(
+    matter: Matter | str,
+    units: Iterable[tuple[Hashable, Hashable, Decimal | int]],
+    ballots: Mapping[Hashable, Choice | str],
+) -> TallyResult:
+    """Count the ballots on ``matter`` for an estate.
+
+    :param matter: a :class:`Matter` or its string value.
+    :param units: every unit of the estate as ``(unit key, owner key,
+        exclusive area in m²)``; area must be a positive ``Decimal`` or ``int``.
+    :param ballots: choice per owner key; owners without a ballot did not
+        take part. Abstaining counts as taking part.
+    :raises ValueError: on any malformed input (bilingual message).
+    """
+    matter = _coerce_matter(matter)
+
+    # Exact decimal sums regardless of the caller's decimal context.
+    with decimal.localcontext() as ctx:
+        ctx.prec = decimal.MAX_PREC
+        ctx.traps[decimal.Inexact] = True
+
+        owner_area: dict[Hashable, Decimal] = {}
+        seen_units: set[Hashable] = set()
+        for entry in units:
+            try:
+                unit, owner, area = entry
+            except (TypeError, ValueError):
+                raise _error(
+                    f"房屋记录格式错误，应为 (房屋, 业主, 面积): {entry!r}",
+                    f"Malformed unit entry, expected (unit, owner, area): {entry!r}",
+                ) from None
+            if unit in seen_units:
+                raise _error(f"房屋重复: {unit}", f"Duplicate unit key: {unit}")
+            seen_units.add(unit)
+            owner_area[owner] = owner_area.get(owner, Decimal(0)) + _check_area(
+                unit, area
+            )
+
+        if not owner_area:
+            raise _error(
+                "小区没有任何房屋，无法表决",
+                "The estate has no units; nothing to vote on",
+            )
+
+        area_by_choice = {c: Decimal(0) for c in Choice}
+        owners_by_choice = dict.fromkeys(Choice, 0)
+        for owner, raw_choice in ballots.items():
+            if owner not in owner_area:
+                raise _error(
+                    f"选票中的业主不在本小区: {owner}",
+                    f"Ballot owner is not an owner of this estate: {owner}",
+                )
+            choice = _coerce_choice(owner, raw_choice)
+            area_by_choice[choice] += owner_area[owner]
+            owners_by_choice[choice] += 1
+
+        total_area = sum(owner_area.values(), Decimal(0))
+        participating_area = sum(area_by_choice.values(), Decimal(0))
+
+    return TallyResult(
+        matter=matter,
+        total_area=total_area,
+        total_owners=len(owner_area),
+        participating_area=participating_area,
+        participating_owners=sum(owners_by_choice.values()),
+        yes_area=area_by_choice[Choice.YES],
+        yes_owners=owners_by_choice[Choice.YES],
+        no_area=area_by_choice[Choice.NO],
+        no_owners=owners_by_choice[Choice.NO],
+        abstain_area=area_by_choice[Choice.ABSTAIN],
+        abstain_owners=owners_by_choice[Choice.ABSTAIN],
+    )
