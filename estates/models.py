@@ -461,11 +461,17 @@ class RoleAssignment(models.Model):
                 condition=Q(district__isnull=True, subdistrict__isnull=True, estate__isnull=True),
                 name="role_assignment_unique_unscoped",
             ),
-            models.UniqueConstraint(fields=["user", "role", "district"], condition=Q(district__isnull=False), name="role_assignment_unique_district"),
             models.UniqueConstraint(
-                fields=["user", "role", "subdistrict"], condition=Q(subdistrict__isnull=False), name="role_assignment_unique_subdistrict"
+                fields=["user", "role", "district"], condition=Q(district__isnull=False), name="role_assignment_unique_district"
             ),
-            models.UniqueConstraint(fields=["user", "role", "estate"], condition=Q(estate__isnull=False), name="role_assignment_unique_estate"),
+            models.UniqueConstraint(
+                fields=["user", "role", "subdistrict"],
+                condition=Q(subdistrict__isnull=False),
+                name="role_assignment_unique_subdistrict",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "role", "estate"], condition=Q(estate__isnull=False), name="role_assignment_unique_estate"
+            ),
         ]
 
     def __str__(self):

@@ -1,0 +1,320 @@
+"""Back-office screens for the estate inventory (Wagtail ModelViewSets), all scoped by estate."""
+
+import django_filters
+from django import forms
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.filters import WagtailFilterSet
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel, ObjectList
+from wagtail.admin.views.generic import CreateView
+from wagtail.admin.viewsets.model import ModelViewSetGroup
+from wagtail.log_actions import log
+
+from .admin_scoping import ScopedAdminModelForm, ScopedEditView, ScopedModelViewSet
+from .models import (
+    AssetKind,
+    Building,
+    CommonAsset,
+    Community,
+    District,
+    Estate,
+    Owner,
+    OwnerKind,
+    Ownership,
+    ProjectStatus,
+    RenovationProject,
+    Subdistrict,
+    Unit,
+    UnitUse,
+)
+from .selectors import estates_visible_to, scope_queryset
+from .services import owner_save
+from .validators import validate_resident_id
+
+
+def _visible_estates(request):
+    return estates_visible_to(user=request.user) if request else Estate.objects.none()
+
+
+def _visible_districts(request):
+    return scope_queryset(District.objects.all(), user=request.user) if request else District.objects.none()
+
+
+def estate_filter(field_name: str):
+    return django_filters.ModelChoiceFilter(field_name=field_name, label=_("Estate"), queryset=_visible_estates)
+
+
+class EstateFilterSet(WagtailFilterSet):
+    district = django_filters.ModelChoiceFilter(
+        field_name="community__subdistrict__district", label=_("District"), queryset=_visible_districts
+    )
+
+    class Meta:
+        model = Estate
+        fields = ["district"]
+
+
+class BuildingFilterSet(WagtailFilterSet):
+    estate = estate_filter("estate")
+
+    class Meta:
+        model = Building
+        fields = ["estate"]
+
+
+class UnitFilterSet(WagtailFilterSet):
+    estate = estate_filter("building__estate")
+    use = django_filters.ChoiceFilter(choices=UnitUse.choices, label=_("Use"))
+
+    class Meta:
+        model = Unit
+        fields = ["estate", "use"]
+
+
+class OwnerFilterSet(WagtailFilterSet):
+    estate = estate_filter("estate")
+    kind = django_filters.ChoiceFilter(choices=OwnerKind.choices, label=_("Kind"))
+
+    class Meta:
+        model = Owner
+        fields = ["estate", "kind"]
+
+
+class OwnershipFilterSet(WagtailFilterSet):
+    estate = estate_filter("unit__building__estate")
+
+    class Meta:
+        model = Ownership
+        fields = ["estate"]
+
+
+class CommonAssetFilterSet(WagtailFilterSet):
+    estate = estate_filter("estate")
+    kind = django_filters.ChoiceFilter(choices=AssetKind.choices, label=_("Kind"))
+
+    class Meta:
+        model = CommonAsset
+        fields = ["estate", "kind"]
+
+
+class ProjectFilterSet(WagtailFilterSet):
+    estate = estate_filter("estate")
+    status = django_filters.ChoiceFilter(choices=ProjectStatus.choices, label=_("Status"))
+
+    class Meta:
+        model = RenovationProject
+        fields = ["estate", "status", "year"]
+
+
+def scoped_panels(*panels):
+    return ObjectList(list(panels), base_form_class=ScopedAdminModelForm)
+
+
+class DistrictViewSet(ScopedModelViewSet):
+    model = District
+    icon = "site"
+    menu_label = _("Districts")
+    list_display = ["name", "code"]
+    search_fields = ["name", "code"]
+    edit_handler = scoped_panels(FieldPanel("name"), FieldPanel("code"))
+
+
+class SubdistrictViewSet(ScopedModelViewSet):
+    model = Subdistrict
+    icon = "site"
+    menu_label = _("Sub-districts")
+    list_display = ["name", "code", "district"]
+    list_select_related = ("district",)
+    search_fields = ["name", "code"]
+    edit_handler = scoped_panels(FieldPanel("district"), FieldPanel("name"), FieldPanel("code"))
+
+
+class CommunityViewSet(ScopedModelViewSet):
+    model = Community
+    icon = "group"
+    menu_label = _("Communities")
+    list_display = ["name", "code", "subdistrict"]
+    list_select_related = ("subdistrict",)
+    search_fields = ["name", "code"]
+    edit_handler = scoped_panels(
+        FieldPanel("subdistrict"), FieldPanel("name"), FieldPanel("code"), FieldPanel("residents_committee_phone")
+    )
+
+
+class EstateViewSet(ScopedModelViewSet):
+    model = Estate
+    icon = "home"
+    menu_label = _("Estates")
+    list_display = ["name", "code", "community", "address", "built_year"]
+    list_select_related = ("community",)
+    filterset_class = EstateFilterSet
+    search_fields = ["name", "code", "address"]
+    list_export = ["code", "name", "community", "address", "built_year"]
+    edit_handler = scoped_panels(
+        FieldPanel("community"), FieldPanel("code"), FieldPanel("name"), FieldPanel("address"), FieldPanel("built_year")
+    )
+
+
+class BuildingViewSet(ScopedModelViewSet):
+    model = Building
+    icon = "table"
+    menu_label = _("Buildings")
+    list_display = ["__str__", "number", "floors", "built_year", "lift_added_year"]
+    list_select_related = ("estate",)
+    filterset_class = BuildingFilterSet
+    search_fields = ["number", "estate__name"]
+    list_export = ["estate", "number", "floors", "built_year", "lift_added_year"]
+    edit_handler = scoped_panels(
+        FieldPanel("estate"),
+        FieldPanel("number"),
+        FieldRowPanel([FieldPanel("floors"), FieldPanel("built_year"), FieldPanel("lift_added_year")]),
+    )
+
+
+class UnitViewSet(ScopedModelViewSet):
+    model = Unit
+    icon = "doc-empty"
+    menu_label = _("Units")
+    list_display = ["__str__", "floor", "exclusive_area", "use"]
+    list_select_related = ("building__estate",)
+    filterset_class = UnitFilterSet
+    search_fields = ["number", "building__number", "building__estate__name"]
+    list_export = ["building", "entrance", "floor", "number", "exclusive_area", "use", "built_year"]
+    edit_handler = scoped_panels(
+        FieldPanel("building"),
+        FieldRowPanel([FieldPanel("entrance"), FieldPanel("floor"), FieldPanel("number")]),
+        FieldRowPanel([FieldPanel("exclusive_area"), FieldPanel("use"), FieldPanel("built_year")]),
+    )
+
+
+class OwnerForm(ScopedAdminModelForm):
+    """ID number and phone are write-only here: the form never shows the stored values in full."""
+
+    id_number = forms.CharField(
+        label=_("Resident ID number"),
+        required=False,
+        max_length=18,
+        help_text=_("Leave empty to keep the stored number. Stored encrypted and shown masked."),
+    )
+    phone = forms.CharField(label=_("Phone"), required=False, max_length=20, help_text=_("Leave empty to keep the stored phone."))
+
+    class Meta:
+        model = Owner
+        fields = ["estate", "kind", "name", "credit_code", "user"]
+
+    def clean_id_number(self):
+        value = (self.cleaned_data.get("id_number") or "").strip().upper()
+        if value:
+            validate_resident_id(value)
+        return value
+
+
+class OwnerSaveMixin:
+    def save_instance(self):
+        owner = owner_save(
+            owner=self.form.instance,
+            id_number=self.form.cleaned_data.get("id_number"),
+            phone=self.form.cleaned_data.get("phone"),
+        )
+        log(owner, "wagtail.edit" if getattr(self, "object", None) else "wagtail.create", user=self.request.user)
+        return owner
+
+
+class OwnerEditView(OwnerSaveMixin, ScopedEditView):
+    pass
+
+
+class OwnerCreateView(OwnerSaveMixin, CreateView):
+    pass
+
+
+class OwnerViewSet(ScopedModelViewSet):
+    model = Owner
+    icon = "user"
+    menu_label = _("Owners")
+    list_display = ["name", "kind", "identifier_masked", "phone_masked", "estate"]
+    list_select_related = ("estate",)
+    filterset_class = OwnerFilterSet
+    search_fields = ["name", "credit_code"]
+    inspect_view_fields = ["estate", "kind", "name", "id_number_masked", "credit_code", "phone_masked", "user"]
+    list_export = ["estate", "kind", "name", "id_number_masked", "credit_code", "phone_masked"]
+    edit_view_class = OwnerEditView
+    add_view_class = OwnerCreateView
+    edit_handler = ObjectList(
+        [
+            FieldPanel("estate"),
+            FieldPanel("kind"),
+            FieldPanel("name"),
+            MultiFieldPanel([FieldPanel("id_number"), FieldPanel("credit_code")], heading=_("Identifier")),
+            FieldPanel("phone"),
+            FieldPanel("user"),
+        ],
+        base_form_class=OwnerForm,
+    )
+
+
+class OwnershipViewSet(ScopedModelViewSet):
+    model = Ownership
+    icon = "link"
+    menu_label = _("Ownerships")
+    list_display = ["unit", "owner", "share", "since", "until"]
+    list_select_related = ("unit__building__estate", "owner")
+    filterset_class = OwnershipFilterSet
+    search_fields = ["owner__name", "unit__number"]
+    edit_handler = scoped_panels(
+        FieldPanel("unit"), FieldPanel("owner"), FieldRowPanel([FieldPanel("share"), FieldPanel("since"), FieldPanel("until")])
+    )
+
+
+class CommonAssetViewSet(ScopedModelViewSet):
+    model = CommonAsset
+    icon = "tag"
+    menu_label = _("Common assets")
+    list_display = ["__str__", "name", "estate", "location", "in_service"]
+    list_select_related = ("estate",)
+    filterset_class = CommonAssetFilterSet
+    search_fields = ["code", "name", "location"]
+    edit_handler = scoped_panels(
+        FieldPanel("estate"),
+        FieldRowPanel([FieldPanel("kind"), FieldPanel("code")]),
+        FieldPanel("name"),
+        FieldPanel("location"),
+        FieldRowPanel([FieldPanel("area"), FieldPanel("in_service")]),
+    )
+
+
+class RenovationProjectViewSet(ScopedModelViewSet):
+    model = RenovationProject
+    icon = "cogs"
+    menu_label = _("Renovation projects")
+    list_display = ["name", "estate", "year", "status", "management_model_after"]
+    list_select_related = ("estate",)
+    filterset_class = ProjectFilterSet
+    search_fields = ["name", "estate__name"]
+    edit_handler = scoped_panels(
+        FieldPanel("estate"),
+        FieldPanel("name"),
+        FieldRowPanel([FieldPanel("year"), FieldPanel("status")]),
+        FieldRowPanel([FieldPanel("started_on"), FieldPanel("completed_on")]),
+        FieldPanel("management_model_after"),
+        FieldPanel("summary"),
+        InlinePanel("content_items", heading=_("Content items"), label=_("Content item")),
+        InlinePanel("funding_lines", heading=_("Funding"), label=_("Funding line")),
+    )
+
+
+class InventoryViewSetGroup(ModelViewSetGroup):
+    menu_label = _("Estate inventory")
+    menu_icon = "home"
+    menu_order = 150
+    items = (
+        DistrictViewSet("estates_district", url_prefix="estates/district"),
+        SubdistrictViewSet("estates_subdistrict", url_prefix="estates/subdistrict"),
+        CommunityViewSet("estates_community", url_prefix="estates/community"),
+        EstateViewSet("estates_estate", url_prefix="estates/estate"),
+        BuildingViewSet("estates_building", url_prefix="estates/building"),
+        UnitViewSet("estates_unit", url_prefix="estates/unit"),
+        OwnerViewSet("estates_owner", url_prefix="estates/owner"),
+        OwnershipViewSet("estates_ownership", url_prefix="estates/ownership"),
+        CommonAssetViewSet("estates_commonasset", url_prefix="estates/commonasset"),
+        RenovationProjectViewSet("estates_renovationproject", url_prefix="estates/renovationproject"),
+    )
