@@ -2,14 +2,19 @@
 
 import django_filters
 from django import forms
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404
+from django.urls import path
+from django.views.generic import TemplateView
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel, ObjectList
 from wagtail.admin.views.generic import CreateView
+from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.viewsets.model import ModelViewSetGroup
 from wagtail.log_actions import log
 
-from .admin_scoping import ScopedAdminModelForm, ScopedEditView, ScopedModelViewSet
+from .admin_scoping import ScopedAdminModelForm, ScopedEditView, ScopedModelViewSet, ScopedObjectMixin
 from .models import (
     AssetKind,
     Building,
@@ -27,7 +32,7 @@ from .models import (
     UnitUse,
 )
 from .selectors import estates_visible_to, scope_queryset
-from .services import owner_save
+from .services import owner_reveal_personal_data, owner_save
 from .validators import validate_resident_id
 
 
@@ -239,6 +244,10 @@ class OwnerViewSet(ScopedModelViewSet):
     list_export = ["estate", "kind", "name", "id_number_masked", "credit_code", "phone_masked"]
     edit_view_class = OwnerEditView
     add_view_class = OwnerCreateView
+
+    def get_urlpatterns(self):
+        return [*super().get_urlpatterns(), path("reveal/<int:pk>/", OwnerRevealView.as_view(), name="reveal")]
+
     edit_handler = ObjectList(
         [
             FieldPanel("estate"),
@@ -318,3 +327,39 @@ class InventoryViewSetGroup(ModelViewSetGroup):
         CommonAssetViewSet("estates_commonasset", url_prefix="estates/commonasset"),
         RenovationProjectViewSet("estates_renovationproject", url_prefix="estates/renovationproject"),
     )
+
+
+class RevealForm(forms.Form):
+    field = forms.ChoiceField(choices=[("id_number", _("Resident ID number")), ("phone", _("Phone"))], label=_("Field"))
+    reason = forms.CharField(label=_("Reason"), max_length=200, help_text=_("Why you need the full value. This is logged."))
+
+
+class OwnerRevealView(ScopedObjectMixin, WagtailAdminTemplateMixin, TemplateView):
+    """Shows one protected field in full after the staff member states a reason; logs the access."""
+
+    model = Owner
+    template_name = "estates/owner_reveal.html"
+    page_title = _("View personal data")
+    header_icon = "user"
+
+    def get(self, request, pk):
+        if not request.user.has_perm("estates.change_owner"):
+            raise PermissionDenied
+        return self.render_to_response(self.get_context_data(owner=self._owner(pk), form=RevealForm()))
+
+    def post(self, request, pk):
+        if not request.user.has_perm("estates.change_owner"):
+            raise PermissionDenied
+        owner = self._owner(pk)
+        form = RevealForm(request.POST)
+        value = None
+        if form.is_valid():
+            value = owner_reveal_personal_data(
+                owner=owner, viewer=request.user, field=form.cleaned_data["field"], reason=form.cleaned_data["reason"]
+            )
+        response = self.render_to_response(self.get_context_data(owner=owner, form=form, value=value))
+        response["Cache-Control"] = "no-store"
+        return response
+
+    def _owner(self, pk):
+        return get_object_or_404(Owner, pk=pk)

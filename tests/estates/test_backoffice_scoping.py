@@ -155,3 +155,27 @@ def test_owner_list_masks_personal_data(client, staff_x, two_estates):
     edit_html = client.get(reverse("estates_owner:edit", args=[owner.pk])).content.decode()
     assert full not in edit_html
     assert "13812345678" not in edit_html
+
+
+def test_revealing_an_id_number_needs_a_reason_and_is_logged(client, staff_x, two_estates):
+    owner = OwnerFactory(estate=two_estates["x"])
+    url = reverse("estates_owner:reveal", args=[owner.pk])
+    assert client.post(url, {"field": "id_number", "reason": ""}).status_code == 200
+    assert owner.data_accesses.count() == 0
+    response = client.post(url, {"field": "id_number", "reason": "核对产权登记"})
+    assert owner.get_id_number() in response.content.decode()
+    access = owner.data_accesses.get()
+    assert (access.user, access.field, access.reason) == (staff_x, "id_number", "核对产权登记")
+
+
+def test_revealing_is_refused_for_other_estates_and_view_only_roles(client, staff_x, two_estates):
+    other = two_estates["objects_y"]["estates_owner"]
+    assert client.post(reverse("estates_owner:reveal", args=[other.pk]), {"field": "id_number", "reason": "x"}).status_code == 404
+    member = UserFactory(mobile="13900000104")
+    role_grant(user=member, role=Role.COMMITTEE_MEMBER, estate=two_estates["x"])
+    client.force_login(member)
+    own = OwnerFactory(estate=two_estates["x"])
+    refused = client.post(reverse("estates_owner:reveal", args=[own.pk]), {"field": "id_number", "reason": "x"})
+    # Wagtail answers "permission denied" in the back office by redirecting to the dashboard.
+    assert (refused.status_code, refused["Location"]) == (302, "/admin/")
+    assert not own.data_accesses.exists() and not other.data_accesses.exists()
