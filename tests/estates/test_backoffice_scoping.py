@@ -9,7 +9,6 @@ from estates.services import role_grant
 from .factories import (
     BuildingFactory,
     CommonAssetFactory,
-    EstateFactory,
     OwnerFactory,
     OwnershipFactory,
     RenovationProjectFactory,
