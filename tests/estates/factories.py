@@ -1,7 +1,6 @@
 """factory_boy factories for the estate inventory."""
 
 import datetime
-import random
 from decimal import Decimal
 
 import factory
@@ -91,8 +90,8 @@ class OwnerFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"业主{n}")
 
     @factory.post_generation
-    def id_number(obj, create, extracted, **kwargs):
-        obj.set_id_number(extracted or make_resident_id(obj.pk or random.randint(1, 999)))
+    def id_number(obj, create, extracted, **kwargs):  # noqa: N805 - factory_boy passes the instance
+        obj.set_id_number(extracted or make_resident_id(obj.pk))
         obj.set_phone("13812345678")
         if create:
             obj.save()
