@@ -1,7 +1,11 @@
+from django.contrib.auth.decorators import login_required
 from django.db import DatabaseError, connection
 from django.http import JsonResponse
+from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+
+from .portal import sections_for
 
 
 @never_cache
@@ -15,3 +19,9 @@ def healthz(request):
     except DatabaseError:
         return JsonResponse({"status": "error", "database": "unreachable"}, status=503)
     return JsonResponse({"status": "ok", "database": "ok"})
+
+
+@login_required
+def portal_home(request):
+    """The signed-in owner's or tenant's home: every app's section for them."""
+    return render(request, "accounts/portal_home.html", {"sections": sections_for(request)})

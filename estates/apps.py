@@ -11,3 +11,9 @@ class EstatesConfig(AppConfig):
         from .roles import sync_role_groups
 
         post_migrate.connect(sync_role_groups, dispatch_uid="estates.sync_role_groups")
+
+        from accounts.portal import register_section
+
+        from .portal import my_units_section
+
+        register_section("estates.units", my_units_section, order=10)

@@ -83,3 +83,12 @@ def estate_counts(*, user) -> dict[str, int]:
     totals["owners"] = Owner.objects.filter(estate__in=visible.values("pk")).count()
     totals["projects"] = RenovationProject.objects.filter(estate__in=visible.values("pk")).count()
     return totals
+
+
+def units_of_user(*, user) -> list[Ownership]:
+    """The current ownerships of the units a signed-in owner holds, joined for display."""
+    return list(
+        Ownership.objects.filter(owner__user=user, until__isnull=True)
+        .select_related("unit__building__estate", "owner")
+        .order_by("unit__building__estate__name", "unit__building__number", "unit__entrance", "unit__number")
+    )
