@@ -14,6 +14,12 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("accounts.urls")),
     path("portal/", account_views.portal_home, name="portal_home"),
+    path("portal/", include("billing.portal_urls")),
+    path("portal/governance/", include("property_services.portal_urls")),
+    path("billing/", include("billing.urls")),
+    path("property/", include("property_services.urls")),
+    path("rentals/", include("rentals.urls")),
+    path("", include("cms.urls")),
     path("sitemap.xml", sitemap),
 ]
 

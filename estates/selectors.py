@@ -62,14 +62,29 @@ CONTAINER_PATHS = {
 
 
 def scope_queryset(queryset: QuerySet, *, user) -> QuerySet:
-    """Narrow any inventory queryset to what the user may see."""
+    """Narrow any queryset of estate data to what the user may see.
+
+    Models of other apps are scoped through their `estate` foreign key, or through a class
+    attribute `estate_scope_path` (e.g. "invoice__estate_id") where the estate is further away.
+    """
     model = queryset.model
     visible = estates_visible_to(user=user)
     if model in ESTATE_PATHS:
         return queryset.filter(**{f"{ESTATE_PATHS[model]}__in": visible.values("pk")})
     if model in CONTAINER_PATHS:
         return queryset.filter(pk__in=visible.values(CONTAINER_PATHS[model]))
+    path = getattr(model, "estate_scope_path", None) or ("estate_id" if _has_field(model, "estate") else None)
+    if path:
+        return queryset.filter(**{f"{path}__in": visible.values("pk")})
     raise LookupError(f"No estate scope is defined for {model.__name__}.")
+
+
+def _has_field(model, name: str) -> bool:
+    try:
+        model._meta.get_field(name)
+    except Exception:  # FieldDoesNotExist
+        return False
+    return True
 
 
 def estate_counts(*, user) -> dict[str, int]:

@@ -1,0 +1,482 @@
+"""Fees, bills, payments, receipts and the ledger.
+
+billing knows estates, units and owners, and a *generic* billable source (a unit for the property
+fee, a parking permit or a lease for later apps) — never parking or leases themselves. Money is
+Decimal to the fen (billing.money.quantize); integer fen only at the payment-provider boundary.
+"""
+
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from estates.models import Estate, Owner, Unit, UnitUse
+
+
+class ChargeKind(models.TextChoices):
+    PROPERTY_FEE = "property_fee", _("Property service fee")
+    PARKING_PERMIT = "parking_permit", _("Parking permit")
+    PARKING_SESSION = "parking_session", _("Hourly parking")
+    SHOP_RENT = "shop_rent", _("Shop rent")
+    AD_RENT = "ad_rent", _("Advertising spot rent")
+    FLAT_RENT = "flat_rent", _("Flat rent")
+    MAINTENANCE_FUND = "maintenance_fund", _("Maintenance fund contribution")
+    OTHER = "other", _("Other charge")
+
+
+class TariffBasis(models.TextChoices):
+    PER_M2_MONTH = "per_m2_month", _("per m² of exclusive area per month")
+    FIXED_MONTH = "fixed_month", _("fixed amount per month")
+
+
+class Tariff(models.Model):
+    """A rate for one charge kind in one estate over a date range (e.g. 物业费 1.20 元/m²·月 for flats).
+
+    Set by the services of other apps (a management arrangement's fee standard becomes tariffs).
+    """
+
+    estate = models.ForeignKey(Estate, on_delete=models.PROTECT, related_name="tariffs", verbose_name=_("estate"))
+    charge_kind = models.CharField(_("charge"), max_length=30, choices=ChargeKind.choices)
+    unit_use = models.CharField(_("unit use"), max_length=20, choices=UnitUse.choices, blank=True)
+    basis = models.CharField(_("basis"), max_length=20, choices=TariffBasis.choices, default=TariffBasis.PER_M2_MONTH)
+    rate = models.DecimalField(_("rate (CNY)"), max_digits=12, decimal_places=4)
+    valid_from = models.DateField(_("valid from"))
+    valid_to = models.DateField(_("valid to"), null=True, blank=True, help_text=_("Last day the rate applies; empty = open."))
+    source_label = models.CharField(_("set by"), max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["estate", "charge_kind", "unit_use", "-valid_from"]
+        verbose_name = _("tariff")
+        verbose_name_plural = _("tariffs")
+        constraints = [
+            models.CheckConstraint(condition=Q(rate__gte=0), name="tariff_rate_non_negative"),
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True) | Q(valid_to__gte=F("valid_from")), name="tariff_period_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.estate} {self.get_charge_kind_display()} {self.rate}"
+
+
+class BillingRunStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class BillingRun(models.Model):
+    """One monthly billing of one estate (or all estates in a scope) for a period."""
+
+    period = models.DateField(_("period"), help_text=_("First day of the billed month."))
+    estate = models.ForeignKey(
+        Estate, on_delete=models.PROTECT, null=True, blank=True, related_name="billing_runs", verbose_name=_("estate")
+    )
+    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    status = models.CharField(_("status"), max_length=20, choices=BillingRunStatus.choices, default=BillingRunStatus.QUEUED)
+    total_units = models.PositiveIntegerField(_("units to bill"), default=0)
+    done_units = models.PositiveIntegerField(_("units done"), default=0)
+    invoices_created = models.PositiveIntegerField(_("bills created"), default=0)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("billing run")
+        verbose_name_plural = _("billing runs")
+        constraints = [models.CheckConstraint(condition=Q(done_units__lte=F("total_units")), name="billing_run_progress_bounded")]
+
+    def __str__(self):
+        return f"{self.period:%Y-%m} {self.estate or _('all estates')}"
+
+
+class BillingRunChunk(models.Model):
+    """A slice of a run (a range of unit ids) that any worker can take and finish on its own."""
+
+    run = models.ForeignKey(BillingRun, on_delete=models.CASCADE, related_name="chunks")
+    index = models.PositiveIntegerField()
+    first_unit_id = models.BigIntegerField()
+    last_unit_id = models.BigIntegerField()
+    unit_count = models.PositiveIntegerField()
+    done = models.BooleanField(default=False)
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["run", "index"]
+        constraints = [models.UniqueConstraint(fields=["run", "index"], name="billing_chunk_unique")]
+
+    def __str__(self):
+        return f"{self.run_id}#{self.index}"
+
+
+class InvoiceStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    PARTIALLY_PAID = "partially_paid", _("Partially paid")
+    PAID = "paid", _("Paid")
+    OVERDUE = "overdue", _("Overdue")
+    VOID = "void", _("Void")
+
+
+class Invoice(models.Model):
+    """A bill to one payer for one charge of one source in one period."""
+
+    estate = models.ForeignKey(Estate, on_delete=models.PROTECT, related_name="invoices", verbose_name=_("estate"))
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="invoices", verbose_name=_("unit")
+    )
+    source_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
+    source_id = models.BigIntegerField()
+    source = GenericForeignKey("source_type", "source_id")
+    charge_kind = models.CharField(_("charge"), max_length=30, choices=ChargeKind.choices)
+    period = models.DateField(_("period"), help_text=_("First day of the billed month."))
+    payer_owner = models.ForeignKey(
+        Owner, on_delete=models.PROTECT, null=True, blank=True, related_name="invoices", verbose_name=_("payer")
+    )
+    payer_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="invoices",
+        verbose_name=_("payer account"),
+    )
+    payer_name = models.CharField(_("payer name"), max_length=100)
+    number = models.CharField(_("bill number"), max_length=40, unique=True)
+    issued_on = models.DateField(_("issued on"))
+    due_on = models.DateField(_("due on"))
+    total = models.DecimalField(_("total (CNY)"), max_digits=12, decimal_places=2)
+    paid_amount = models.DecimalField(_("paid (CNY)"), max_digits=12, decimal_places=2, default=0)
+    status = models.CharField(
+        _("status"), max_length=20, choices=InvoiceStatus.choices, default=InvoiceStatus.OPEN, db_index=True
+    )
+    billing_run = models.ForeignKey(BillingRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="invoices")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-period", "number"]
+        verbose_name = _("bill")
+        verbose_name_plural = _("bills")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source_type", "source_id", "period", "charge_kind"], name="invoice_once_per_source_period_charge"
+            ),
+            models.CheckConstraint(condition=Q(total__gte=0), name="invoice_total_non_negative"),
+            models.CheckConstraint(
+                condition=Q(paid_amount__gte=0) & Q(paid_amount__lte=F("total")), name="invoice_paid_within_total"
+            ),
+            models.CheckConstraint(condition=Q(due_on__gte=F("issued_on")), name="invoice_due_after_issue"),
+        ]
+        indexes = [models.Index(fields=["payer_owner", "status"]), models.Index(fields=["estate", "period"])]
+
+    def __str__(self):
+        return self.number
+
+    @property
+    def outstanding(self):
+        return self.total - self.paid_amount
+
+
+class InvoiceLine(models.Model):
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
+    description = models.CharField(_("description"), max_length=200)
+    quantity = models.DecimalField(_("quantity"), max_digits=12, decimal_places=2)
+    unit_price = models.DecimalField(_("unit price"), max_digits=12, decimal_places=4)
+    amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
+
+    class Meta:
+        ordering = ["invoice", "pk"]
+        constraints = [models.CheckConstraint(condition=Q(amount__gte=0), name="invoice_line_amount_non_negative")]
+
+    def __str__(self):
+        return self.description
+
+
+class InvoiceStatusChange(models.Model):
+    """History of an invoice's status: who moved it from what to what, and when."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="status_changes")
+    from_status = models.CharField(max_length=20, choices=InvoiceStatus.choices, blank=True)
+    to_status = models.CharField(max_length=20, choices=InvoiceStatus.choices)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    note = models.CharField(max_length=200, blank=True)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["invoice", "at", "pk"]
+
+    def __str__(self):
+        return f"{self.invoice_id}: {self.from_status} → {self.to_status}"
+
+
+class PaymentMethod(models.TextChoices):
+    CARD = "card", _("Bank card")
+    ALIPAY = "alipay", _("Alipay")
+    WECHAT_PAY = "wechat_pay", _("WeChat Pay")
+    CASH = "cash", _("Cash")
+    BANK_TRANSFER = "bank_transfer", _("Bank transfer")
+
+
+class AttemptStatus(models.TextChoices):
+    OPEN = "open", _("Waiting for payment")
+    PAID = "paid", _("Paid")
+    FAILED = "failed", _("Failed")
+    EXPIRED = "expired", _("Expired")
+    FLAGGED = "flagged", _("Flagged for staff (amount or currency mismatch)")
+
+
+class PaymentAttempt(models.Model):
+    """An owner's attempt to pay some bills online: one Checkout Session at the provider."""
+
+    estate = models.ForeignKey(Estate, on_delete=models.PROTECT, related_name="payment_attempts")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="payment_attempts")
+    invoices = models.ManyToManyField(Invoice, through="AttemptInvoice", related_name="payment_attempts")
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    currency = models.CharField(max_length=3, default="cny")
+    provider = models.CharField(max_length=20, default="stripe")
+    provider_session_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
+    checkout_url = models.URLField(max_length=2000, blank=True)
+    status = models.CharField(max_length=20, choices=AttemptStatus.choices, default=AttemptStatus.OPEN)
+    flag_reason = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="attempt_amount_positive")]
+
+    def __str__(self):
+        return f"{self.provider}:{self.provider_session_id or self.pk}"
+
+
+class AttemptInvoice(models.Model):
+    attempt = models.ForeignKey(PaymentAttempt, on_delete=models.CASCADE)
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT)
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["attempt", "invoice"], name="attempt_invoice_unique")]
+
+    def __str__(self):
+        return f"{self.attempt_id}/{self.invoice_id}"
+
+
+class Payment(models.Model):
+    """Money received: online through a provider, or in person recorded by staff. Never edited."""
+
+    estate = models.ForeignKey(Estate, on_delete=models.PROTECT, related_name="payments", verbose_name=_("estate"))
+    payer_name = models.CharField(_("payer name"), max_length=100)
+    payer_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="payments"
+    )
+    method = models.CharField(_("method"), max_length=20, choices=PaymentMethod.choices)
+    amount = models.DecimalField(_("amount (CNY)"), max_digits=12, decimal_places=2)
+    currency = models.CharField(max_length=3, default="cny")
+    received_at = models.DateTimeField(_("received at"))
+    # The provider's id (Checkout Session) or the bank/cash slip: one payment per reference.
+    reference = models.CharField(_("reference"), max_length=255, blank=True)
+    attempt = models.OneToOneField(PaymentAttempt, on_delete=models.PROTECT, null=True, blank=True, related_name="payment")
+    provider_payment_id = models.CharField(
+        max_length=255, blank=True, help_text=_("Payment intent at the provider, for refunds.")
+    )
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    refunded_amount = models.DecimalField(_("refunded (CNY)"), max_digits=12, decimal_places=2, default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(refunded_amount__gte=0) & Q(refunded_amount__lte=F("amount")), name="payment_refunds_within_amount"
+            ),
+            models.UniqueConstraint(fields=["method", "reference"], condition=~Q(reference=""), name="payment_reference_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_method_display()} ¥{self.amount}"
+
+
+class PaymentAllocation(models.Model):
+    """How much of a payment settled which bill (one payment may cover several bills)."""
+
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="allocations")
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="allocations")
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="allocation_amount_positive"),
+            models.UniqueConstraint(fields=["payment", "invoice"], name="allocation_once_per_invoice"),
+        ]
+
+    def __str__(self):
+        return f"{self.payment_id}→{self.invoice_id} {self.amount}"
+
+
+class Refund(models.Model):
+    """Money given back from a payment; a new record, the payment itself is never changed back."""
+
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
+    amount = models.DecimalField(_("amount (CNY)"), max_digits=12, decimal_places=2)
+    reason = models.CharField(_("reason"), max_length=200)
+    provider_refund_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_positive")]
+
+    def __str__(self):
+        return f"−¥{self.amount}"
+
+
+class ReceiptCounter(models.Model):
+    """The last receipt number used per estate and year; locked row → numbers without gaps."""
+
+    estate = models.ForeignKey(Estate, on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["estate", "year"], name="receipt_counter_unique")]
+
+    def __str__(self):
+        return f"{self.estate_id}/{self.year}: {self.last}"
+
+
+class Receipt(models.Model):
+    """The receipt for one payment, numbered without gaps per estate and year."""
+
+    payment = models.OneToOneField(Payment, on_delete=models.PROTECT, related_name="receipt")
+    estate = models.ForeignKey(Estate, on_delete=models.PROTECT, related_name="receipts")
+    year = models.PositiveSmallIntegerField()
+    sequence = models.PositiveIntegerField()
+    number = models.CharField(_("receipt number"), max_length=40, unique=True)
+    pdf = models.FileField(upload_to="receipts/%Y/", blank=True)
+    rendered_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["estate", "year", "sequence"]
+        constraints = [models.UniqueConstraint(fields=["estate", "year", "sequence"], name="receipt_sequence_unique")]
+
+    def __str__(self):
+        return self.number
+
+
+class AccountKind(models.TextChoices):
+    RECEIVABLE = "receivable", _("Fees receivable")
+    FEE_INCOME = "fee_income", _("Fee income")
+    CASH = "cash", _("Cash and bank")
+    PROVIDER_CLEARING = "provider_clearing", _("Online payments clearing")
+    PUBLIC_INCOME = "public_income", _("Public income (owners')")
+    WRITE_OFF = "write_off", _("Write-offs")
+    SUSPENSE = "suspense", _("Unallocated receipts")
+
+
+class LedgerAccount(models.Model):
+    estate = models.ForeignKey(Estate, on_delete=models.PROTECT, related_name="ledger_accounts")
+    kind = models.CharField(max_length=30, choices=AccountKind.choices)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["estate", "kind"], name="ledger_account_unique")]
+
+    def __str__(self):
+        return f"{self.estate} · {self.get_kind_display()}"
+
+
+class LedgerEntry(models.Model):
+    """One balanced movement: amount leaves the credit account and enters the debit account.
+
+    Each row's two legs (+amount, −amount) sum to zero by construction, and the database checks the
+    amount is positive and the accounts differ; a business event posts one or more rows together.
+    Rows are append-only: corrections are new rows.
+    """
+
+    estate = models.ForeignKey(Estate, on_delete=models.PROTECT, related_name="ledger_entries")
+    debit = models.ForeignKey(LedgerAccount, on_delete=models.PROTECT, related_name="debits")
+    credit = models.ForeignKey(LedgerAccount, on_delete=models.PROTECT, related_name="credits")
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+    memo = models.CharField(max_length=200)
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, null=True, blank=True, related_name="ledger_entries")
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, null=True, blank=True, related_name="ledger_entries")
+    refund = models.ForeignKey(Refund, on_delete=models.PROTECT, null=True, blank=True, related_name="ledger_entries")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="ledger_amount_positive"),
+            models.CheckConstraint(condition=~Q(debit=F("credit")), name="ledger_accounts_differ"),
+        ]
+
+    def __str__(self):
+        return f"{self.debit_id}←{self.credit_id} {self.amount}"
+
+
+class ProviderEvent(models.Model):
+    """A webhook event from a payment provider, stored once by its id before it is handled."""
+
+    provider = models.CharField(max_length=20, default="stripe")
+    event_id = models.CharField(max_length=255)
+    type = models.CharField(max_length=100)
+    payload = models.JSONField()
+    received_at = models.DateTimeField(auto_now_add=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+        constraints = [models.UniqueConstraint(fields=["provider", "event_id"], name="provider_event_once")]
+
+    def __str__(self):
+        return f"{self.provider}:{self.event_id} {self.type}"
+
+
+class DunningLevel(models.TextChoices):
+    REMINDER = "reminder", _("Reminder")
+    SECOND_REMINDER = "second_reminder", _("Second reminder")
+    FORMAL_DEMAND = "formal_demand", _("Formal demand letter")
+
+
+class DunningNotice(models.Model):
+    """A reminder about an unpaid bill. The ladder ends at a formal demand, never a service cut (Art. 944)."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="dunning_notices")
+    level = models.CharField(max_length=20, choices=DunningLevel.choices)
+    channels = models.CharField(max_length=100, blank=True)
+    letter = models.FileField(upload_to="demands/%Y/", blank=True)
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-sent_at"]
+        constraints = [models.UniqueConstraint(fields=["invoice", "level"], name="dunning_level_once_per_invoice")]
+
+    def __str__(self):
+        return f"{self.invoice_id} {self.level}"
+
+
+class MoneyAudit(models.Model):
+    """Who changed a money record, and when (payments, refunds, voids, write-offs, tariffs)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    action = models.CharField(max_length=50)
+    object_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
+    object_id = models.BigIntegerField()
+    data = models.JSONField(default=dict, blank=True)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-at"]
+
+    def __str__(self):
+        return f"{self.action} {self.object_type_id}:{self.object_id}"
