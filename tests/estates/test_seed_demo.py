@@ -1,0 +1,192 @@
+"""`manage.py seed_demo`: believable Chongqing data, working demo logins, never in production."""
+
+from collections import Counter
+from decimal import Decimal
+from io import StringIO
+
+import pytest
+from django.contrib.auth import authenticate
+from django.core.management import CommandError, call_command
+from django.db import transaction
+from django.db.models import Count, Sum
+from django.test import RequestFactory
+
+from accounts.models import User
+from estates.demo import ALREADY_PRESENT, DEMO_LOGINS, DEMO_PASSWORD
+from estates.models import (
+    AssetKind,
+    Building,
+    CommonAsset,
+    ContentClass,
+    ContentItem,
+    District,
+    Estate,
+    FundingLine,
+    ManagementModel,
+    Owner,
+    OwnerKind,
+    Ownership,
+    ProjectStatus,
+    RenovationProject,
+    RoleAssignment,
+    Subdistrict,
+    Unit,
+    UnitUse,
+)
+from estates.selectors import estates_visible_to
+from estates.validators import is_valid_uscc, mask_phone, mask_resident_id, validate_resident_id
+
+pytestmark = pytest.mark.django_db
+
+INVENTORY_MODELS = [District, Subdistrict, Estate, Building, Unit, Owner, Ownership, CommonAsset, RenovationProject, User]
+
+
+def seed(*args) -> str:
+    out = StringIO()
+    call_command("seed_demo", *args, stdout=out)
+    return out.getvalue()
+
+
+def row_counts() -> dict[str, int]:
+    return {model.__name__: model.objects.count() for model in INVENTORY_MODELS}
+
+
+@pytest.fixture
+def seeded():
+    return seed()
+
+
+def test_default_seed_has_an_estate_per_management_model_and_about_600_units(seeded):
+    assert Estate.objects.count() >= 3
+    assert 550 <= Unit.objects.count() <= 650
+    models = set(RenovationProject.objects.values_list("management_model_after", flat=True))
+    assert models == set(ManagementModel.values)
+    assert not Estate.objects.filter(renovation_projects__isnull=True).exists()
+    assert {"渝中区", "江北区", "南岸区", "九龙坡区", "沙坪坝区"} <= set(District.objects.values_list("name", flat=True))
+    assert Subdistrict.objects.filter(name="七星岗街道", district__name="渝中区").exists()
+
+    # 1980s–90s buildings: 6–7 floors, a few ground-floor shops, realistic areas.
+    assert set(Building.objects.values_list("floors", flat=True)) <= {5, 6, 7}
+    residential = Unit.objects.filter(use=UnitUse.RESIDENTIAL)
+    assert all(Decimal("45.00") <= area <= Decimal("98.50") for area in residential.values_list("exclusive_area", flat=True))
+    assert 0 < Unit.objects.filter(use=UnitUse.SHOP).count() < 60
+
+    # Every unit is fully owned; some jointly, some owners hold two units, some owners are organisations.
+    per_unit = Ownership.objects.values("unit").annotate(total=Sum("share"))
+    assert per_unit.count() == Unit.objects.count()
+    assert {row["total"] for row in per_unit} == {Decimal("1")}
+    assert Ownership.objects.filter(share=Decimal("0.5")).exists()
+    assert Owner.objects.annotate(n=Count("ownerships")).filter(n=2).exists()
+    assert Owner.objects.filter(kind=OwnerKind.ORGANISATION).exists()
+
+    assert set(CommonAsset.objects.values_list("kind", flat=True)) == set(AssetKind.values)
+    assert set(ContentItem.objects.values_list("content_class", flat=True)) == set(ContentClass.values)
+    for project in RenovationProject.objects.all():
+        assert 2021 <= project.year <= 2023
+        assert len({line.source for line in project.funding_lines.all()}) >= 3
+        assert all(line.amount > 0 for line in project.funding_lines.all())
+    assert FundingLine.objects.aggregate(s=Sum("amount"))["s"] > Decimal("1000000")
+
+    # Lifts recorded on the buildings match the lifts the completed projects added.
+    lifts = ContentItem.objects.filter(title="加装电梯", project__status=ProjectStatus.COMPLETED).aggregate(s=Sum("quantity"))[
+        "s"
+    ]
+    assert lifts > 0
+    assert Building.objects.filter(lift_added_year__isnull=False).count() == lifts
+
+    assert "13900000000" in seeded and DEMO_PASSWORD in seeded
+
+
+def test_owner_id_numbers_are_valid_and_shown_masked(seeded):
+    people = Owner.objects.filter(kind=OwnerKind.PERSON)
+    assert people.count() > 500
+    for owner in people:
+        number = owner.get_id_number()
+        validate_resident_id(number)
+        assert number[:2] == "50"  # Chongqing
+        assert owner.id_number_masked == mask_resident_id(number)
+        assert number[4:14] not in owner.id_number_masked  # no birth date in lists
+        if owner.phone_masked:
+            assert owner.phone_masked == mask_phone(owner.get_phone())
+    digests = Counter(people.values_list("id_number_digest", flat=True))
+    assert digests.most_common(1)[0][1] == 1
+    for owner in Owner.objects.filter(kind=OwnerKind.ORGANISATION):
+        assert is_valid_uscc(owner.credit_code), owner.credit_code
+
+
+def test_every_demo_login_works_with_the_demo_password(seeded):
+    request = RequestFactory().post("/")
+    for mobile, role, _description in DEMO_LOGINS:
+        user = authenticate(request=request, username=mobile, password=DEMO_PASSWORD)
+        assert user is not None, mobile
+        assert user.name
+        assert RoleAssignment.objects.filter(user=user, role=role).exists(), (mobile, role)
+    assert User.objects.get(mobile="13900000000").is_superuser
+    assert authenticate(request=request, username="13900000001", password="wrong-password") is None
+
+
+def test_demo_logins_show_scoping(seeded):
+    users = {u.mobile: u for u in User.objects.all()}
+    all_estates = Estate.objects.count()
+
+    staff_estates = list(estates_visible_to(user=users["13900000001"]))
+    assert len(staff_estates) == 1
+    staff_estate = staff_estates[0]
+    assert staff_estate.renovation_projects.get().management_model_after == ManagementModel.PROFESSIONAL
+
+    assert 2 <= estates_visible_to(user=users["13900000002"]).count() < all_estates
+    assert estates_visible_to(user=users["13900000000"]).count() == all_estates
+
+    committee = list(estates_visible_to(user=users["13900000003"]))
+    assert [e.renovation_projects.get().management_model_after for e in committee] == [ManagementModel.SELF_GOVERNANCE]
+
+    first, second = (Owner.objects.get(user=users[m]) for m in ("13800000001", "13800000002"))
+    assert first.estate != second.estate
+    assert first.estate == staff_estate
+    assert first.ownerships.exists() and second.ownerships.exists()
+    assert first.name == users["13800000001"].name
+    assert first.get_phone() == "13800000001"
+
+
+def test_second_run_changes_nothing(seeded):
+    before = row_counts()
+    out = seed()
+    assert ALREADY_PRESENT in out
+    assert row_counts() == before
+
+
+def test_same_data_on_every_run():
+    def snapshot():
+        units = list(
+            Unit.objects.order_by("building__estate__code", "building__number", "entrance", "number").values_list(
+                "building__estate__name", "building__number", "entrance", "number", "exclusive_area"
+            )
+        )
+        owners = sorted(Owner.objects.values_list("name", "id_number_masked", "credit_code"))
+        return units, owners
+
+    with transaction.atomic():
+        seed("--units", "300")
+        first = snapshot()
+        transaction.set_rollback(True)
+    assert not Estate.objects.exists()
+    seed("--units", "300")
+    assert snapshot() == first
+
+
+def test_units_option_scales_the_inventory():
+    seed("--units", "2000")
+    assert Unit.objects.count() == 2000
+    assert 9 <= Estate.objects.count() <= 11
+    per_building = Building.objects.annotate(n=Count("units")).values_list("n", flat=True)
+    assert 30 <= sum(per_building) / len(per_building) <= 45
+
+
+def test_production_refuses_demo_data(settings):
+    settings.DEMO_DATA_ALLOWED = False
+    with pytest.raises(CommandError) as error:
+        seed()
+    message = str(error.value)
+    assert message.index("不允许") < message.index("not allowed")  # Chinese first
+    assert not Estate.objects.exists()
+    assert not User.objects.exists()
