@@ -1,5 +1,7 @@
+from django.urls import include, path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
+from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.components import Component
 
 from .selectors import estate_counts
@@ -9,6 +11,27 @@ from .viewsets import InventoryViewSetGroup
 @hooks.register("register_admin_viewset")
 def register_inventory():
     return InventoryViewSetGroup()
+
+
+@hooks.register("register_admin_urls")
+def register_inventory_urls():
+    return [path("inventory/", include("estates.admin_urls"))]
+
+
+class PermissionMenuItem(MenuItem):
+    def __init__(self, *args, permission: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.permission = permission
+
+    def is_shown(self, request):
+        return request.user.has_perm(self.permission)
+
+
+@hooks.register("register_admin_menu_item")
+def register_inventory_import_menu_item():
+    return PermissionMenuItem(
+        _("Import inventory"), reverse("inventory_import"), icon_name="upload", order=160, permission="estates.add_unit"
+    )
 
 
 class InventoryCountsPanel(Component):
