@@ -22,3 +22,13 @@ def validate_mainland_mobile(value: str) -> None:
             _("Enter a mainland mobile number: 11 digits starting with 13–19."),
             code="mobile",
         )
+
+
+def axes_username(request, credentials) -> str:
+    """The login name django-axes counts failures against: the normalised mobile number.
+
+    Login forms post it as "username" (Wagtail's and ours), whatever USERNAME_FIELD says, and
+    people type it with spaces or +86; all spellings of one number share one counter.
+    """
+    value = (credentials or {}).get("username") or getattr(request, "POST", {}).get("username", "")
+    return normalise_mobile(value)

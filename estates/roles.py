@@ -37,6 +37,58 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]] | str] = {
         ("wagtaildocs", "change_document"),
     ],
 }
+# Billing core: staff run billing, record offline payments and refunds, void/write off bills
+# (change_invoice); officers only look.
+BILLING_VIEW = [
+    ("billing", f"view_{m}") for m in ("billingrun", "invoice", "payment", "refund", "tariff", "ledgerentry", "moneyaudit")
+]
+ROLE_PERMISSIONS[Role.ESTATE_STAFF] += BILLING_VIEW + [
+    ("billing", "add_billingrun"),
+    ("billing", "add_payment"),
+    ("billing", "add_refund"),
+    ("billing", "change_invoice"),
+]
+ROLE_PERMISSIONS[Role.DISTRICT_OFFICER] += BILLING_VIEW
+ROLE_PERMISSIONS[Role.SUBDISTRICT_OFFICER] += BILLING_VIEW
+# Property services: officers oversee arrangements, committees (filing) and joint meetings; the
+# committee calls assemblies and hires providers; staff record paper ballots and meeting decisions.
+PROPERTY_SERVICES_MODELS = [
+    "provider",
+    "managementarrangement",
+    "ownerscommittee",
+    "assembly",
+    "ballot",
+    "jointmeeting",
+    "jointmeetingdecision",
+    "notice",
+]
+
+
+def _ps(*actions_models: str) -> list[tuple[str, str]]:
+    return [("property_services", codename) for codename in actions_models]
+
+
+PS_VIEW = _ps(*(f"view_{m}" for m in PROPERTY_SERVICES_MODELS))
+ROLE_PERMISSIONS[Role.DISTRICT_OFFICER] += PS_VIEW
+ROLE_PERMISSIONS[Role.SUBDISTRICT_OFFICER] += PS_VIEW + _ps(
+    *(
+        f"{a}_{m}"
+        for m in ("provider", "managementarrangement", "ownerscommittee", "jointmeeting", "notice")
+        for a in ("add", "change")
+    ),
+    "change_jointmeetingdecision",
+)
+ROLE_PERMISSIONS[Role.ESTATE_STAFF] += PS_VIEW + _ps(
+    "add_ballot", "change_ballot", "add_jointmeeting", "change_jointmeeting", "change_jointmeetingdecision"
+)
+ROLE_PERMISSIONS[Role.COMMITTEE_MEMBER] += PS_VIEW + _ps(
+    *(
+        f"{a}_{m}"
+        for m in ("provider", "managementarrangement", "ownerscommittee", "assembly", "ballot", "jointmeeting")
+        for a in ("add", "change")
+    ),
+    "change_jointmeetingdecision",
+)
 BACK_OFFICE = {
     Role.PLATFORM_ADMIN,
     Role.DISTRICT_OFFICER,
@@ -47,8 +99,14 @@ BACK_OFFICE = {
 }
 
 
-def sync_role_groups(**kwargs) -> None:
+def sync_role_groups(app_config=None, **kwargs) -> None:
+    """Give each role's group its permissions. As a post_migrate receiver it runs once, after the
+    last app's signal, when every app's permissions exist."""
+    from django.apps import apps
     from django.contrib.auth.models import Group, Permission
+
+    if app_config is not None and app_config is not list(apps.get_app_configs())[-1]:
+        return
 
     for role, perms in ROLE_PERMISSIONS.items():
         group, _ = Group.objects.get_or_create(name=role)

@@ -1,0 +1,58 @@
+# Anju: the two commands are `make run` and `make test`. Both install what is missing first and
+# take seconds when everything is in place. See README.md.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+# WeasyPrint (Pango), Chinese fonts, fast font subsetting, pdftotext/pdffonts for PDF tests.
+SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk libharfbuzz-subset0 poppler-utils
+# Playwright drives Debian's /usr/bin/chromium: no browser download.
+TEST_SYSTEM_PACKAGES := chromium
+PORT ?= 8000
+export PORT
+
+.PHONY: help install test-deps system-deps run test check lint format
+
+help:
+	@echo "make run        install, migrate, load demo data into an empty database, serve on http://127.0.0.1:$(PORT) with a worker"
+	@echo "make test       install (with Chromium), checks, the whole test suite on SQLite and then PostgreSQL"
+	@echo "make lint       ruff check + ruff format --check"
+	@echo "make format     ruff format + ruff check --fix"
+
+install: system-deps $(STAMP)
+
+system-deps:
+	@scripts/install-system-deps.sh $(SYSTEM_PACKAGES)
+
+$(PY):
+	python3 -m venv $(VENV)
+
+# Reinstalls only when requirements.txt is newer than the stamp.
+$(STAMP): requirements.txt | $(PY)
+	$(PY) -m pip install --disable-pip-version-check -q -r requirements.txt
+	@touch $@
+
+test-deps: install
+	@scripts/install-system-deps.sh $(TEST_SYSTEM_PACKAGES)
+
+run: install
+	@scripts/run-dev.sh
+
+check: install
+	$(PY) manage.py check
+	$(PY) manage.py makemigrations --check --dry-run
+
+test: test-deps check
+	@scripts/run-tests.sh
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .

@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# `make test`, after the checks: the whole pytest suite on SQLite, then again on PostgreSQL.
+#
+# Under CI=true both passes are mandatory: PostgreSQL (and Redis, which some tests use) are
+# started when they are down, and the run fails when they stay down. Outside CI a missing
+# PostgreSQL skips the second pass with a loud message. pytest's exit code 5 ("no tests were
+# collected") counts as a failure: a run that tests nothing must never pass.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+PY=.venv/bin/python
+PG_URL="${TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}"
+REDIS_TEST_URL="${REDIS_URL:-redis://127.0.0.1:6379/0}"
+XDIST_WORKERS="${PYTEST_WORKERS:-2}"
+read -r -a EXTRA_ARGS <<<"${PYTEST_ARGS:-}"
+
+case "${CI:-}" in true | TRUE | True | 1 | yes) IN_CI=1 ;; *) IN_CI=0 ;; esac
+
+LOG_DIR="$(mktemp -d)"
+trap 'rm -rf "$LOG_DIR"' EXIT
+
+banner() { printf '\n==== %s ====\n' "$*"; }
+loud() { printf '\n!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n!!! %s\n!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n\n' "$*" >&2; }
+
+# host and port of a URL, e.g. "127.0.0.1 5432"
+host_port() {
+    "$PY" -c 'import sys, urllib.parse as u; p = u.urlsplit(sys.argv[1]); print(p.hostname or "127.0.0.1", p.port or int(sys.argv[2]))' "$1" "$2"
+}
+
+postgres_up() {
+    local host port
+    read -r host port <<<"$(host_port "$PG_URL" 5432)"
+    if command -v pg_isready >/dev/null 2>&1; then
+        pg_isready -q -h "$host" -p "$port"
+    else
+        "$PY" -c 'import sys, psycopg; psycopg.connect(host=sys.argv[1], port=sys.argv[2], user="postgres", dbname="postgres", connect_timeout=3).close()' "$host" "$port" 2>/dev/null
+    fi
+}
+
+start_postgres() {
+    command -v pg_ctlcluster >/dev/null 2>&1 || return 1
+    local version
+    for version in $(ls /etc/postgresql 2>/dev/null); do
+        echo "Starting PostgreSQL $version/main ..."
+        pg_ctlcluster --skip-systemctl-redirect "$version" main start || true
+    done
+    for _ in $(seq 1 30); do postgres_up && return 0; sleep 0.5; done
+    return 1
+}
+
+redis_up() {
+    "$PY" -c 'import sys, redis; redis.Redis.from_url(sys.argv[1], socket_connect_timeout=2).ping()' "$REDIS_TEST_URL" 2>/dev/null
+}
+
+start_redis() {
+    command -v redis-server >/dev/null 2>&1 || return 1
+    local host port
+    read -r host port <<<"$(host_port "$REDIS_TEST_URL" 6379)"
+    echo "Starting Redis on $host:$port ..."
+    if [ -f /etc/redis/redis.conf ]; then
+        redis-server /etc/redis/redis.conf --daemonize yes --bind "$host" --port "$port" >/dev/null || true
+    else
+        redis-server --daemonize yes --bind "$host" --port "$port" >/dev/null || true
+    fi
+    for _ in $(seq 1 20); do redis_up && return 0; sleep 0.5; done
+    return 1
+}
+
+SUMMARIES=()
+FAILED=0
+
+# run_pass LABEL [VAR=value ...]: the whole suite with the given environment.
+run_pass() {
+    local label="$1"
+    shift
+    local log="$LOG_DIR/$label.log"
+    banner "pytest on $label"
+    env "$@" "$PY" -m pytest -p no:cacheprovider -n "$XDIST_WORKERS" "${EXTRA_ARGS[@]}" 2>&1 | tee "$log"
+    local rc=${PIPESTATUS[0]}
+    local summary
+    summary="$(grep -E '(passed|failed|error|errors|skipped|xfailed|xpassed|deselected|no tests ran).* in [0-9.]+s' "$log" | tail -n 1 | sed -E 's/^=+ //; s/ =+$//')"
+    [ -n "$summary" ] || summary="(no summary line; pytest exit code $rc)"
+    if [ "$rc" -eq 5 ]; then
+        loud "pytest on $label ran NO tests (exit code 5: nothing collected, or the workers died before collecting): treated as a failure."
+        SUMMARIES+=("$label: FAILED, no tests collected")
+        FAILED=1
+    elif [ "$rc" -ne 0 ]; then
+        SUMMARIES+=("$label: FAILED (exit $rc): $summary")
+        FAILED=1
+    else
+        SUMMARIES+=("$label: ok: $summary")
+    fi
+}
+
+# Redis: some tests check the shared cache against a real server.
+if ! redis_up; then
+    if [ "$IN_CI" -eq 1 ]; then
+        start_redis || { loud "CI: Redis at $REDIS_TEST_URL is not reachable and could not be started."; exit 1; }
+    else
+        start_redis || loud "Redis at $REDIS_TEST_URL is not reachable: the tests that need it will be SKIPPED."
+    fi
+fi
+
+# Pass 1: SQLite (the default database, in memory for tests). ANJU_TEST_PASS tells
+# PostgreSQL-only tests that they run in the PostgreSQL pass, so here they skip even in CI.
+run_pass sqlite -u DATABASE_URL ANJU_TEST_PASS=sqlite
+
+# Pass 2: PostgreSQL. pytest-django creates test_<name> databases (one per xdist worker).
+if postgres_up || { [ "$IN_CI" -eq 1 ] && start_postgres; }; then
+    run_pass postgresql DATABASE_URL="$PG_URL" ANJU_TEST_PASS=postgresql
+elif [ "$IN_CI" -eq 1 ]; then
+    loud "CI: PostgreSQL at $PG_URL is not reachable and could not be started."
+    SUMMARIES+=("postgresql: FAILED, server not reachable")
+    FAILED=1
+else
+    loud "PostgreSQL at $PG_URL is not reachable: the PostgreSQL pass is SKIPPED (CI=true makes this an error)."
+    SUMMARIES+=("postgresql: SKIPPED, server not reachable")
+fi
+
+banner "test summary"
+printf '  %s\n' "${SUMMARIES[@]}"
+exit "$FAILED"

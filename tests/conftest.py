@@ -1,0 +1,162 @@
+"""Fixtures shared by every test package: role groups, personas and a small estate inventory.
+
+Environment switches (set by `make test`, see scripts/run-tests.sh):
+- CI=true: what a developer's machine may skip (PostgreSQL, Redis, Chromium) must be there.
+- ANJU_TEST_PASS=sqlite: this is the SQLite pass of `make test`; PostgreSQL-only tests skip here
+  even in CI because the PostgreSQL pass runs them.
+"""
+
+import os
+from decimal import Decimal
+
+import pytest
+
+PASSWORD = "anju-test-2026"
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def pytest_sessionstart(session):
+    """Under CI, a PostgreSQL DATABASE_URL that does not answer ends the run at once, loudly."""
+    if hasattr(session.config, "workerinput"):  # xdist worker: the controller already checked
+        return
+    if not in_ci():
+        return
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    if "postgresql" not in db["ENGINE"]:
+        return
+    import psycopg
+
+    try:
+        psycopg.connect(
+            host=db.get("HOST") or "127.0.0.1",
+            port=db.get("PORT") or 5432,
+            user=db.get("USER") or None,
+            password=db.get("PASSWORD") or None,
+            dbname="postgres",
+            connect_timeout=5,
+        ).close()
+    except psycopg.Error as exc:
+        pytest.exit(
+            f"CI=true and DATABASE_URL points at PostgreSQL {db.get('HOST')}:{db.get('PORT')}, "
+            f"but the server does not answer: {exc}",
+            returncode=1,
+        )
+
+
+@pytest.fixture
+def require_postgres(db):
+    """Use in tests that need PostgreSQL itself (its locking, triggers, SQL features)."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        return
+    if in_ci() and os.environ.get("ANJU_TEST_PASS") != "sqlite":
+        pytest.fail(f"This test needs PostgreSQL, but the database is {connection.vendor} (CI=true: no skipping).")
+    pytest.skip("needs PostgreSQL (runs in the PostgreSQL pass of `make test`)")
+
+
+@pytest.fixture(autouse=True)
+def _postgres_marker(request):
+    """`@pytest.mark.postgres` is the same as requesting `require_postgres`."""
+    if request.node.get_closest_marker("postgres"):
+        request.getfixturevalue("require_postgres")
+
+
+@pytest.fixture
+def redis_url():
+    """A reachable Redis server for tests of the shared cache (REDIS_URL or the local default)."""
+    import redis
+
+    url = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except redis.RedisError as exc:
+        if in_ci():
+            pytest.fail(f"Redis at {url} is not reachable (CI=true: no skipping): {exc}")
+        pytest.skip(f"Redis at {url} is not reachable")
+    return url
+
+
+@pytest.fixture
+def sync_groups(db):
+    """Make sure each role's permission group exists.
+
+    The test database is migrated, so the post_migrate handler has normally created them already;
+    only when one is missing (e.g. a test deleted it) are they rebuilt.
+    """
+    from django.contrib.auth.models import Group
+
+    from estates.roles import ROLE_PERMISSIONS, sync_role_groups
+
+    if Group.objects.filter(name__in=list(ROLE_PERMISSIONS)).count() < len(ROLE_PERMISSIONS):
+        sync_role_groups()
+
+
+@pytest.fixture
+def make_user(db, sync_groups):
+    """make_user(mobile, role=None, *, password=PASSWORD, name="", district=/subdistrict=/estate=...)
+
+    Creates a login with its role and scope through the same service the back office uses.
+    """
+    from accounts.models import User
+    from estates.services import role_grant
+
+    def _make(mobile: str, role: str | None = None, *, password: str = PASSWORD, name: str = "", **scope):
+        user = User.objects.create_user(mobile, password, name=name or f"用户{mobile[-4:]}")
+        if role:
+            role_grant(user=user, role=role, **scope)
+            user.refresh_from_db()
+        return user
+
+    return _make
+
+
+@pytest.fixture
+def make_estate(db):
+    """make_estate(code, *, name=None, buildings=("1",), units_per_building=2, area=Decimal("80.00"),
+    subdistrict=None) -> Estate
+
+    district → sub-district → community → estate → buildings → units. Estates share one district,
+    sub-district and community unless a sub-district is given. Units are numbered 101, 102, 201, 202, …
+    on entrance 1, and each has a different area (area, area + 1, …) so that pages can be told apart.
+    """
+    from estates.models import Building, Community, District, Estate, Subdistrict, Unit
+
+    def _make(
+        code: str,
+        *,
+        name: str | None = None,
+        buildings=("1",),
+        units_per_building: int = 2,
+        area: Decimal = Decimal("80.00"),
+        subdistrict=None,
+    ):
+        if subdistrict is None:
+            district, _ = District.objects.get_or_create(code="T500103", defaults={"name": "渝中区"})
+            subdistrict, _ = Subdistrict.objects.get_or_create(
+                code="T500103001", defaults={"district": district, "name": "解放碑街道"}
+            )
+        community, _ = Community.objects.get_or_create(
+            code=f"{subdistrict.code}-C", defaults={"subdistrict": subdistrict, "name": f"{subdistrict.name}社区"}
+        )
+        estate = Estate.objects.create(community=community, code=code, name=name or f"{code}小区", built_year=1995)
+        for number in buildings:
+            building = Building.objects.create(estate=estate, number=number, floors=6, built_year=1995)
+            Unit.objects.bulk_create(
+                Unit(
+                    building=building,
+                    entrance=1,
+                    floor=1 + i // 2,
+                    number=f"{1 + i // 2}{1 + i % 2:02d}",
+                    exclusive_area=Decimal(area) + i,
+                )
+                for i in range(units_per_building)
+            )
+        return estate
+
+    return _make
