@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class PropertyServicesConfig(AppConfig):
     name = "property_services"
     verbose_name = _("Property services")
+
+    def ready(self):
+        from accounts.portal import register_section
+
+        from .portal import my_assemblies_section
+
+        register_section("property_services.assemblies", my_assemblies_section, order=30)

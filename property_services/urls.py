@@ -1,1 +1,5 @@
+"""/property/: public property-services pages (notices are published through the CMS)."""
+
+app_name = "property_services"
+
 urlpatterns: list = []

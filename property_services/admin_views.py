@@ -1,0 +1,271 @@
+"""Back-office actions and reports: call an assembly, publish its result, publish a joint meeting's
+summary, download its minutes, track decisions, and the sub-district officer's management overview.
+
+Every view loads its object through ``scope_for_user`` first (404 outside the scope), then checks
+the permission (403), then calls one service.
+"""
+
+from django import forms
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.generic import TemplateView, View
+from wagtail.admin import messages
+from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
+from wagtail.admin.widgets.button import Button
+
+from estates.models import ManagementModel, Subdistrict
+from estates.selectors import estates_visible_to
+
+from . import pdf, services
+from .forms import CallAssemblyForm, ConfirmForm, DecisionStatusForm
+from .models import Assembly, AssemblyStatus, DecisionStatus, JointMeeting, JointMeetingDecision
+from .selectors import management_overview, scope_for_user
+
+
+def _url(viewset: str, action: str, pk) -> str:
+    return reverse(f"property_services_{viewset}:{action}", args=[pk])
+
+
+def assembly_action_buttons(assembly: Assembly, user, *, menu: bool = False) -> list[Button]:
+    if not user.has_perm("property_services.change_assembly"):
+        return []
+    if assembly.status == AssemblyStatus.DRAFT:
+        return [Button(_("Call assembly"), url=_url("assembly", "call", assembly.pk), icon_name="mail", priority=5)]
+    if assembly.status == AssemblyStatus.CALLED:
+        return [Button(_("Publish result"), url=_url("assembly", "publish", assembly.pk), icon_name="tick", priority=5)]
+    return []
+
+
+def meeting_action_buttons(meeting: JointMeeting, user, *, menu: bool = False) -> list[Button]:
+    buttons = [Button(_("Minutes (PDF)"), url=_url("jointmeeting", "minutes", meeting.pk), icon_name="doc-full", priority=6)]
+    if user.has_perm("property_services.change_jointmeeting"):
+        buttons.append(
+            Button(_("Publish summary"), url=_url("jointmeeting", "publish", meeting.pk), icon_name="mail", priority=5)
+        )
+    return buttons
+
+
+def decision_action_buttons(decision: JointMeetingDecision, user) -> list[Button]:
+    if not user.has_perm("property_services.change_jointmeetingdecision"):
+        return []
+    to = DecisionStatus.DONE if decision.status == DecisionStatus.OPEN else DecisionStatus.OPEN
+    label = _("Mark done") if to == DecisionStatus.DONE else _("Reopen")
+    return [Button(label, url=reverse("property_services_jointmeetingdecision:status", args=[decision.pk, to]), priority=5)]
+
+
+class ScopedActionView(WagtailAdminTemplateMixin, TemplateView):
+    """Loads one object in the user's scope (else 404), checks a permission (else 403), confirms, calls a service."""
+
+    model = None
+    permission = ""
+    form_class = ConfirmForm
+    template_name = "property_services/admin/confirm.html"
+    header_icon = "group"
+
+    def dispatch(self, request, *args, **kwargs):
+        self.object = get_object_or_404(scope_for_user(self.model.objects.all(), user=request.user), pk=kwargs["pk"])
+        if not request.user.has_perm(self.permission):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form(self):
+        return self.form_class(self.request.POST if self.request.method == "POST" else None)
+
+    def get(self, request, *args, **kwargs):
+        return self.render_to_response(self.get_context_data(form=self.get_form()))
+
+    def post(self, request, *args, **kwargs):
+        form = self.get_form()
+        if form.is_valid():
+            try:
+                self.act(form)
+            except ValidationError as exc:
+                for message in exc.messages:
+                    form.add_error(None, message)
+            else:
+                messages.success(request, self.success_message())
+                return redirect(self.success_url())
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(object=self.object, explanation=self.explanation(), **kwargs)
+
+    def explanation(self) -> list[str]:
+        return []
+
+
+class AssemblyCallView(ScopedActionView):
+    model = Assembly
+    permission = "property_services.change_assembly"
+    form_class = CallAssemblyForm
+    page_title = gettext_lazy("Call assembly")
+
+    def explanation(self):
+        a = self.object
+        return [
+            _("Owners are notified on %(date)s; the meeting is on %(meeting)s (%(days)s days later, at least 15 are required).")
+            % {"date": f"{a.notice_on:%Y-%m-%d}", "meeting": f"{a.meeting_on:%Y-%m-%d}", "days": a.notice_days},
+            _("The call is published as a notice and the residents' committee of %(community)s is recorded as informed.")
+            % {"community": a.estate.community.name},
+        ]
+
+    def act(self, form):
+        services.assembly_call(
+            assembly=self.object,
+            by=self.request.user,
+            residents_committee_informed_on=form.cleaned_data.get("residents_committee_informed_on"),
+            residents_committee_note=form.cleaned_data.get("residents_committee_note", ""),
+        )
+
+    def success_message(self):
+        return _("The assembly has been called and the notice published.")
+
+    def success_url(self):
+        return _url("assembly", "inspect", self.object.pk)
+
+
+class AssemblyPublishView(ScopedActionView):
+    model = Assembly
+    permission = "property_services.change_assembly"
+    page_title = gettext_lazy("Publish result")
+
+    def explanation(self):
+        closes = timezone.localtime(self.object.voting_closes_at)
+        return [
+            _(
+                "Voting closes at %(closes)s. The ballots are counted by Civil Code Art. 278 and the result is published as a notice with a PDF."
+            )
+            % {"closes": f"{closes:%Y-%m-%d %H:%M}"},
+            _("Ballots recorded so far: %(count)s.") % {"count": self.object.matters.filter(ballots__isnull=False).count()},
+        ]
+
+    def act(self, form):
+        services.assembly_result_publish(assembly=self.object, by=self.request.user)
+
+    def success_message(self):
+        return _("The result has been counted and published.")
+
+    def success_url(self):
+        return _url("assembly", "inspect", self.object.pk)
+
+
+class JointMeetingPublishView(ScopedActionView):
+    model = JointMeeting
+    permission = "property_services.change_jointmeeting"
+    page_title = gettext_lazy("Publish summary")
+
+    def explanation(self):
+        return [_("The agenda and decisions are published as a notice; the minutes PDF is attached when it is ready.")]
+
+    def act(self, form):
+        services.joint_meeting_summary_publish(meeting=self.object, by=self.request.user)
+
+    def success_message(self):
+        return _("The summary has been published.")
+
+    def success_url(self):
+        return _url("jointmeeting", "edit", self.object.pk)
+
+
+class DecisionStatusView(ScopedActionView):
+    model = JointMeetingDecision
+    permission = "property_services.change_jointmeetingdecision"
+    form_class = DecisionStatusForm
+    header_icon = "tasks"
+
+    @property
+    def page_title(self):
+        return _("Mark done") if self.kwargs["to"] == DecisionStatus.DONE else _("Reopen")
+
+    def dispatch(self, request, *args, **kwargs):
+        if kwargs.get("to") not in DecisionStatus.values:
+            raise Http404
+        return super().dispatch(request, *args, **kwargs)
+
+    def explanation(self):
+        d = self.object
+        return [f"{d.text} · {d.owner_name} · {d.due_on:%Y-%m-%d}"]
+
+    def act(self, form):
+        services.decision_transition(
+            decision=self.object, to=self.kwargs["to"], by=self.request.user, note=form.cleaned_data.get("note", "")
+        )
+
+    def success_message(self):
+        return _("The decision has been updated.")
+
+    def success_url(self):
+        return reverse("property_services_jointmeetingdecision:index")
+
+
+class JointMeetingMinutesView(View):
+    """The minutes as a PDF, rendered on request (the published copy is kept on the meeting)."""
+
+    def dispatch(self, request, *args, **kwargs):
+        self.meeting = get_object_or_404(
+            scope_for_user(JointMeeting.objects.select_related("estate"), user=request.user).prefetch_related(
+                "participants", "decisions"
+            ),
+            pk=kwargs["pk"],
+        )
+        if not request.user.has_perm("property_services.view_jointmeeting"):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def get(self, request, pk):
+        meeting = self.meeting
+        response = HttpResponse(pdf.joint_meeting_minutes_pdf(meeting=meeting), content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="joint-meeting-{meeting.pk}.pdf"'
+        return response
+
+
+class OverviewFilterForm(forms.Form):
+    q = forms.CharField(label=gettext_lazy("Estate"), required=False)
+    model = forms.ChoiceField(
+        label=gettext_lazy("Management model"), required=False, choices=[("", "---------"), *ManagementModel.choices]
+    )
+    subdistrict = forms.ModelChoiceField(label=gettext_lazy("Sub-district"), required=False, queryset=Subdistrict.objects.none())
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["subdistrict"].queryset = Subdistrict.objects.filter(
+            pk__in=estates_visible_to(user=user).values("community__subdistrict_id")
+        )
+
+
+class ManagementOverviewView(WagtailAdminTemplateMixin, TemplateView):
+    """For every estate in scope: model, provider, contract term, fee standard, and the history of changes with the decision behind each."""
+
+    template_name = "property_services/admin/management_overview.html"
+    page_title = gettext_lazy("Management overview")
+    header_icon = "clipboard-list"
+    per_page = 25
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.has_perm("property_services.view_managementarrangement"):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        form = OverviewFilterForm(self.request.GET or None, user=self.request.user)
+        filters = form.cleaned_data if form.is_valid() else {}
+        estates = management_overview(
+            user=self.request.user,
+            model=filters.get("model") or None,
+            subdistrict=filters.get("subdistrict"),
+            search=filters.get("q", ""),
+        )
+        page = Paginator(estates, self.per_page).get_page(self.request.GET.get("p"))
+        today = timezone.localdate()
+        rows = []
+        for estate in page:
+            history = estate.arrangement_history
+            current = next((a for a in history if a.is_active(today)), None)
+            rows.append({"estate": estate, "current": current, "history": history})
+        return super().get_context_data(form=form, page=page, rows=rows, today=today, **kwargs)

@@ -1,0 +1,60 @@
+"""Forms of the owners' portal and of the back-office actions (the Wagtail model forms live in viewsets.py)."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import AssemblyMatter, Ballot, BallotChoice
+
+
+class VoteForm(forms.Form):
+    """One yes/no/abstain choice per matter of an assembly; matters left blank keep the owner's earlier choice."""
+
+    def __init__(self, *args, matters: list[AssemblyMatter], ballots: dict[int, Ballot] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        ballots = ballots or {}
+        self.matters = matters
+        for matter in matters:
+            ballot = ballots.get(matter.pk)
+            self.fields[f"matter_{matter.pk}"] = forms.ChoiceField(
+                label=matter.title,
+                choices=BallotChoice.choices,
+                widget=forms.RadioSelect,
+                required=False,
+                initial=ballot.choice if ballot else None,
+            )
+
+    def clean(self):
+        data = super().clean()
+        if not any(data.get(f"matter_{m.pk}") for m in self.matters):
+            raise forms.ValidationError("请至少对一项事项表决 / Vote on at least one matter.")
+        return data
+
+    def choices(self) -> dict[int, str]:
+        return {m.pk: self.cleaned_data[f"matter_{m.pk}"] for m in self.matters if self.cleaned_data.get(f"matter_{m.pk}")}
+
+    def matter_fields(self):
+        """(matter, bound field) pairs for the template."""
+        return [(m, self[f"matter_{m.pk}"]) for m in self.matters]
+
+
+class CallAssemblyForm(forms.Form):
+    residents_committee_informed_on = forms.DateField(
+        label=_("Residents' committee informed on"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("Leave empty for today."),
+    )
+    residents_committee_note = forms.CharField(
+        label=_("How the residents' committee was informed"),
+        required=False,
+        max_length=200,
+        help_text=_("E.g. written notice handed to the residents' committee office."),
+    )
+
+
+class ConfirmForm(forms.Form):
+    """A POST with a CSRF token and nothing else: the confirmation of an action."""
+
+
+class DecisionStatusForm(forms.Form):
+    note = forms.CharField(label=_("Note"), required=False, max_length=200)

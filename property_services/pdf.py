@@ -1,0 +1,43 @@
+"""PDF rendering (WeasyPrint, Noto CJK): assembly results and joint-meeting minutes.
+
+Rendering is slow I/O: callers run it in tasks, outside database transactions.
+"""
+
+from __future__ import annotations
+
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import override
+
+from .models import Assembly, AssemblyMatter, JointMeeting
+
+
+def _render(template: str, context: dict) -> bytes:
+    from weasyprint import HTML
+
+    with override("zh-hans"):  # public documents are issued in Chinese
+        html = render_to_string(template, context)
+    return HTML(string=html).write_pdf()
+
+
+def assembly_result_pdf(*, assembly: Assembly) -> bytes:
+    """The published result: each matter passed or not, with the four Art. 278 percentages."""
+    matters = list(AssemblyMatter.objects.filter(assembly=assembly).order_by("sort_order", "pk"))
+    return _render(
+        "property_services/pdf/assembly_result.html",
+        {"assembly": assembly, "estate": assembly.estate, "matters": matters, "generated_at": timezone.localtime()},
+    )
+
+
+def joint_meeting_minutes_pdf(*, meeting: JointMeeting) -> bytes:
+    """Minutes of a joint meeting: participants, agenda, minutes and decisions with owners and due dates."""
+    return _render(
+        "property_services/pdf/joint_meeting_minutes.html",
+        {
+            "meeting": meeting,
+            "estate": meeting.estate,
+            "participants": list(meeting.participants.all()),
+            "decisions": list(meeting.decisions.all()),
+            "generated_at": timezone.localtime(),
+        },
+    )

@@ -1,0 +1,911 @@
+"""Every change to property-services data goes through here.
+
+Errors people read are bilingual, Chinese first ("中文 / English"), like billing's and voting's.
+Slow work (PDF rendering) runs in django-q tasks queued after commit; see tasks.py.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import override
+
+from accounts.models import Role
+from estates.models import Estate, ManagementModel, Owner
+from estates.services import role_grant
+from estates.validators import normalise_uscc, validate_uscc
+
+from . import voting
+from .models import (
+    ASSEMBLY_NOTICE_DAYS,
+    ASSEMBLY_TRANSITIONS,
+    COMMITTEE_FILING_DAYS,
+    DECISION_TRANSITIONS,
+    PROVIDER_KIND_FOR_MODEL,
+    Assembly,
+    AssemblyMatter,
+    AssemblyStatus,
+    AssemblyStatusChange,
+    AuthorityKind,
+    Ballot,
+    BallotChannel,
+    BallotChoice,
+    CommitteeMember,
+    DecisionStatus,
+    DecisionStatusChange,
+    FeeStandard,
+    JointMeeting,
+    JointMeetingDecision,
+    ManagementArrangement,
+    Notice,
+    NoticeKind,
+    OwnersCommittee,
+    Provider,
+    ProviderKind,
+)
+from .selectors import VotingRoll, voting_roll
+
+#: Civil Code Art. 946: days of written notice before a property firm is dismissed.
+DISMISSAL_NOTICE_DAYS = 60
+RESULT_NOTICE_DAYS = 30
+SUMMARY_NOTICE_DAYS = 30
+
+ASSEMBLY_RESULT_PDF_TASK = "property_services.tasks.assembly_result_pdf_render"
+MEETING_MINUTES_PDF_TASK = "property_services.tasks.joint_meeting_minutes_pdf_render"
+
+
+def bilingual(zh: str, en: str) -> str:
+    """The house format for errors people read: Chinese first, then English."""
+    return f"{zh} / {en}"
+
+
+def _refuse(zh: str, en: str, field: str | None = None, code: str = "invalid") -> ValidationError:
+    error = ValidationError(bilingual(zh, en), code=code)
+    return ValidationError({field: error}) if field else error
+
+
+def _queue_after_commit(task: str, *args) -> None:
+    from django_q.tasks import async_task
+
+    transaction.on_commit(lambda: async_task(task, *args))
+
+
+# ---------------------------------------------------------------------------------------------
+# Notices
+# ---------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def notice_publish(
+    *,
+    kind: str,
+    title: str,
+    body: str,
+    estate: Estate | None,
+    display_from: datetime.date,
+    display_until: datetime.date,
+    pdf_bytes: bytes | None = None,
+    source=None,
+) -> Notice:
+    """Publish a notice; publishing again for the same source and kind updates that notice, never adds one."""
+    if kind not in NoticeKind.values:
+        raise _refuse("未知的公示类别", f"Unknown notice kind {kind!r}.", "kind")
+    if display_until < display_from:
+        raise _refuse("公示结束日期早于开始日期", "The display period ends before it starts.", "display_until")
+    notice = None
+    source_type = source_id = None
+    if source is not None:
+        source_type = ContentType.objects.get_for_model(source)
+        source_id = source.pk
+        notice = Notice.objects.select_for_update().filter(source_type=source_type, source_id=source_id, kind=kind).first()
+    if notice is None:
+        notice = Notice(source_type=source_type, source_id=source_id, kind=kind)
+    notice.estate = estate
+    notice.title = title[:200]
+    notice.body = body
+    notice.display_from = display_from
+    notice.display_until = display_until
+    notice.is_published = True
+    if pdf_bytes is not None:
+        _notice_store_pdf(notice, pdf_bytes)
+    notice.save()
+    return notice
+
+
+def _notice_store_pdf(notice: Notice, pdf_bytes: bytes) -> None:
+    if notice.pdf:
+        notice.pdf.delete(save=False)
+    name = f"{notice.kind}-{notice.source_id or 'notice'}-{notice.display_from:%Y%m%d}.pdf"
+    notice.pdf.save(name, ContentFile(pdf_bytes), save=False)
+
+
+@transaction.atomic
+def notice_attach_pdf(*, notice: Notice, pdf_bytes: bytes) -> Notice:
+    """Attach (or replace) a notice's PDF, e.g. once a task has rendered it."""
+    notice = Notice.objects.select_for_update().get(pk=notice.pk)
+    _notice_store_pdf(notice, pdf_bytes)
+    notice.save(update_fields=["pdf", "updated_at"])
+    return notice
+
+
+# ---------------------------------------------------------------------------------------------
+# Providers and management arrangements
+# ---------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def provider_save(*, provider: Provider) -> Provider:
+    """Validate and store a provider (with its contacts, when it comes from a form)."""
+    provider.credit_code = normalise_uscc(provider.credit_code)
+    if provider.credit_code:
+        try:
+            validate_uscc(provider.credit_code)
+        except ValidationError as exc:
+            raise _refuse(
+                "统一社会信用代码无效（18位，含校验码）",
+                f"{provider.credit_code} is not a valid unified social credit code (18 characters with a check character).",
+                "credit_code",
+            ) from exc
+    elif provider.kind == ProviderKind.PROPERTY_FIRM:
+        raise _refuse(
+            "物业服务企业必须填写统一社会信用代码",
+            "A professional property firm needs its unified social credit code.",
+            "credit_code",
+        )
+    clash = Provider.objects.filter(credit_code=provider.credit_code).exclude(pk=provider.pk) if provider.credit_code else None
+    if clash is not None and clash.exists():
+        raise _refuse(
+            "该统一社会信用代码已登记为其他服务方",
+            f"Another provider is already registered with code {provider.credit_code}.",
+            "credit_code",
+        )
+    provider.save()
+    return provider
+
+
+def _tariffs_set(*, arrangement: ManagementArrangement, by=None) -> None:
+    """The arrangement's fee standards become billing's property-fee tariffs from its first day."""
+    from billing.models import ChargeKind
+    from billing.services import tariff_schedule_set
+
+    rates = {fee.unit_use: fee.rate for fee in arrangement.fee_standards.all()}
+    # A use the previous arrangement charged but this one does not is charged nothing from now on:
+    # billing closes an open tariff only when a new one for the same use begins.
+    from billing.models import Tariff
+
+    still_open = Tariff.objects.filter(
+        estate=arrangement.estate,
+        charge_kind=ChargeKind.PROPERTY_FEE,
+        valid_to__isnull=True,
+        valid_from__lt=arrangement.starts_on,
+    ).values_list("unit_use", flat=True)
+    for use in still_open:
+        rates.setdefault(use, Decimal("0"))
+    if not rates:
+        return
+    label = f"{arrangement.get_model_display()} · {arrangement.provider.name} · {arrangement.authority_reference}"
+    tariff_schedule_set(
+        estate=arrangement.estate,
+        charge_kind=ChargeKind.PROPERTY_FEE,
+        rates=rates,
+        valid_from=arrangement.starts_on,
+        valid_to=arrangement.ended_on,
+        source_label=label[:200],
+        by=by,
+    )
+
+
+def arrangement_validate(
+    *,
+    estate: Estate,
+    model: str,
+    provider: Provider,
+    starts_on: datetime.date,
+    authority_kind: str,
+    authority_reference: str,
+    authority_date: datetime.date | None,
+    authorising_matter: AssemblyMatter | None = None,
+    contract_until: datetime.date | None = None,
+    dismissal_notice_on: datetime.date | None = None,
+    fee_rates: Mapping[str, Decimal] | None = None,
+) -> ManagementArrangement | None:
+    """Check a new arrangement against the law and the estate's history; return the one it replaces.
+
+    Raises ``ValidationError`` (bilingual, keyed by field) for anything a person must correct.
+    """
+    if model not in ManagementModel.values:
+        raise _refuse("未知的管理模式", f"Unknown management model {model!r}.", "model")
+    expected = PROVIDER_KIND_FOR_MODEL[ManagementModel(model)]
+    if provider.kind != expected:
+        raise _refuse(
+            f"所选服务方类型与管理模式不符：应为{ProviderKind(expected).label}",
+            f"The provider does not fit the model: {ManagementModel(model).label} needs a {ProviderKind(expected).label}.",
+            "provider",
+        )
+    if contract_until is not None and contract_until < starts_on:
+        raise _refuse("合同期限结束日期早于开始日期", "The contract term ends before it starts.", "contract_until")
+    if not (authority_reference or "").strip():
+        raise _refuse(
+            "请填写业主大会决议或街道决定的文号",
+            "Give the reference of the assembly resolution or sub-district decision that authorised this.",
+            "authority_reference",
+        )
+    if authority_date is None or authority_date > starts_on:
+        raise _refuse("决定日期须早于或等于开始日期", "The decision must be dated on or before the start.", "authority_date")
+    if authorising_matter is not None:
+        if authority_kind != AuthorityKind.ASSEMBLY_RESOLUTION:
+            raise _refuse(
+                "只有业主大会决议才能关联表决事项",
+                "Only an assembly resolution can point at an assembly matter.",
+                "authorising_matter",
+            )
+        if authorising_matter.assembly.estate_id != estate.pk or authorising_matter.passed is not True:
+            raise _refuse(
+                "所选决议不是本小区已通过的业主大会决议",
+                "The chosen resolution is not a passed resolution of this estate's assembly.",
+                "authorising_matter",
+            )
+    for use, rate in (fee_rates or {}).items():
+        if rate is None or Decimal(rate) < 0:
+            raise _refuse("物业费标准不能为负", f"The fee for {use} cannot be negative.", "fee_standards")
+
+    later = ManagementArrangement.objects.filter(estate=estate, starts_on__gte=starts_on).order_by("starts_on").first()
+    if later is not None:
+        raise _refuse(
+            f"本小区已有 {later.starts_on:%Y-%m-%d} 开始的管理安排，新安排须在其后开始",
+            f"This estate already has an arrangement starting {later.starts_on:%Y-%m-%d}; a new one must start later.",
+            "starts_on",
+        )
+    overlapping = (
+        ManagementArrangement.objects.filter(estate=estate, ended_on__isnull=False, ended_on__gte=starts_on)
+        .order_by("-ended_on")
+        .first()
+    )
+    if overlapping is not None:
+        raise _refuse(
+            f"与 {overlapping.starts_on:%Y-%m-%d} 至 {overlapping.ended_on:%Y-%m-%d} 的管理安排重叠",
+            f"Overlaps the arrangement from {overlapping.starts_on:%Y-%m-%d} to {overlapping.ended_on:%Y-%m-%d}.",
+            "starts_on",
+        )
+    current = ManagementArrangement.objects.filter(estate=estate, ended_on__isnull=True).select_related("provider").first()
+    if current is not None and _is_dismissal(current=current, provider=provider, starts_on=starts_on):
+        if dismissal_notice_on is None:
+            raise _refuse(
+                f"解聘物业服务企业须提前{DISMISSAL_NOTICE_DAYS}日书面通知（民法典第九百四十六条），请填写书面通知日期",
+                f"Dismissing a property firm needs {DISMISSAL_NOTICE_DAYS} days' written notice (Civil Code Art. 946): "
+                "give the date the written notice was served.",
+                "dismissal_notice_on",
+            )
+        earliest = dismissal_notice_on + datetime.timedelta(days=DISMISSAL_NOTICE_DAYS)
+        if starts_on < earliest:
+            raise _refuse(
+                f"书面通知日期 {dismissal_notice_on:%Y-%m-%d} 距更换日不足{DISMISSAL_NOTICE_DAYS}日"
+                f"（民法典第九百四十六条），最早可于 {earliest:%Y-%m-%d} 更换",
+                f"Written notice served {dismissal_notice_on:%Y-%m-%d} is less than {DISMISSAL_NOTICE_DAYS} days before the "
+                f"switch (Civil Code Art. 946); the earliest switch date is {earliest:%Y-%m-%d}.",
+                "dismissal_notice_on",
+            )
+    return current
+
+
+def _is_dismissal(*, current: ManagementArrangement, provider: Provider, starts_on: datetime.date) -> bool:
+    """A firm is dismissed when it is replaced by someone else before its contract term has run out."""
+    if current.model != ManagementModel.PROFESSIONAL or current.provider_id == provider.pk:
+        return False
+    return current.contract_until is None or starts_on <= current.contract_until
+
+
+@transaction.atomic
+def arrangement_start(
+    *,
+    estate: Estate,
+    model: str,
+    provider: Provider,
+    starts_on: datetime.date,
+    fee_rates: Mapping[str, Decimal],
+    authority_kind: str,
+    authority_reference: str,
+    authority_date: datetime.date,
+    authorising_matter: AssemblyMatter | None = None,
+    contract_until: datetime.date | None = None,
+    contract_reference: str = "",
+    dismissal_notice_on: datetime.date | None = None,
+    end_reason: str = "",
+    by=None,
+) -> ManagementArrangement:
+    """Put an estate under a management arrangement from ``starts_on``; the one in effect ends the day before.
+
+    The previous arrangement is kept (it is the history); its fee tariffs end when the new ones begin.
+    """
+    Estate.objects.select_for_update().filter(pk=estate.pk).first()  # one switch at a time per estate
+    current = arrangement_validate(
+        estate=estate,
+        model=model,
+        provider=provider,
+        starts_on=starts_on,
+        authority_kind=authority_kind,
+        authority_reference=authority_reference,
+        authority_date=authority_date,
+        authorising_matter=authorising_matter,
+        contract_until=contract_until,
+        dismissal_notice_on=dismissal_notice_on,
+        fee_rates=fee_rates,
+    )
+    if current is not None:
+        current.ended_on = starts_on - datetime.timedelta(days=1)
+        current.end_reason = (end_reason or _("Replaced by a new arrangement"))[:200]
+        if _is_dismissal(current=current, provider=provider, starts_on=starts_on):
+            current.dismissal_notice_on = dismissal_notice_on
+        current.save(update_fields=["ended_on", "end_reason", "dismissal_notice_on"])
+    arrangement = ManagementArrangement.objects.create(
+        estate=estate,
+        model=model,
+        provider=provider,
+        starts_on=starts_on,
+        contract_until=contract_until,
+        contract_reference=contract_reference,
+        authority_kind=authority_kind,
+        authority_reference=authority_reference.strip(),
+        authority_date=authority_date,
+        authorising_matter=authorising_matter,
+        created_by=by,
+    )
+    FeeStandard.objects.bulk_create(
+        FeeStandard(arrangement=arrangement, unit_use=use, rate=Decimal(rate)) for use, rate in fee_rates.items()
+    )
+    _tariffs_set(arrangement=arrangement, by=by)
+    return arrangement
+
+
+@transaction.atomic
+def arrangement_update_details(
+    *,
+    arrangement: ManagementArrangement,
+    contract_reference: str,
+    contract_until: datetime.date | None,
+    authority_reference: str,
+) -> ManagementArrangement:
+    """Correct the paperwork of an arrangement. Model, provider, dates and fees change only by a new arrangement."""
+    if contract_until is not None and contract_until < arrangement.starts_on:
+        raise _refuse("合同期限结束日期早于开始日期", "The contract term ends before it starts.", "contract_until")
+    if not (authority_reference or "").strip():
+        raise _refuse("请填写决议或决定文号", "Give the decision reference.", "authority_reference")
+    arrangement.contract_reference = contract_reference
+    arrangement.contract_until = contract_until
+    arrangement.authority_reference = authority_reference.strip()
+    arrangement.save(update_fields=["contract_reference", "contract_until", "authority_reference"])
+    return arrangement
+
+
+# ---------------------------------------------------------------------------------------------
+# Owners' committee
+# ---------------------------------------------------------------------------------------------
+
+
+def committee_validate(*, elected_on: datetime.date, term_ends_on: datetime.date, filed_on: datetime.date | None) -> None:
+    if term_ends_on <= elected_on:
+        raise _refuse("任期结束日期须晚于选举日期", "The term must end after the election.", "term_ends_on")
+    if filed_on is None:
+        return
+    if filed_on < elected_on:
+        raise _refuse("备案日期不能早于选举日期", "The committee cannot be filed before it was elected.", "filed_on")
+    due = elected_on + datetime.timedelta(days=COMMITTEE_FILING_DAYS)
+    if filed_on > due:
+        raise _refuse(
+            f"业主委员会应自选举之日起{COMMITTEE_FILING_DAYS}日内备案（最迟 {due:%Y-%m-%d}）",
+            f"The committee must be filed within {COMMITTEE_FILING_DAYS} days of the election (by {due:%Y-%m-%d}).",
+            "filed_on",
+        )
+
+
+@transaction.atomic
+def committee_save(*, committee: OwnersCommittee, members: Iterable[CommitteeMember] | None = None) -> OwnersCommittee:
+    """Store a committee term with its members; every member with a login gets the committee role for the estate.
+
+    ``members`` are unsaved rows to add; members already attached (e.g. from a form) are saved with the committee.
+    """
+    committee_validate(elected_on=committee.elected_on, term_ends_on=committee.term_ends_on, filed_on=committee.filed_on)
+    if committee.electing_matter is not None and committee.electing_matter.assembly.estate_id != committee.estate_id:
+        raise _refuse("选举决议不属于本小区", "The election resolution belongs to another estate.", "electing_matter")
+    for member in members or []:
+        committee.members.add(member)
+    seats = list(committee.members.all())
+    chairs = [m for m in seats if m.role == "chair"]
+    if len(chairs) > 1:
+        raise _refuse("一届业主委员会只能有一名主任", "A committee has one chair.", "members")
+    for member in seats:
+        if member.owner.estate_id != committee.estate_id:
+            raise _refuse(
+                f"{member.owner.name} 不是本小区业主，不能担任业主委员会委员",
+                f"{member.owner.name} is not an owner in this estate and cannot sit on its committee.",
+                "members",
+            )
+        if member.term_ends_on <= member.term_starts_on:
+            raise _refuse("委员任期结束日期须晚于开始日期", "A member's term must end after it starts.", "members")
+        if member.user_id is None and member.owner.user_id is not None:
+            member.user_id = member.owner.user_id
+    committee.save()
+    for member in committee.members.all():
+        if member.user_id is not None:
+            role_grant(user=member.user, role=Role.COMMITTEE_MEMBER, estate=committee.estate)
+    return committee
+
+
+# ---------------------------------------------------------------------------------------------
+# Assemblies and ballots
+# ---------------------------------------------------------------------------------------------
+
+
+def assembly_validate_dates(
+    *,
+    notice_on: datetime.date,
+    meeting_on: datetime.date,
+    voting_opens_at: datetime.datetime | None = None,
+    voting_closes_at: datetime.datetime | None = None,
+) -> None:
+    days = (meeting_on - notice_on).days
+    if days < ASSEMBLY_NOTICE_DAYS:
+        earliest = notice_on + datetime.timedelta(days=ASSEMBLY_NOTICE_DAYS)
+        raise _refuse(
+            f"业主大会应于会议召开{ASSEMBLY_NOTICE_DAYS}日以前通知全体业主：通知日期 {notice_on:%Y-%m-%d} 距会议仅 {days} 日，"
+            f"会议最早可定于 {earliest:%Y-%m-%d}",
+            f"Owners must be notified at least {ASSEMBLY_NOTICE_DAYS} days before the meeting: notice on "
+            f"{notice_on:%Y-%m-%d} is only {days} days ahead; the earliest meeting date is {earliest:%Y-%m-%d}.",
+            "notice_on",
+        )
+    if voting_opens_at and voting_closes_at and voting_closes_at <= voting_opens_at:
+        raise _refuse("投票截止时间须晚于开始时间", "Voting must close after it opens.", "voting_closes_at")
+
+
+@transaction.atomic
+def assembly_create(
+    *,
+    estate: Estate,
+    title: str,
+    meeting_on: datetime.date,
+    notice_on: datetime.date,
+    voting_opens_at: datetime.datetime,
+    voting_closes_at: datetime.datetime,
+    matters: Iterable[tuple[str, str] | tuple[str, str, str]],
+    location: str = "",
+) -> Assembly:
+    """A draft assembly with its matters: ``matters`` as (Art. 278 matter, motion[, details])."""
+    assembly_validate_dates(
+        notice_on=notice_on, meeting_on=meeting_on, voting_opens_at=voting_opens_at, voting_closes_at=voting_closes_at
+    )
+    assembly = Assembly.objects.create(
+        estate=estate,
+        title=title,
+        meeting_on=meeting_on,
+        notice_on=notice_on,
+        voting_opens_at=voting_opens_at,
+        voting_closes_at=voting_closes_at,
+        location=location,
+    )
+    rows = []
+    for order, item in enumerate(matters):
+        matter, motion, *rest = item
+        try:
+            matter = voting.Matter(matter)
+        except ValueError:
+            raise _refuse("未知的表决事项", f"Unknown Art. 278 matter {matter!r}.", "matters") from None
+        rows.append(
+            AssemblyMatter(assembly=assembly, sort_order=order, matter=matter, title=motion, description=rest[0] if rest else "")
+        )
+    if not rows:
+        raise _refuse("请至少列出一项表决事项", "List at least one matter to vote on.", "matters")
+    AssemblyMatter.objects.bulk_create(rows)
+    return assembly
+
+
+@transaction.atomic
+def assembly_transition(*, assembly: Assembly, to: str, by=None, **changes) -> Assembly:
+    """Move an assembly along ASSEMBLY_TRANSITIONS, with a guard against a racing change and a history row."""
+    current = AssemblyStatus(assembly.status)
+    to = AssemblyStatus(to)
+    if to not in ASSEMBLY_TRANSITIONS[current]:
+        raise _refuse(
+            f"业主大会当前状态为“{current.label}”，不能变为“{to.label}”",
+            f"An assembly that is {current.value} cannot become {to.value}.",
+            code="illegal_transition",
+        )
+    updated = Assembly.objects.filter(pk=assembly.pk, status=current).update(status=to, **changes)
+    if updated != 1:
+        raise _refuse("业主大会状态已被他人更改，请刷新后重试", "Someone else changed this assembly; reload and try again.")
+    AssemblyStatusChange.objects.create(assembly=assembly, from_status=current, to_status=to, by=by)
+    assembly.status = to
+    for name, value in changes.items():
+        setattr(assembly, name, value)
+    return assembly
+
+
+def _call_notice_body(assembly: Assembly, matters: list[AssemblyMatter]) -> str:
+    lines = [
+        _("The owners' committee of %(estate)s calls a meeting of the owners' assembly.") % {"estate": assembly.estate.name},
+        _("Meeting date: %(date)s") % {"date": f"{assembly.meeting_on:%Y-%m-%d}"},
+    ]
+    if assembly.location:
+        lines.append(_("Place: %(place)s") % {"place": assembly.location})
+    lines.append(
+        _("Voting: from %(opens)s to %(closes)s, online in the owners' portal or on paper.")
+        % {
+            "opens": f"{timezone.localtime(assembly.voting_opens_at):%Y-%m-%d %H:%M}",
+            "closes": f"{timezone.localtime(assembly.voting_closes_at):%Y-%m-%d %H:%M}",
+        }
+    )
+    lines.append(_("Matters to be decided:"))
+    for number, matter in enumerate(matters, start=1):
+        lines.append(f"{number}. {matter.title}（{matter.get_matter_display()}）")
+    return "\n".join(lines)
+
+
+@transaction.atomic
+def assembly_call(
+    *,
+    assembly: Assembly,
+    by=None,
+    residents_committee_informed_on: datetime.date | None = None,
+    residents_committee_note: str = "",
+    today: datetime.date | None = None,
+) -> Assembly:
+    """Call the assembly: check the 15-day notice, record that the residents' committee was informed, publish the call."""
+    today = today or timezone.localdate()
+    assembly = Assembly.objects.select_for_update().select_related("estate__community").get(pk=assembly.pk)
+    assembly_validate_dates(
+        notice_on=assembly.notice_on,
+        meeting_on=assembly.meeting_on,
+        voting_opens_at=assembly.voting_opens_at,
+        voting_closes_at=assembly.voting_closes_at,
+    )
+    if assembly.notice_on < today:
+        raise _refuse(
+            f"通知日期 {assembly.notice_on:%Y-%m-%d} 已过，请改为今天或以后的日期",
+            f"The notice date {assembly.notice_on:%Y-%m-%d} is in the past; owners cannot be notified retroactively.",
+            "notice_on",
+        )
+    matters = list(assembly.matters.all())
+    if not matters:
+        raise _refuse("请至少列出一项表决事项", "List at least one matter to vote on.", "matters")
+    informed_on = residents_committee_informed_on or today
+    with override(settings.LANGUAGE_CODE):
+        note = residents_committee_note or _("Notified through Anju to the residents' committee of %(community)s") % {
+            "community": assembly.estate.community.name
+        }
+    assembly = assembly_transition(
+        assembly=assembly,
+        to=AssemblyStatus.CALLED,
+        by=by,
+        called_by=by,
+        residents_committee_informed_on=informed_on,
+        residents_committee_note=note[:200],
+    )
+    with override(settings.LANGUAGE_CODE):  # public notices are issued in the site's language, whoever calls
+        title = _("Notice of the owners' assembly of %(estate)s: %(title)s") % {
+            "estate": assembly.estate.name,
+            "title": assembly.title,
+        }
+        body = _call_notice_body(assembly, matters)
+    notice_publish(
+        kind=NoticeKind.ASSEMBLY_CALL,
+        title=title,
+        body=body,
+        estate=assembly.estate,
+        display_from=assembly.notice_on,
+        display_until=max(assembly.meeting_on, timezone.localtime(assembly.voting_closes_at).date()),
+        source=assembly,
+    )
+    return assembly
+
+
+def _eligible_owner(*, assembly: Assembly, owner: Owner, roll: VotingRoll) -> None:
+    if owner.estate_id != assembly.estate_id:
+        raise _refuse("该业主不是本小区业主", f"{owner.name} is not an owner in this estate.", "owner")
+    if str(owner.pk) not in roll.owner_keys:
+        raise _refuse(
+            "该业主名下没有可表决的房屋（共有房屋由份额最大的共有人表决）",
+            f"{owner.name} holds no unit that votes (a jointly owned unit votes through its largest co-owner).",
+            "owner",
+        )
+
+
+@transaction.atomic
+def assembly_vote(
+    *, assembly: Assembly, owner: Owner, choices: Mapping[int, str], by=None, at: datetime.datetime | None = None
+) -> list[Ballot]:
+    """An owner votes online on some or all matters; a new vote before the close replaces their earlier one."""
+    at = at or timezone.now()
+    assembly = Assembly.objects.select_for_update().get(pk=assembly.pk)
+    if assembly.status != AssemblyStatus.CALLED or at < assembly.voting_opens_at:
+        raise _refuse("本次业主大会尚未开始投票", "Voting on this assembly has not opened.", code="voting_not_open")
+    if at >= assembly.voting_closes_at:
+        closes = timezone.localtime(assembly.voting_closes_at)
+        raise _refuse(
+            f"投票已于 {closes:%Y-%m-%d %H:%M} 截止，不能再投票或改票",
+            f"Voting closed at {closes:%Y-%m-%d %H:%M}; ballots can no longer be cast or changed.",
+            code="voting_closed",
+        )
+    _eligible_owner(assembly=assembly, owner=owner, roll=voting_roll(estate=assembly.estate))
+    matters = {m.pk: m for m in assembly.matters.all()}
+    ballots = []
+    for matter_id, choice in choices.items():
+        if matter_id not in matters:
+            raise _refuse("表决事项不属于本次业主大会", "That matter is not on this assembly's agenda.", "choices")
+        if choice not in BallotChoice.values:
+            raise _refuse("请选择同意、反对或弃权", "Choose yes, no or abstain.", "choices")
+        ballot, _created = Ballot.objects.update_or_create(
+            matter=matters[matter_id],
+            owner=owner,
+            defaults={
+                "choice": choice,
+                "channel": BallotChannel.ONLINE,
+                "paper_reference": "",
+                "proxy_name": "",
+                "proxy_document": "",
+                "cast_by": by,
+            },
+        )
+        ballots.append(ballot)
+    return ballots
+
+
+@transaction.atomic
+def ballot_record(
+    *,
+    matter: AssemblyMatter,
+    owner: Owner,
+    choice: str,
+    channel: str,
+    paper_reference: str = "",
+    proxy_name: str = "",
+    proxy_document: str = "",
+    by=None,
+) -> Ballot:
+    """Staff record a paper ballot, a written-consultation reply or a proxy vote, until the result is published."""
+    assembly = Assembly.objects.select_for_update().get(pk=matter.assembly_id)
+    if assembly.status != AssemblyStatus.CALLED:
+        raise _refuse(
+            "只能为已召集且尚未公布结果的业主大会录入选票",
+            "Ballots can be recorded only for an assembly that has been called and whose result is not yet published.",
+            code="not_called",
+        )
+    if choice not in BallotChoice.values:
+        raise _refuse("请选择同意、反对或弃权", "Choose yes, no or abstain.", "choice")
+    if channel not in BallotChannel.values or channel == BallotChannel.ONLINE:
+        raise _refuse(
+            "请选择纸质表决票、书面征求意见或委托投票", "Choose paper ballot, written consultation or proxy.", "channel"
+        )
+    paper_reference, proxy_name, proxy_document = paper_reference.strip(), proxy_name.strip(), proxy_document.strip()
+    if channel in (BallotChannel.PAPER, BallotChannel.WRITTEN) and not paper_reference:
+        raise _refuse("请填写表决票编号", "Give the number of the ballot paper.", "paper_reference")
+    if channel == BallotChannel.PROXY and not (proxy_name and proxy_document):
+        raise _refuse(
+            "委托投票须填写代理人姓名和授权委托书编号",
+            "A proxy vote needs the proxy's name and the power of attorney's reference.",
+            "proxy_name" if not proxy_name else "proxy_document",
+        )
+    _eligible_owner(assembly=assembly, owner=owner, roll=voting_roll(estate=assembly.estate))
+    ballot, _created = Ballot.objects.update_or_create(
+        matter=matter,
+        owner=owner,
+        defaults={
+            "choice": choice,
+            "channel": channel,
+            "paper_reference": paper_reference,
+            "proxy_name": proxy_name if channel == BallotChannel.PROXY else "",
+            "proxy_document": proxy_document if channel == BallotChannel.PROXY else "",
+            "cast_by": by,
+        },
+    )
+    return ballot
+
+
+def _result_notice_body(assembly: Assembly, matters: list[AssemblyMatter]) -> str:
+    lines = [
+        _("Result of the owners' assembly of %(estate)s held on %(date)s.")
+        % {"estate": assembly.estate.name, "date": f"{assembly.meeting_on:%Y-%m-%d}"}
+    ]
+    for number, matter in enumerate(matters, start=1):
+        lines.append(
+            _(
+                "%(n)s. %(title)s: %(outcome)s. Participating area %(pa)s%%, participating owners %(po)s%%; "
+                "yes by area %(ya)s%% and by owners %(yo)s%% of participants."
+            )
+            % {
+                "n": number,
+                "title": matter.title,
+                "outcome": _("passed") if matter.passed else _("not passed"),
+                "pa": matter.participating_area_percent,
+                "po": matter.participating_owners_percent,
+                "ya": matter.yes_area_percent,
+                "yo": matter.yes_owners_percent,
+            }
+        )
+    return "\n".join(lines)
+
+
+@transaction.atomic
+def assembly_result_publish(*, assembly: Assembly, by=None, at: datetime.datetime | None = None) -> Assembly:
+    """Count every matter by Art. 278 after voting has closed, store the results and publish them as a notice.
+
+    The notice exists when this returns; its PDF is rendered by a task after commit.
+    """
+    at = at or timezone.now()
+    assembly = Assembly.objects.select_for_update().select_related("estate").get(pk=assembly.pk)
+    if assembly.status == AssemblyStatus.CALLED and at < assembly.voting_closes_at:
+        closes = timezone.localtime(assembly.voting_closes_at)
+        raise _refuse(
+            f"投票将于 {closes:%Y-%m-%d %H:%M} 截止，截止后才能计票并公布结果",
+            f"Voting is open until {closes:%Y-%m-%d %H:%M}; the result can be counted and published after that.",
+            code="voting_open",
+        )
+    roll = voting_roll(estate=assembly.estate)
+    matters = list(assembly.matters.all())
+    ballots_by_matter: dict[int, dict[str, str]] = {m.pk: {} for m in matters}
+    for matter_id, owner_id, choice in Ballot.objects.filter(matter__assembly=assembly).values_list(
+        "matter_id", "owner_id", "choice"
+    ):
+        if str(owner_id) in roll.owner_keys:  # a ballot of someone who no longer holds a voting unit does not count
+            ballots_by_matter[matter_id][str(owner_id)] = choice
+    assembly = assembly_transition(assembly=assembly, to=AssemblyStatus.PUBLISHED, by=by, result_published_at=at)
+    for matter in matters:
+        result = voting.tally(matter=matter.matter, units=roll.units, ballots=ballots_by_matter[matter.pk])
+        matter.counted_at = at
+        for name in (
+            "total_area",
+            "total_owners",
+            "participating_area",
+            "participating_owners",
+            "yes_area",
+            "yes_owners",
+            "no_area",
+            "no_owners",
+            "abstain_area",
+            "abstain_owners",
+            "participation_met",
+            "passed",
+        ):
+            setattr(matter, name, getattr(result, name))
+    AssemblyMatter.objects.bulk_update(
+        matters,
+        [
+            "counted_at",
+            "total_area",
+            "total_owners",
+            "participating_area",
+            "participating_owners",
+            "yes_area",
+            "yes_owners",
+            "no_area",
+            "no_owners",
+            "abstain_area",
+            "abstain_owners",
+            "participation_met",
+            "passed",
+        ],
+    )
+    local_day = timezone.localtime(at).date()
+    with override(settings.LANGUAGE_CODE):
+        title = _("Result of the owners' assembly of %(estate)s: %(title)s") % {
+            "estate": assembly.estate.name,
+            "title": assembly.title,
+        }
+        body = _result_notice_body(assembly, matters)
+    notice_publish(
+        kind=NoticeKind.ASSEMBLY_RESULT,
+        title=title,
+        body=body,
+        estate=assembly.estate,
+        display_from=local_day,
+        display_until=local_day + datetime.timedelta(days=RESULT_NOTICE_DAYS),
+        source=assembly,
+    )
+    _queue_after_commit(ASSEMBLY_RESULT_PDF_TASK, assembly.pk)
+    return assembly
+
+
+# ---------------------------------------------------------------------------------------------
+# Joint meetings
+# ---------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def joint_meeting_save(*, meeting: JointMeeting) -> JointMeeting:
+    """Store a joint meeting with its participants and decisions (from the back-office form or code)."""
+    if not (meeting.agenda or "").strip():
+        raise _refuse("请填写会议议程", "Give the agenda.", "agenda")
+    for decision in meeting.decisions.all():
+        if decision.due_on < meeting.held_on:
+            raise _refuse(
+                f"决定事项的完成期限 {decision.due_on:%Y-%m-%d} 早于会议日期",
+                f"A decision is due {decision.due_on:%Y-%m-%d}, before the meeting was held.",
+                "decisions",
+            )
+    meeting.save()
+    return meeting
+
+
+@transaction.atomic
+def decision_transition(
+    *, decision: JointMeetingDecision, to: str, by=None, note: str = "", on: datetime.date | None = None
+) -> JointMeetingDecision:
+    """Mark a decision done (or reopen it), with a guard and a history row."""
+    current = DecisionStatus(decision.status)
+    to = DecisionStatus(to)
+    if to not in DECISION_TRANSITIONS[current]:
+        raise _refuse(
+            f"决定事项当前为“{current.label}”，不能变为“{to.label}”",
+            f"A decision that is {current.value} cannot become {to.value}.",
+            code="illegal_transition",
+        )
+    done_on = (on or timezone.localdate()) if to == DecisionStatus.DONE else None
+    updated = JointMeetingDecision.objects.filter(pk=decision.pk, status=current).update(status=to, done_on=done_on)
+    if updated != 1:
+        raise _refuse("该决定事项已被他人更改，请刷新后重试", "Someone else changed this decision; reload and try again.")
+    DecisionStatusChange.objects.create(decision=decision, from_status=current, to_status=to, note=note[:200], by=by)
+    decision.status, decision.done_on = to, done_on
+    return decision
+
+
+def _summary_body(meeting: JointMeeting) -> str:
+    lines = [
+        _("Joint meeting held on %(date)s.") % {"date": f"{meeting.held_on:%Y-%m-%d}"},
+        _("Participants: %(names)s") % {"names": "、".join(p.organisation_name for p in meeting.participants.all())},
+        _("Agenda:"),
+        meeting.agenda,
+        _("Decisions:"),
+    ]
+    for number, decision in enumerate(meeting.decisions.all(), start=1):
+        lines.append(
+            _("%(n)s. %(text)s (by %(owner)s, due %(due)s)")
+            % {"n": number, "text": decision.text, "owner": decision.owner_name, "due": f"{decision.due_on:%Y-%m-%d}"}
+        )
+    return "\n".join(lines)
+
+
+@transaction.atomic
+def joint_meeting_summary_publish(*, meeting: JointMeeting, by=None, at: datetime.datetime | None = None) -> Notice:
+    """Publish the meeting's summary as a notice; the minutes PDF follows from a task after commit."""
+    at = at or timezone.now()
+    meeting = JointMeeting.objects.select_for_update().select_related("estate").get(pk=meeting.pk)
+    meeting.summary_published_at = at
+    meeting.save(update_fields=["summary_published_at"])
+    local_day = timezone.localtime(at).date()
+    with override(settings.LANGUAGE_CODE):
+        title = _("Joint meeting of %(estate)s: %(title)s") % {"estate": meeting.estate.name, "title": meeting.title}
+        body = _summary_body(meeting)
+    notice = notice_publish(
+        kind=NoticeKind.JOINT_MEETING_SUMMARY,
+        title=title,
+        body=body,
+        estate=meeting.estate,
+        display_from=local_day,
+        display_until=local_day + datetime.timedelta(days=SUMMARY_NOTICE_DAYS),
+        source=meeting,
+    )
+    _queue_after_commit(MEETING_MINUTES_PDF_TASK, meeting.pk)
+    return notice
+
+
+@transaction.atomic
+def joint_meeting_minutes_store(*, meeting: JointMeeting, pdf_bytes: bytes) -> JointMeeting:
+    """Keep the rendered minutes PDF on the meeting and on its summary notice (if published)."""
+    meeting = JointMeeting.objects.select_for_update().get(pk=meeting.pk)
+    if meeting.minutes_pdf:
+        meeting.minutes_pdf.delete(save=False)
+    meeting.minutes_pdf.save(f"joint-meeting-{meeting.pk}-{meeting.held_on:%Y%m%d}.pdf", ContentFile(pdf_bytes), save=False)
+    meeting.save(update_fields=["minutes_pdf"])
+    notice = Notice.objects.filter(
+        source_type=ContentType.objects.get_for_model(JointMeeting), source_id=meeting.pk, kind=NoticeKind.JOINT_MEETING_SUMMARY
+    ).first()
+    if notice is not None:
+        notice_attach_pdf(notice=notice, pdf_bytes=pdf_bytes)
+    return meeting

@@ -1,0 +1,27 @@
+"""django-q tasks: take ids, load fresh rows, render outside transactions, call services. Safe to run twice."""
+
+from django.contrib.contenttypes.models import ContentType
+
+from . import pdf, services
+from .models import Assembly, AssemblyStatus, JointMeeting, Notice, NoticeKind
+
+
+def assembly_result_pdf_render(assembly_id: int) -> None:
+    """Render the result PDF of a published assembly and attach it to its result notice."""
+    assembly = Assembly.objects.select_related("estate").filter(pk=assembly_id, status=AssemblyStatus.PUBLISHED).first()
+    if assembly is None:
+        return
+    notice = Notice.objects.filter(
+        source_type=ContentType.objects.get_for_model(Assembly), source_id=assembly.pk, kind=NoticeKind.ASSEMBLY_RESULT
+    ).first()
+    if notice is None:
+        return
+    services.notice_attach_pdf(notice=notice, pdf_bytes=pdf.assembly_result_pdf(assembly=assembly))
+
+
+def joint_meeting_minutes_pdf_render(meeting_id: int) -> None:
+    """Render a joint meeting's minutes PDF; keep it on the meeting and its summary notice."""
+    meeting = JointMeeting.objects.select_related("estate").filter(pk=meeting_id).first()
+    if meeting is None:
+        return
+    services.joint_meeting_minutes_store(meeting=meeting, pdf_bytes=pdf.joint_meeting_minutes_pdf(meeting=meeting))

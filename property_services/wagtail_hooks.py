@@ -1,0 +1,54 @@
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.admin.menu import MenuItem
+from wagtail.admin.ui.components import Component
+
+from .selectors import overdue_decisions
+from .viewsets import PropertyServicesViewSetGroup
+
+
+@hooks.register("register_admin_viewset")
+def register_property_services():
+    return PropertyServicesViewSetGroup()
+
+
+class OverviewMenuItem(MenuItem):
+    def is_shown(self, request):
+        return request.user.has_perm("property_services.view_managementarrangement")
+
+
+@hooks.register("register_property_services_menu_item")
+def register_overview_menu_item():
+    return OverviewMenuItem(
+        _("Management overview"),
+        reverse("property_services_managementarrangement:overview"),
+        name="management-overview",
+        icon_name="clipboard-list",
+        order=0,
+    )
+
+
+class OverdueDecisionsPanel(Component):
+    """Dashboard panel: joint-meeting decisions past their due date in the user's estates (one query)."""
+
+    name = "overdue_decisions"
+    order = 60
+    template_name = "property_services/admin/dashboard_overdue.html"
+
+    def __init__(self, user):
+        self.user = user
+
+    def get_context_data(self, parent_context=None):
+        today = timezone.localdate()
+        decisions = list(overdue_decisions(user=self.user, on=today, limit=20))
+        for decision in decisions:
+            decision.days_overdue = (today - decision.due_on).days
+        return {"decisions": decisions}
+
+
+@hooks.register("construct_homepage_panels")
+def add_overdue_decisions_panel(request, panels):
+    if request.user.has_perm("property_services.view_jointmeetingdecision"):
+        panels.append(OverdueDecisionsPanel(request.user))

@@ -1,0 +1,62 @@
+"""seed_property_services_demo: every demo estate is run under the model its renovation chose; the
+self-governance estate has its committee (with 13900000003), an assembly with ballots and a result, and
+an open one; the professional estate has a joint meeting with an overdue decision."""
+
+from io import StringIO
+
+import pytest
+from django.utils import timezone
+
+from billing.models import ChargeKind, Tariff
+from estates.demo import demo_seed
+from estates.models import Estate, RenovationProject
+from property_services.demo import ALREADY_PRESENT, seed_property_services_demo
+from property_services.models import (
+    Assembly,
+    AssemblyStatus,
+    Ballot,
+    DecisionStatus,
+    JointMeetingDecision,
+    ManagementArrangement,
+    Notice,
+    NoticeKind,
+    OwnersCommittee,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def test_demo_seed(sync_groups):
+    demo_seed(units=600)
+    out = StringIO()
+    counts = seed_property_services_demo(stdout=out)
+    assert counts["arrangements"] == Estate.objects.count() == 3
+
+    for project in RenovationProject.objects.select_related("estate"):
+        current = ManagementArrangement.objects.get(estate=project.estate, ended_on__isnull=True)
+        assert current.model == project.management_model_after
+        assert current.provider.kind == {"professional": "property_firm"}.get(current.model, current.model)
+        assert Tariff.objects.filter(estate=project.estate, charge_kind=ChargeKind.PROPERTY_FEE, unit_use="residential").exists()
+
+    committee = OwnersCommittee.objects.get(estate__name="洋河新村")
+    chair = committee.members.get(role="chair")
+    assert chair.user.mobile == "13900000003"
+    assert (committee.filed_on - committee.elected_on).days <= 30
+
+    published = Assembly.objects.get(estate__name="洋河新村", status=AssemblyStatus.PUBLISHED)
+    assert Ballot.objects.filter(matter__assembly=published).count() > 100
+    assert all(m.is_counted and m.participation_met for m in published.matters.all())
+    assert Notice.objects.filter(kind=NoticeKind.ASSEMBLY_RESULT, source_id=published.pk).exists()
+    current = Assembly.objects.get(estate__name="洋河新村", status=AssemblyStatus.CALLED)
+    assert current.voting_is_open()
+
+    overdue = JointMeetingDecision.objects.filter(
+        meeting__estate__name="金汤街小区", status=DecisionStatus.OPEN, due_on__lt=timezone.localdate()
+    )
+    assert overdue.count() == 1
+    assert Notice.objects.filter(kind=NoticeKind.JOINT_MEETING_SUMMARY).exists()
+
+    assert seed_property_services_demo() == dict.fromkeys(counts, 0)
+    out = StringIO()
+    seed_property_services_demo(stdout=out)
+    assert ALREADY_PRESENT in out.getvalue()
