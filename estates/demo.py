@@ -17,6 +17,7 @@ import itertools
 import math
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TextIO
@@ -352,6 +353,24 @@ def demo_seed(*, units: int = DEFAULT_UNITS, stdout: TextIO | None = None, seed:
         _Seeder(random.Random(seed), units, counts, stdout).run()
     _write(stdout, f"演示数据已加载 / Demo data loaded in {time.perf_counter() - started:.1f} s: " + _format_counts(counts))
     return counts
+
+
+# Later apps add their demo data (arrangements, bills, site pages…) after the inventory:
+# estates cannot import them, so they register a step in their AppConfig.ready().
+_demo_steps: list[tuple[int, str, Callable[..., object]]] = []
+
+
+def register_demo_step(name: str, step: Callable[..., object], *, order: int = 100) -> None:
+    """`step(stdout=...)` must be idempotent: it runs on every seed_demo and skips what exists."""
+    global _demo_steps
+    _demo_steps = sorted([s for s in _demo_steps if s[1] != name] + [(order, name, step)], key=lambda s: (s[0], s[1]))
+
+
+def demo_steps_run(*, stdout: TextIO | None = None) -> None:
+    if not getattr(settings, "DEMO_DATA_ALLOWED", False):
+        raise DemoDataNotAllowedError(NOT_ALLOWED)
+    for _order, _name, step in _demo_steps:
+        step(stdout=stdout)
 
 
 def demo_logins_text() -> str:

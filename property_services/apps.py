@@ -12,3 +12,9 @@ class PropertyServicesConfig(AppConfig):
         from .portal import my_assemblies_section
 
         register_section("property_services.assemblies", my_assemblies_section, order=30)
+
+        from estates.demo import register_demo_step
+
+        from .demo import seed_property_services_demo
+
+        register_demo_step("property_services", seed_property_services_demo, order=10)

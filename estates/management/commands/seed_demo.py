@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from estates.demo import DEFAULT_UNITS, DemoDataNotAllowedError, demo_logins_text, demo_seed
+from estates.demo import DEFAULT_UNITS, DemoDataNotAllowedError, demo_logins_text, demo_seed, demo_steps_run
 
 
 class Command(BaseCommand):
@@ -18,14 +18,21 @@ class Command(BaseCommand):
             default=DEFAULT_UNITS,
             help=f"Number of units in total, about 200 per estate (default {DEFAULT_UNITS}; 100000 for benchmarks).",
         )
+        parser.add_argument(
+            "--inventory-only",
+            action="store_true",
+            help="Only the estate inventory and logins, without the other apps' demo data (for benchmarks).",
+        )
 
-    def handle(self, *args, units: int, **options):
+    def handle(self, *args, units: int, inventory_only: bool = False, **options):
         if units < 3:
             raise CommandError(
                 "--units 至少为 3（每种管理模式一个小区）/ --units must be at least 3 (one estate per management model)."
             )
         try:
             counts = demo_seed(units=units, stdout=self.stdout)
+            if not inventory_only:
+                demo_steps_run(stdout=self.stdout)
         except DemoDataNotAllowedError as exc:
             raise CommandError(str(exc)) from exc
         if counts["estates"]:
