@@ -10,8 +10,8 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 # WeasyPrint (Pango), Chinese fonts, fast font subsetting, pdftotext/pdffonts for PDF tests.
 SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk libharfbuzz-subset0 poppler-utils
-# Playwright drives Debian's /usr/bin/chromium: no browser download.
-TEST_SYSTEM_PACKAGES := chromium
+# Playwright drives Debian's /usr/bin/chromium (no browser download); gettext checks the translations.
+TEST_SYSTEM_PACKAGES := chromium gettext
 PORT ?= 8000
 export PORT
 
