@@ -81,6 +81,10 @@ class BillingRun(models.Model):
     total_units = models.PositiveIntegerField(_("units to bill"), default=0)
     done_units = models.PositiveIntegerField(_("units done"), default=0)
     invoices_created = models.PositiveIntegerField(_("bills created"), default=0)
+    # Units counted as done without a new bill: billed before (a rerun), no tariff, no current owner.
+    units_already_billed = models.PositiveIntegerField(_("units already billed"), default=0)
+    units_without_tariff = models.PositiveIntegerField(_("units without a tariff"), default=0)
+    units_without_owner = models.PositiveIntegerField(_("units without an owner"), default=0)
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -97,6 +101,8 @@ class BillingRun(models.Model):
 
 class BillingRunChunk(models.Model):
     """A slice of a run (a range of unit ids) that any worker can take and finish on its own."""
+
+    estate_scope_path = "run__estate_id"
 
     run = models.ForeignKey(BillingRun, on_delete=models.CASCADE, related_name="chunks")
     index = models.PositiveIntegerField()
@@ -182,6 +188,8 @@ class Invoice(models.Model):
 
 
 class InvoiceLine(models.Model):
+    estate_scope_path = "invoice__estate_id"
+
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
     description = models.CharField(_("description"), max_length=200)
     quantity = models.DecimalField(_("quantity"), max_digits=12, decimal_places=2)
@@ -198,6 +206,8 @@ class InvoiceLine(models.Model):
 
 class InvoiceStatusChange(models.Model):
     """History of an invoice's status: who moved it from what to what, and when."""
+
+    estate_scope_path = "invoice__estate_id"
 
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="status_changes")
     from_status = models.CharField(max_length=20, choices=InvoiceStatus.choices, blank=True)
@@ -254,6 +264,8 @@ class PaymentAttempt(models.Model):
 
 
 class AttemptInvoice(models.Model):
+    estate_scope_path = "attempt__estate_id"
+
     attempt = models.ForeignKey(PaymentAttempt, on_delete=models.CASCADE)
     invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT)
     amount = models.DecimalField(max_digits=12, decimal_places=2)
@@ -306,6 +318,8 @@ class Payment(models.Model):
 class PaymentAllocation(models.Model):
     """How much of a payment settled which bill (one payment may cover several bills)."""
 
+    estate_scope_path = "payment__estate_id"
+
     payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="allocations")
     invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="allocations")
     amount = models.DecimalField(max_digits=12, decimal_places=2)
@@ -322,6 +336,8 @@ class PaymentAllocation(models.Model):
 
 class Refund(models.Model):
     """Money given back from a payment; a new record, the payment itself is never changed back."""
+
+    estate_scope_path = "payment__estate_id"
 
     payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
     amount = models.DecimalField(_("amount (CNY)"), max_digits=12, decimal_places=2)
@@ -451,6 +467,8 @@ class DunningLevel(models.TextChoices):
 class DunningNotice(models.Model):
     """A reminder about an unpaid bill. The ladder ends at a formal demand, never a service cut (Art. 944)."""
 
+    estate_scope_path = "invoice__estate_id"
+
     invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="dunning_notices")
     level = models.CharField(max_length=20, choices=DunningLevel.choices)
     channels = models.CharField(max_length=100, blank=True)
@@ -468,6 +486,9 @@ class DunningNotice(models.Model):
 class MoneyAudit(models.Model):
     """Who changed a money record, and when (payments, refunds, voids, write-offs, tariffs)."""
 
+    estate = models.ForeignKey(
+        Estate, on_delete=models.PROTECT, null=True, blank=True, related_name="money_audits", verbose_name=_("estate")
+    )
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     action = models.CharField(max_length=50)
     object_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")

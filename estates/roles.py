@@ -35,6 +35,8 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]] | str] = {
         ("wagtailimages", "change_image"),
         ("wagtaildocs", "add_document"),
         ("wagtaildocs", "change_document"),
+        # Public site: contact details and footer (page permissions are per page: cms.services).
+        ("cms", "change_sitesettings"),
     ],
 }
 # Billing core: staff run billing, record offline payments and refunds, void/write off bills

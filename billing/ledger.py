@@ -1,0 +1,112 @@
+"""The per-estate ledger: append-only pair entries, balances derived from them.
+
+Each LedgerEntry moves a positive amount from its credit account to its debit account, so its two
+legs (+amount, −amount) sum to zero by construction; the database refuses a non-positive amount
+or a row whose two accounts are the same. Nothing is edited or deleted: a correction is a new row.
+
+Postings (what each business event writes):
+
+    bills issued      receivable         ← fee_income / public_income
+    payment           cash | clearing    ← receivable          (one row per bill paid)
+    refund            receivable         ← cash | clearing     (one row per bill refunded)
+    void              fee_income / public_income ← receivable
+    write-off         write_off          ← receivable
+
+so the receivable balance of an estate always equals what its open bills still owe.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Sum
+
+from .models import AccountKind, ChargeKind, LedgerAccount, LedgerEntry, PaymentMethod
+
+ONLINE_METHODS = frozenset({PaymentMethod.CARD, PaymentMethod.ALIPAY, PaymentMethod.WECHAT_PAY})
+# Charges for common parts of the estate are the owners' public income (Civil Code Art. 282).
+PUBLIC_INCOME_CHARGES = frozenset(
+    {ChargeKind.PARKING_PERMIT, ChargeKind.PARKING_SESSION, ChargeKind.SHOP_RENT, ChargeKind.AD_RENT}
+)
+
+
+def money_account_for(method: str) -> str:
+    """Where received money sits: the provider's clearing account for online payments, else cash and bank."""
+    return AccountKind.PROVIDER_CLEARING if method in ONLINE_METHODS else AccountKind.CASH
+
+
+def income_account_for(charge_kind: str) -> str:
+    return AccountKind.PUBLIC_INCOME if charge_kind in PUBLIC_INCOME_CHARGES else AccountKind.FEE_INCOME
+
+
+@dataclass(frozen=True)
+class Posting:
+    debit: str
+    credit: str
+    amount: Decimal
+    memo: str
+    invoice_id: int | None = None
+    payment_id: int | None = None
+    refund_id: int | None = None
+
+
+def accounts_for(estate_ids, kinds) -> dict[tuple[int, str], int]:
+    """Account ids by (estate id, kind), creating the missing accounts (2 queries at most)."""
+    estate_ids, kinds = set(estate_ids), set(kinds)
+    found = {
+        (e, k): pk
+        for pk, e, k in LedgerAccount.objects.filter(estate_id__in=estate_ids, kind__in=kinds).values_list(
+            "pk", "estate_id", "kind"
+        )
+    }
+    missing = [(e, k) for e in estate_ids for k in kinds if (e, k) not in found]
+    if missing:
+        LedgerAccount.objects.bulk_create([LedgerAccount(estate_id=e, kind=k) for e, k in missing], ignore_conflicts=True)
+        found = {
+            (e, k): pk
+            for pk, e, k in LedgerAccount.objects.filter(estate_id__in=estate_ids, kind__in=kinds).values_list(
+                "pk", "estate_id", "kind"
+            )
+        }
+    return found
+
+
+def ledger_post(*, estate_id: int, postings: list[Posting], by=None) -> list[LedgerEntry]:
+    """Write the entries of one business event. Call inside the event's transaction."""
+    postings = [p for p in postings if p.amount]
+    if not postings:
+        return []
+    accounts = accounts_for([estate_id], {p.debit for p in postings} | {p.credit for p in postings})
+    user = by if getattr(by, "pk", None) else None
+    return LedgerEntry.objects.bulk_create(
+        [
+            LedgerEntry(
+                estate_id=estate_id,
+                debit_id=accounts[(estate_id, p.debit)],
+                credit_id=accounts[(estate_id, p.credit)],
+                amount=p.amount,
+                memo=p.memo[:200],
+                invoice_id=p.invoice_id,
+                payment_id=p.payment_id,
+                refund_id=p.refund_id,
+                created_by=user,
+            )
+            for p in postings
+        ]
+    )
+
+
+def ledger_balances(*, estate_id: int) -> dict[str, Decimal]:
+    """Balance of every account of the estate (debits − credits), derived from the entries. Two queries."""
+    balances: dict[str, Decimal] = defaultdict(lambda: Decimal("0.00"))
+    for kind, total in (
+        LedgerEntry.objects.filter(estate_id=estate_id).values_list("debit__kind").annotate(t=Sum("amount")).order_by()
+    ):
+        balances[kind] += total
+    for kind, total in (
+        LedgerEntry.objects.filter(estate_id=estate_id).values_list("credit__kind").annotate(t=Sum("amount")).order_by()
+    ):
+        balances[kind] -= total
+    return {kind: balances[kind] for kind in AccountKind.values if kind in balances}

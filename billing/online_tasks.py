@@ -1,0 +1,46 @@
+"""django-q tasks for online payments and receipts. They take ids, load fresh rows and call
+services; running one twice does no harm (django-q's ORM broker delivers at least once)."""
+
+from __future__ import annotations
+
+import logging
+
+from .models import ProviderEvent, Receipt
+
+logger = logging.getLogger(__name__)
+
+
+def provider_event_process(event_pk: int) -> bool:
+    """Handle one stored provider notification (see online_services.event_handle)."""
+    from .online_services import event_process
+
+    event = ProviderEvent.objects.filter(pk=event_pk).first()
+    if event is None:
+        logger.warning("provider event %s does not exist", event_pk)
+        return False
+    return event_process(event=event)
+
+
+def receipt_render(receipt_id: int) -> bool:
+    """Render a receipt's PDF (slow: outside any transaction) and store it once."""
+    from .online_services import receipt_pdf_attach
+    from .pdf import receipt_pdf
+
+    receipt = Receipt.objects.filter(pk=receipt_id).first()
+    if receipt is None:
+        return False
+    if receipt.pdf:
+        return True
+    receipt_pdf_attach(receipt=receipt, content=receipt_pdf(receipt))
+    return True
+
+
+def receipts_render_pending(limit: int = 200) -> int:
+    """Render every receipt still without a PDF in one batch (one layout pass): catch-up after an outage."""
+    from .online_services import receipt_pdf_attach
+    from .pdf import receipt_pdfs
+
+    receipts = list(Receipt.objects.filter(pdf="").order_by("pk")[:limit])
+    for receipt, content in receipt_pdfs(receipts).items():
+        receipt_pdf_attach(receipt=receipt, content=content)
+    return len(receipts)

@@ -1,0 +1,74 @@
+"""The owners' portal side of billing: what the "My bills" pages read, and the portal-home section.
+
+Every query here starts from the signed-in person, so another owner's bills, payments and
+receipts are simply not found (404), and each page runs a fixed number of queries however many
+bills there are.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db.models import Count, F, Q, QuerySet, Sum
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.portal import PortalSection
+
+from .models import AttemptStatus, Invoice, Payment, PaymentAllocation, PaymentAttempt, Receipt
+from .money import quantize
+from .online_services import ATTEMPT_BLOCKS_FOR, PAYABLE, invoices_of_user
+
+
+def bills_open(*, user) -> QuerySet[Invoice]:
+    return (
+        invoices_of_user(user=user)
+        .filter(status__in=PAYABLE)
+        .select_related("estate", "unit__building")
+        .order_by("due_on", "period", "pk")
+    )
+
+
+def bills_history(*, user) -> QuerySet[Invoice]:
+    return (
+        invoices_of_user(user=user)
+        .exclude(status__in=PAYABLE)
+        .select_related("estate", "unit__building")
+        .order_by("-period", "-pk")
+    )
+
+
+def payments_of_user(*, user) -> QuerySet[Payment]:
+    """Payments the person made, or that paid their bills (e.g. cash recorded by staff)."""
+    paid_their_bills = PaymentAllocation.objects.filter(invoice__in=invoices_of_user(user=user)).values("payment_id")
+    return (
+        Payment.objects.filter(Q(payer_user=user) | Q(pk__in=paid_their_bills))
+        .select_related("estate", "receipt")
+        .order_by("-received_at", "-pk")
+    )
+
+
+def receipts_of_user(*, user) -> QuerySet[Receipt]:
+    return Receipt.objects.filter(payment__in=payments_of_user(user=user).values("pk")).select_related("payment")
+
+
+def attempts_open(*, user) -> QuerySet[PaymentAttempt]:
+    return PaymentAttempt.objects.filter(
+        user=user, status=AttemptStatus.OPEN, created_at__gt=timezone.now() - ATTEMPT_BLOCKS_FOR
+    ).order_by("-created_at")
+
+
+def bills_summary(*, user) -> dict:
+    """Open bills: how many and how much is owed (one query)."""
+    summary = bills_open(user=user).aggregate(count=Count("pk"), owed=Sum(F("total") - F("paid_amount")))
+    # SQLite's arithmetic drops trailing zeros (208.5): put the fen back.
+    return {"count": summary["count"] or 0, "owed": quantize(summary["owed"] or Decimal("0"))}
+
+
+def my_bills_section(request):
+    """Portal home: "My bills" with what is owed and a link to pay. Nothing for people without bills."""
+    user = request.user
+    summary = bills_summary(user=user)
+    if not summary["count"] and not invoices_of_user(user=user).exists():
+        return None
+    return PortalSection(template="billing/portal/section.html", context={"title": _("My bills"), **summary})

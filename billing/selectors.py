@@ -1,0 +1,148 @@
+"""Read queries for billing pages, already joined: each page runs a fixed number of queries."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db.models import Count, DecimalField, ExpressionWrapper, F, Min, Q, QuerySet, Sum
+
+from estates.models import Estate
+from estates.selectors import estates_visible_to, scope_queryset, user_sees_everything
+
+from .ledger import ledger_balances
+from .models import AccountKind, BillingRun, Invoice, InvoiceStatus, LedgerEntry, MoneyAudit, Payment
+
+UNPAID = (InvoiceStatus.OPEN, InvoiceStatus.PARTIALLY_PAID, InvoiceStatus.OVERDUE)
+OUTSTANDING = ExpressionWrapper(F("total") - F("paid_amount"), output_field=DecimalField(max_digits=14, decimal_places=2))
+
+
+def invoices_for_staff(*, user) -> QuerySet[Invoice]:
+    return scope_queryset(Invoice.objects.all(), user=user).select_related("estate", "unit__building__estate", "payer_owner")
+
+
+def invoice_detail(*, user, pk: int) -> Invoice | None:
+    """One bill with everything its page shows (lines, payments, history, reminders), or None out of scope."""
+    return (
+        invoices_for_staff(user=user)
+        .select_related("billing_run")
+        .prefetch_related(
+            "lines",
+            "allocations__payment__receipt",
+            "status_changes__by",
+            "dunning_notices",
+        )
+        .filter(pk=pk)
+        .first()
+    )
+
+
+def payments_for_staff(*, user) -> QuerySet[Payment]:
+    return scope_queryset(Payment.objects.all(), user=user).select_related("estate", "recorded_by", "receipt")
+
+
+def payment_detail(*, user, pk: int) -> Payment | None:
+    return (
+        payments_for_staff(user=user)
+        .prefetch_related(
+            "allocations__invoice__unit__building__estate",
+            "refunds__created_by",
+            "ledger_entries__debit",
+            "ledger_entries__credit",
+        )
+        .filter(pk=pk)
+        .first()
+    )
+
+
+def unpaid_invoices_like(*, user, invoice: Invoice) -> QuerySet[Invoice]:
+    """The unpaid bills of the same payer (or unit) in the same estate: what one payment may settle."""
+    same_payer = (
+        Q(payer_owner_id=invoice.payer_owner_id)
+        if invoice.payer_owner_id
+        else Q(unit_id=invoice.unit_id, payer_name=invoice.payer_name)
+    )
+    return (
+        invoices_for_staff(user=user)
+        .filter(estate_id=invoice.estate_id, status__in=UNPAID)
+        .filter(same_payer | Q(pk=invoice.pk))
+        .order_by("period", "due_on", "pk")
+    )
+
+
+def billing_runs_for_staff(*, user) -> QuerySet[BillingRun]:
+    """Runs of the user's estates; those who see everything also see the all-estates runs."""
+    runs = BillingRun.objects.select_related("estate", "started_by")
+    if user_sees_everything(user):
+        return runs
+    return runs.filter(estate__in=estates_visible_to(user=user).values("pk"))
+
+
+def billing_run_progress(*, run: BillingRun) -> dict:
+    percent = 100 if not run.total_units else int(100 * run.done_units / run.total_units)
+    return {
+        "id": run.pk,
+        "status": run.status,
+        "status_label": str(run.get_status_display()),
+        "done_units": run.done_units,
+        "total_units": run.total_units,
+        "percent": percent,
+        "invoices_created": run.invoices_created,
+        "units_already_billed": run.units_already_billed,
+        "units_without_tariff": run.units_without_tariff,
+        "units_without_owner": run.units_without_owner,
+        "error": run.error,
+        "finished": run.status == "done",
+    }
+
+
+def arrears_by_building(*, user, estate: Estate | None = None) -> list[dict]:
+    """Unpaid bills summed per estate and building (one query)."""
+    invoices = scope_queryset(Invoice.objects.filter(status__in=UNPAID), user=user)
+    if estate is not None:
+        invoices = invoices.filter(estate=estate)
+    return list(
+        invoices.values("estate_id", "estate__code", "estate__name", "unit__building__number")
+        .annotate(
+            bills=Count("pk"),
+            overdue=Count("pk", filter=Q(status=InvoiceStatus.OVERDUE)),
+            units=Count("unit_id", distinct=True),
+            outstanding=Sum(OUTSTANDING),
+            oldest_due=Min("due_on"),
+        )
+        .order_by("estate__code", "unit__building__number")
+    )
+
+
+def arrears_totals(rows: list[dict]) -> dict:
+    return {
+        "bills": sum(r["bills"] for r in rows),
+        "overdue": sum(r["overdue"] for r in rows),
+        "outstanding": sum((r["outstanding"] or Decimal("0") for r in rows), Decimal("0.00")),
+    }
+
+
+def arrears_bills(*, user, estate: Estate | None = None) -> QuerySet[Invoice]:
+    invoices = invoices_for_staff(user=user).filter(status__in=UNPAID)
+    if estate is not None:
+        invoices = invoices.filter(estate=estate)
+    return invoices.order_by("estate__code", "unit__building__number", "unit__entrance", "unit__number", "period")
+
+
+def ledger_for_estate(*, estate: Estate) -> dict:
+    """Balances per account (derived from the entries) and the check that the books balance."""
+    balances = ledger_balances(estate_id=estate.pk)
+    totals = LedgerEntry.objects.filter(estate=estate).aggregate(entries=Count("pk"), moved=Sum("amount"))
+    accounts = [(AccountKind(kind).label, kind, balance) for kind, balance in balances.items()]
+    return {"balances": balances, "accounts": accounts, "sum_of_balances": sum(balances.values(), Decimal("0.00")), **totals}
+
+
+def ledger_entries(*, estate: Estate) -> QuerySet[LedgerEntry]:
+    return (
+        LedgerEntry.objects.filter(estate=estate)
+        .select_related("debit", "credit", "invoice", "payment", "refund", "created_by")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def money_audits_for_staff(*, user) -> QuerySet[MoneyAudit]:
+    return scope_queryset(MoneyAudit.objects.all(), user=user).select_related("estate", "user", "object_type")

@@ -1,0 +1,309 @@
+"""Back-office lists of billing (Wagtail ViewSets), all scoped by estate.
+
+Money records are never edited through a generic form: the lists are read-only, and every change
+goes through a page that calls a service (start a run, record a payment, refund, void, write off).
+"""
+
+from __future__ import annotations
+
+import django_filters
+from django.urls import path
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.filters import WagtailFilterSet
+from wagtail.admin.menu import MenuItem
+from wagtail.admin.ui.tables import Column
+from wagtail.admin.viewsets.base import ViewSet
+from wagtail.admin.viewsets.model import ModelViewSetGroup
+
+from estates.admin_scoping import ScopedIndexView, ScopedModelViewSet
+from estates.models import Estate, UnitUse
+from estates.selectors import estates_visible_to
+
+from . import admin_views, selectors
+from .models import (
+    BillingRun,
+    BillingRunStatus,
+    ChargeKind,
+    Invoice,
+    InvoiceStatus,
+    MoneyAudit,
+    Payment,
+    PaymentMethod,
+    Receipt,
+    Refund,
+    Tariff,
+)
+from .services import PERIOD_RE
+
+
+def _visible_estates(request):
+    return estates_visible_to(user=request.user) if request else Estate.objects.none()
+
+
+def estate_filter(field_name: str = "estate"):
+    return django_filters.ModelChoiceFilter(field_name=field_name, label=_("Estate"), queryset=_visible_estates)
+
+
+class PeriodFilter(django_filters.CharFilter):
+    """YYYY-MM → the bills of that month; anything else filters nothing out (and shows nothing)."""
+
+    def filter(self, qs, value):
+        if not value:
+            return qs
+        match = PERIOD_RE.match(value.strip())
+        if not match or not 1 <= int(match.group(2)) <= 12:
+            return qs.none()
+        return qs.filter(period__year=int(match.group(1)), period__month=int(match.group(2)))
+
+
+class InvoiceFilterSet(WagtailFilterSet):
+    estate = estate_filter()
+    period = PeriodFilter(label=_("Period (YYYY-MM)"))
+    status = django_filters.ChoiceFilter(choices=InvoiceStatus.choices, label=_("Status"))
+    charge_kind = django_filters.ChoiceFilter(choices=ChargeKind.choices, label=_("Charge"))
+
+    class Meta:
+        model = Invoice
+        fields = ["estate", "period", "status", "charge_kind"]
+
+
+class PaymentFilterSet(WagtailFilterSet):
+    estate = estate_filter()
+    method = django_filters.ChoiceFilter(choices=PaymentMethod.choices, label=_("Method"))
+
+    class Meta:
+        model = Payment
+        fields = ["estate", "method"]
+
+
+class RefundFilterSet(WagtailFilterSet):
+    estate = estate_filter("payment__estate")
+
+    class Meta:
+        model = Refund
+        fields = ["estate"]
+
+
+class BillingRunFilterSet(WagtailFilterSet):
+    estate = estate_filter()
+    status = django_filters.ChoiceFilter(choices=BillingRunStatus.choices, label=_("Status"))
+
+    class Meta:
+        model = BillingRun
+        fields = ["estate", "status"]
+
+
+class TariffFilterSet(WagtailFilterSet):
+    estate = estate_filter()
+    charge_kind = django_filters.ChoiceFilter(choices=ChargeKind.choices, label=_("Charge"))
+    unit_use = django_filters.ChoiceFilter(choices=UnitUse.choices, label=_("Unit use"))
+
+    class Meta:
+        model = Tariff
+        fields = ["estate", "charge_kind", "unit_use"]
+
+
+class MoneyAuditFilterSet(WagtailFilterSet):
+    estate = estate_filter()
+    action = django_filters.CharFilter(label=_("Action"))
+
+    class Meta:
+        model = MoneyAudit
+        fields = ["estate", "action"]
+
+
+class ReadOnlyViewSet(ScopedModelViewSet):
+    """A scoped list with no generic add/edit/delete; `extra_urls` adds the pages that call services."""
+
+    add_view = None  # a view for "new/" (e.g. record a payment), or None
+    detail_view = None  # replaces the generic inspect page
+
+    def get_common_view_kwargs(self, **kwargs):
+        return super().get_common_view_kwargs(
+            edit_url_name=None,
+            delete_url_name=None,
+            add_url_name=self.get_url_name("add") if self.add_view else None,
+            **kwargs,
+        )
+
+    def extra_urls(self) -> list:
+        return []
+
+    def get_urlpatterns(self):
+        urls = [
+            path("", self.index_view, name="index"),
+            path("results/", self.index_results_view, name="index_results"),
+            path("inspect/<int:pk>/", self.detail_view or self.inspect_view, name="inspect"),
+        ]
+        if self.add_view:
+            urls.append(path("new/", self.add_view, name="add"))
+        return urls + self.extra_urls()
+
+
+class BillingRunIndexView(ScopedIndexView):
+    def get_base_queryset(self):
+        # Runs over all estates have no estate: those who see everything see them too.
+        return selectors.billing_runs_for_staff(user=self.request.user)
+
+
+def _progress(run: BillingRun) -> str:
+    percent = 100 if not run.total_units else int(100 * run.done_units / run.total_units)
+    return f"{run.done_units}/{run.total_units} ({percent}%)"
+
+
+class BillingRunViewSet(ReadOnlyViewSet):
+    model = BillingRun
+    icon = "calendar-alt"
+    menu_label = _("Billing runs")
+    index_view_class = BillingRunIndexView
+    add_view = staticmethod(admin_views.BillingRunStartView.as_view())
+    detail_view = staticmethod(admin_views.BillingRunDetailView.as_view())
+    list_display = [
+        "__str__",
+        "status",
+        Column("progress", label=_("Units done"), accessor=_progress),
+        "invoices_created",
+        "units_without_tariff",
+        "units_without_owner",
+        "created_at",
+    ]
+    filterset_class = BillingRunFilterSet
+
+    @property
+    def add_item_label(self):
+        return _("Start a billing run")
+
+    def extra_urls(self):
+        return [path("progress/<int:pk>/", admin_views.billing_run_progress_json, name="progress")]
+
+
+class InvoiceViewSet(ReadOnlyViewSet):
+    model = Invoice
+    icon = "doc-full"
+    menu_label = _("Bills")
+    detail_view = staticmethod(admin_views.InvoiceDetailView.as_view())
+    list_display = ["number", "estate", "unit", "payer_name", "period", "charge_kind", "total", "paid_amount", "status", "due_on"]
+    list_select_related = ("estate", "unit__building__estate")
+    filterset_class = InvoiceFilterSet
+    search_fields = ["number", "payer_name"]
+    list_export = ["number", "estate", "unit", "payer_name", "period", "charge_kind", "total", "paid_amount", "status", "due_on"]
+
+    def extra_urls(self):
+        return [
+            path("void/<int:pk>/", admin_views.InvoiceReasonActionView.as_view(action="void"), name="void"),
+            path("write-off/<int:pk>/", admin_views.InvoiceReasonActionView.as_view(action="write_off"), name="write_off"),
+        ]
+
+
+def _receipt_number(payment: Payment) -> str:
+    try:
+        return payment.receipt.number
+    except Receipt.DoesNotExist:
+        return ""
+
+
+class PaymentViewSet(ReadOnlyViewSet):
+    model = Payment
+    icon = "tick-inverse"
+    menu_label = _("Payments")
+    add_view = staticmethod(admin_views.PaymentRecordView.as_view())
+    detail_view = staticmethod(admin_views.PaymentDetailView.as_view())
+    list_display = [
+        "__str__",
+        "estate",
+        "payer_name",
+        "received_at",
+        Column("receipt", label=_("Receipt"), accessor=_receipt_number),
+        "reference",
+        "refunded_amount",
+    ]
+    list_select_related = ("estate", "receipt")
+    filterset_class = PaymentFilterSet
+    search_fields = ["payer_name", "reference"]
+
+    @property
+    def add_item_label(self):
+        return _("Record an offline payment")
+
+    def extra_urls(self):
+        return [path("refund/<int:pk>/", admin_views.RefundView.as_view(), name="refund")]
+
+
+class RefundViewSet(ReadOnlyViewSet):
+    model = Refund
+    icon = "undo"
+    menu_label = _("Refunds")
+    list_display = ["__str__", "payment", "reason", "provider_refund_id", "created_by", "created_at"]
+    list_select_related = ("payment__estate", "created_by")
+    filterset_class = RefundFilterSet
+    inspect_view_fields = ["payment", "amount", "reason", "provider_refund_id", "created_by", "created_at"]
+
+
+class TariffViewSet(ReadOnlyViewSet):
+    model = Tariff
+    icon = "tag"
+    menu_label = _("Tariffs")
+    list_display = ["__str__", "unit_use", "basis", "rate", "valid_from", "valid_to", "source_label"]
+    list_select_related = ("estate",)
+    filterset_class = TariffFilterSet
+
+
+class MoneyAuditViewSet(ReadOnlyViewSet):
+    model = MoneyAudit
+    icon = "history"
+    menu_label = _("Money audit")
+    list_display = ["action", "estate", "user", "object_type", "object_id", "at", "data"]
+    list_select_related = ("estate", "user", "object_type")
+    filterset_class = MoneyAuditFilterSet
+
+
+class PermissionMenuViewSet(ViewSet):
+    """A plain page in the billing menu, shown only to those holding `permission`."""
+
+    permission = ""
+
+    @property
+    def menu_item_class(self):
+        permission = self.permission
+        return type(
+            f"{self.__class__.__name__}MenuItem",
+            (MenuItem,),
+            {"is_shown": lambda item, request: request.user.has_perm(permission)},
+        )
+
+
+class ArrearsViewSet(PermissionMenuViewSet):
+    icon = "warning"
+    menu_label = _("Arrears")
+    permission = "billing.view_invoice"
+
+    def get_urlpatterns(self):
+        return [
+            path("", admin_views.ArrearsView.as_view(), name="index"),
+            path("export/", admin_views.arrears_export, name="export"),
+        ]
+
+
+class LedgerViewSet(PermissionMenuViewSet):
+    icon = "list-ul"
+    menu_label = _("Ledger")
+    permission = "billing.view_ledgerentry"
+
+    def get_urlpatterns(self):
+        return [path("", admin_views.LedgerView.as_view(), name="index")]
+
+
+class BillingViewSetGroup(ModelViewSetGroup):
+    menu_label = _("Billing")
+    menu_icon = "doc-full"
+    menu_order = 160
+    items = (
+        BillingRunViewSet("billing_billingrun", url_prefix="billing/billingrun"),
+        InvoiceViewSet("billing_invoice", url_prefix="billing/invoice"),
+        PaymentViewSet("billing_payment", url_prefix="billing/payment"),
+        RefundViewSet("billing_refund", url_prefix="billing/refund"),
+        ArrearsViewSet("billing_arrears", url_prefix="billing/arrears"),
+        LedgerViewSet("billing_ledger", url_prefix="billing/ledger"),
+        TariffViewSet("billing_tariff", url_prefix="billing/tariff"),
+        MoneyAuditViewSet("billing_moneyaudit", url_prefix="billing/moneyaudit"),
+    )
