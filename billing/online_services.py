@@ -195,7 +195,10 @@ def attempt_cancel(*, attempt: PaymentAttempt, provider: PaymentProvider | None 
         return attempt
     provider = provider or get_provider(attempt.provider)
     if attempt.provider_session_id:
-        session = provider.checkout_cancel(attempt.provider_session_id)
+        try:
+            session = provider.checkout_cancel(attempt.provider_session_id)
+        except ProviderError as exc:
+            raise ValidationError(_("The payment could not be cancelled. Please try again."), code="provider") from exc
         if session.paid:
             session_paid_apply(session=session, provider=provider)
             attempt.refresh_from_db()

@@ -1,7 +1,13 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
 class CmsConfig(AppConfig):
     name = "cms"
     verbose_name = _("Public site")
+
+    def ready(self):
+        from .services import site_setup_after_migrate
+
+        post_migrate.connect(site_setup_after_migrate, sender=self, dispatch_uid="cms.site_setup_after_migrate")

@@ -365,3 +365,17 @@ def test_two_workers_handling_events_of_the_same_session_at_once_make_one_paymen
     assert Payment.objects.filter(reference=attempt.provider_session_id).count() == 1
     assert ProviderEvent.objects.filter(processed_at__isnull=False).count() == 3
     assert statuses(bills) == [InvoiceStatus.PAID, InvoiceStatus.PAID]
+
+
+def test_cancelling_while_stripe_is_down_keeps_the_bills_blocked_and_says_so(fake):
+    user, owner, unit, bills = owner_with_bills()
+    attempt = attempt_create(user=user, invoices=bills)
+    for _attempt in range(3):  # the client retries twice
+        fake.fail_next("POST", f"/v1/checkout/sessions/{attempt.provider_session_id}/expire", status=500)
+
+    with pytest.raises(ValidationError, match=re.escape(_("The payment could not be cancelled. Please try again."))):
+        attempt_cancel(attempt=attempt)
+
+    assert PaymentAttempt.objects.get(pk=attempt.pk).status == AttemptStatus.OPEN
+    with pytest.raises(PaymentInProgressError):
+        attempt_create(user=user, invoices=bills)

@@ -105,10 +105,9 @@ def test_a_second_tab_is_told_a_payment_is_in_progress(client, owner):
 
     response = client.post("/portal/bills/", {"invoice": [b.pk for b in bills]}, follow=True)
 
-    assert (
-        _("A payment for some of these bills is already in progress (perhaps in another window). Finish or cancel it first.")
-        in messages_on(response)
-    )
+    assert _(
+        "A payment for some of these bills is already in progress (perhaps in another window). Finish or cancel it first."
+    ) in messages_on(response)
     assert PaymentAttempt.objects.count() == 1
     attempt = PaymentAttempt.objects.get()
     assert f"/portal/payments/{attempt.pk}/" in response.content.decode()  # "see or cancel it"

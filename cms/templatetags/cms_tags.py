@@ -1,0 +1,43 @@
+"""Template helpers of the public site."""
+
+from decimal import Decimal
+
+from django import template
+from wagtail.models import Site
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def site_nav(context):
+    """The live sections under the site's home page that are shown in menus (one query)."""
+    request = context.get("request")
+    site = Site.find_for_request(request) if request is not None else None
+    if site is None:
+        return []
+    return list(site.root_page.get_children().live().in_menu().order_by("path"))
+
+
+@register.filter
+def absolute(url: str, request) -> str:
+    """An absolute URL for Open Graph tags: crawlers need the scheme and host."""
+    if not url or request is None:
+        return url or ""
+    return request.build_absolute_uri(url)
+
+
+@register.filter
+def yuan(amount) -> str:
+    """1234567.5 → 1,234,567.50 (thousands separated, two places)."""
+    if amount is None or amount == "":
+        return ""
+    return f"{Decimal(amount):,.2f}"
+
+
+@register.filter
+def quantity(value) -> str:
+    """12.00 → 12, 3.50 → 3.5: quantities of work read like a person writes them."""
+    if value is None:
+        return ""
+    value = Decimal(value).normalize()
+    return f"{value:f}"
