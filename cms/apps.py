@@ -11,3 +11,9 @@ class CmsConfig(AppConfig):
         from .services import site_setup_after_migrate
 
         post_migrate.connect(site_setup_after_migrate, sender=self, dispatch_uid="cms.site_setup_after_migrate")
+
+        from estates.demo import register_demo_step
+
+        from .demo import seed_cms_demo
+
+        register_demo_step("cms", seed_cms_demo, order=30)
