@@ -341,6 +341,13 @@ entries, gapless receipt number. Receipt PDFs are rendered by their own tasks an
 The ingest is timed in rounds and the median round reported: the machine is shared, and other
 work on it moves single rounds a lot (the load average is given with each result).
 Each run uses a throw-away database (`test_<name>` on PostgreSQL, a temporary SQLite file).
+
+Reading the numbers: one distinct event costs one commit. A single client on PostgreSQL waits for
+each commit's WAL flush in turn (about 6 ms on this disk), so the in-process PostgreSQL figure is
+that latency, not the view; the web tier runs several requests at once (gunicorn), where commits
+overlap. Handling makes about 50 queries per event (payment, allocations, ledger, receipt
+counter, audit, status history); about a fifth of its time goes to Wagtail's reference index,
+which re-indexes billing rows on every save because they have back-office viewsets.
 """
 
 
