@@ -110,9 +110,7 @@ _MATTER_LABELS: dict[Matter, str] = {
     Matter.USE_MAINTENANCE_FUND: "使用建筑物及其附属设施的维修资金",
     Matter.RAISE_MAINTENANCE_FUND: "筹集建筑物及其附属设施的维修资金",
     Matter.REBUILD: "改建、重建建筑物及其附属设施",
-    Matter.CHANGE_USE_OR_OPERATE_COMMON_PARTS: (
-        "改变共有部分的用途或者利用共有部分从事经营活动"
-    ),
+    Matter.CHANGE_USE_OR_OPERATE_COMMON_PARTS: ("改变共有部分的用途或者利用共有部分从事经营活动"),
     Matter.OTHER_MAJOR: "有关共有和共同管理权利的其他重大事项",
 }
 
@@ -177,14 +175,8 @@ class TallyResult:
         if not self.participating_owners:
             return False
         if self.matter.special:
-            return (
-                self.yes_area_ratio >= SPECIAL_CONSENT_THRESHOLD
-                and self.yes_owners_ratio >= SPECIAL_CONSENT_THRESHOLD
-            )
-        return (
-            self.yes_area_ratio > ORDINARY_CONSENT_THRESHOLD
-            and self.yes_owners_ratio > ORDINARY_CONSENT_THRESHOLD
-        )
+            return self.yes_area_ratio >= SPECIAL_CONSENT_THRESHOLD and self.yes_owners_ratio >= SPECIAL_CONSENT_THRESHOLD
+        return self.yes_area_ratio > ORDINARY_CONSENT_THRESHOLD and self.yes_owners_ratio > ORDINARY_CONSENT_THRESHOLD
 
     @property
     def passed(self) -> bool:
@@ -201,9 +193,7 @@ def _coerce_matter(matter: object) -> Matter:
     try:
         return Matter(matter)
     except (ValueError, TypeError):
-        raise _error(
-            f"未知的表决事项: {matter!r}", f"Unknown matter: {matter!r}"
-        ) from None
+        raise _error(f"未知的表决事项: {matter!r}", f"Unknown matter: {matter!r}") from None
 
 
 def _coerce_choice(owner: Hashable, choice: object) -> Choice:
@@ -214,8 +204,7 @@ def _coerce_choice(owner: Hashable, choice: object) -> Choice:
     except (ValueError, TypeError):
         raise _error(
             f"业主 {owner} 的表决意见无效: {choice!r}（仅限 yes、no、abstain）",
-            f"Invalid choice for owner {owner}: {choice!r} "
-            "(must be yes, no or abstain)",
+            f"Invalid choice for owner {owner}: {choice!r} (must be yes, no or abstain)",
         ) from None
 
 
@@ -223,10 +212,8 @@ def _check_area(unit: Hashable, area: object) -> Decimal:
     # bool is an int subclass but never a meaningful area.
     if isinstance(area, bool) or not isinstance(area, (Decimal, int)):
         raise _error(
-            f"房屋 {unit} 的专有部分面积必须是 Decimal 或整数，"
-            f"不能是 {type(area).__name__}: {area!r}",
-            f"Exclusive area of unit {unit} must be a Decimal or int, "
-            f"not {type(area).__name__}: {area!r}",
+            f"房屋 {unit} 的专有部分面积必须是 Decimal 或整数，不能是 {type(area).__name__}: {area!r}",
+            f"Exclusive area of unit {unit} must be a Decimal or int, not {type(area).__name__}: {area!r}",
         )
     if isinstance(area, Decimal) and not area.is_finite():
         raise _error(
@@ -275,9 +262,7 @@ def tally(
             if unit in seen_units:
                 raise _error(f"房屋重复: {unit}", f"Duplicate unit key: {unit}")
             seen_units.add(unit)
-            owner_area[owner] = owner_area.get(owner, Decimal(0)) + _check_area(
-                unit, area
-            )
+            owner_area[owner] = owner_area.get(owner, Decimal(0)) + _check_area(unit, area)
 
         if not owner_area:
             raise _error(

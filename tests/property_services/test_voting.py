@@ -245,9 +245,7 @@ def test_participation_counts_no_and_abstain_ballots():
     ],
 )
 @pytest.mark.parametrize("matter", sorted(SPECIAL))
-def test_special_consent_boundaries(
-    matter, areas, ballots, yes_area_ratio, yes_owners_ratio, passed
-):
+def test_special_consent_boundaries(matter, areas, ballots, yes_area_ratio, yes_owners_ratio, passed):
     result = tally(matter, estate(*areas), ballots)
     assert result.participation_met is True
     assert result.yes_area_ratio == yes_area_ratio
@@ -314,9 +312,7 @@ def test_special_consent_boundaries(
     ],
 )
 @pytest.mark.parametrize("matter", ORDINARY)
-def test_ordinary_consent_boundaries(
-    matter, areas, ballots, yes_area_ratio, yes_owners_ratio, passed
-):
+def test_ordinary_consent_boundaries(matter, areas, ballots, yes_area_ratio, yes_owners_ratio, passed):
     result = tally(matter, estate(*areas), ballots)
     assert result.participation_met is True
     assert result.yes_area_ratio == yes_area_ratio
