@@ -19,7 +19,11 @@ Rules implemented (all thresholds are inclusive, "以上" includes the number):
 Headcount follows Art. 9 of the SPC interpretation on condominium ownership
 (《最高人民法院关于审理建筑物区分所有权纠纷案件适用法律若干问题的解释》):
 an owner holding several units counts as one person, and their ballot covers
-the summed area of all their units.
+the summed area of all their units. Co-owners of a unit (Civil Code Arts.
+297-301) are one head; the same group of people owning several units together
+is one head too, like a single owner of several units. Every exclusive part
+stays in the denominators, including a unit with no owner on record (its own
+head; nobody can vote for it). See :func:`tally` for co-owners' ballots.
 
 All arithmetic is exact (``Decimal`` sums and ``Fraction`` comparisons).
 """
@@ -40,6 +44,7 @@ __all__ = [
     "Choice",
     "Matter",
     "TallyResult",
+    "UnitConflict",
     "tally",
 ]
 
@@ -122,8 +127,27 @@ def _ratio(part: Decimal | int, whole: Decimal | int) -> Fraction:
 
 
 @dataclass(frozen=True, slots=True)
+class UnitConflict:
+    """Co-owners of one unit cast different ballots (Civil Code Arts. 297-301).
+
+    ``ballots`` are the (owner, choice) pairs that disagree; ``decided`` is the
+    choice of the co-owners holding more than half of the unit's shares, or
+    ``None`` when no choice has that majority: the unit then counts as
+    participating without consent.
+    """
+
+    unit: Hashable
+    ballots: tuple[tuple[Hashable, Choice], ...]
+    decided: Choice | None
+
+
+@dataclass(frozen=True, slots=True)
 class TallyResult:
-    """Outcome of one vote. Derived figures are computed, never stored."""
+    """Outcome of one vote. Derived figures are computed, never stored.
+
+    ``participating_*`` includes ``conflicted_*``: units whose co-owners'
+    ballots disagreed without a majority of shares take part without consent.
+    """
 
     matter: Matter
     total_area: Decimal
@@ -136,6 +160,9 @@ class TallyResult:
     no_owners: int
     abstain_area: Decimal
     abstain_owners: int
+    conflicted_area: Decimal = Decimal(0)
+    conflicted_owners: int = 0
+    conflicts: tuple[UnitConflict, ...] = ()
 
     # -- ratios ----------------------------------------------------------
     @property
@@ -228,29 +255,152 @@ def _check_area(unit: Hashable, area: object) -> Decimal:
     return Decimal(area)
 
 
+class _NoOwner:
+    """Head of a unit with no owner on record: its own head, in every denominator, and nobody votes for it."""
+
+    __slots__ = ("unit",)
+
+    def __init__(self, unit: Hashable) -> None:
+        self.unit = unit
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _NoOwner) and other.unit == self.unit
+
+    def __hash__(self) -> int:
+        return hash((_NoOwner, self.unit))
+
+    def __repr__(self) -> str:
+        return f"<no owner of {self.unit!r}>"
+
+
+#: Marks a unit (or head) that takes part without consent: co-owners disagreed without a majority of shares.
+_CONFLICTED = "conflicted"
+
+_GROUP_TYPES = (tuple, list, set, frozenset)
+
+
+def _head_of(unit: Hashable, owner: object) -> tuple[Hashable, frozenset]:
+    """(head key, owners who may vote) of one unit entry.
+
+    ``None``: no owner on record, a head of its own. A tuple of co-owner keys: the group is one head
+    (a group of one is that owner). Anything else: a single owner's key.
+    """
+    if owner is None:
+        return _NoOwner(unit), frozenset()
+    if isinstance(owner, _GROUP_TYPES):
+        try:
+            members = frozenset(owner)
+        except TypeError:
+            raise _error(
+                f"房屋 {unit} 的共有人标识无效: {owner!r}",
+                f"Co-owner keys of unit {unit} are not valid keys: {owner!r}",
+            ) from None
+        if not members:
+            raise _error(
+                f"房屋 {unit} 的共有人为空；无业主登记的房屋请用 None",
+                f"Unit {unit} has an empty co-owner group; use None for a unit with no owner on record",
+            )
+        if len(members) == 1:
+            (only,) = members
+            return only, members
+        return members, members
+    return owner, frozenset((owner,))
+
+
+def _check_share(unit: Hashable, owner: Hashable, share: object) -> Fraction:
+    if isinstance(share, bool) or not isinstance(share, (Decimal, int, Fraction)):
+        raise _error(
+            f"房屋 {unit} 共有人 {owner} 的份额必须是 Decimal、整数或分数: {share!r}",
+            f"Share of co-owner {owner} in unit {unit} must be a Decimal, int or Fraction: {share!r}",
+        )
+    if (isinstance(share, Decimal) and not share.is_finite()) or share < 0:
+        raise _error(
+            f"房屋 {unit} 共有人 {owner} 的份额无效: {share}",
+            f"Share of co-owner {owner} in unit {unit} is invalid: {share}",
+        )
+    return Fraction(share)
+
+
+def _resolve_unit(
+    unit: Hashable,
+    cast: list[tuple[Hashable, Choice]],
+    unit_shares: Mapping[Hashable, object] | None,
+) -> tuple[Choice | str | None, UnitConflict | None]:
+    """The unit's choice from its voters' ballots (Civil Code Arts. 297-301, SPC interpretation Art. 9).
+
+    One choice among the ballots cast: that choice (any co-owner may act for the unit). Different
+    choices: the co-owners holding more than half of the unit's shares decide; without shares, or
+    without such a majority, the unit takes part without consent.
+    """
+    if not cast:
+        return None, None
+    choices = {choice for _owner, choice in cast}
+    if len(choices) == 1:
+        return next(iter(choices)), None
+    decided = None
+    if unit_shares:
+        weights = {owner: _check_share(unit, owner, share) for owner, share in unit_shares.items()}
+        total = sum(weights.values(), Fraction(0))
+        for choice in choices:
+            held = sum((weights.get(owner, Fraction(0)) for owner, c in cast if c == choice), Fraction(0))
+            if total and held / total > ORDINARY_CONSENT_THRESHOLD:
+                decided = choice
+    conflict = UnitConflict(unit=unit, ballots=tuple(sorted(cast, key=lambda pair: repr(pair[0]))), decided=decided)
+    return (decided if decided is not None else _CONFLICTED), conflict
+
+
 def tally(
     matter: Matter | str,
     units: Iterable[tuple[Hashable, Hashable, Decimal | int]],
     ballots: Mapping[Hashable, Choice | str],
+    *,
+    shares: Mapping[Hashable, Mapping[Hashable, Decimal | int | Fraction]] | None = None,
+    voters: Mapping[Hashable, Iterable[Hashable]] | None = None,
 ) -> TallyResult:
-    """Count the ballots on ``matter`` for an estate.
+    """Count the ballots on ``matter`` for an estate (or a building or entrance).
 
     :param matter: a :class:`Matter` or its string value.
-    :param units: every unit of the estate as ``(unit key, owner key,
-        exclusive area in m²)``; area must be a positive ``Decimal`` or ``int``.
+    :param units: every unit of the estate as ``(unit key, owner, exclusive
+        area in m²)``; area must be a positive ``Decimal`` or ``int``. The owner
+        is an owner key; or a tuple of co-owner keys, e.g.
+        ``("2-1-301", ("owner-7", "owner-8"), Decimal("64.20"))``; or ``None``
+        for a unit with no owner on record, which stays in both denominators as
+        a head of its own for which nobody can vote (SPC interpretation Art. 8:
+        every exclusive part counts).
     :param ballots: choice per owner key; owners without a ballot did not
-        take part. Abstaining counts as taking part.
+        take part. Abstaining counts as taking part. A ballot of ``owner-7``
+        counts for every unit whose owner is ``owner-7`` or a group containing
+        ``owner-7``.
+    :param shares: optional, per unit key, each co-owner's share. Used only
+        when co-owners of a unit cast different ballots: the choice of those
+        holding more than half of the shares is the unit's. Without shares (or
+        without such a majority) the unit counts as participating without
+        consent and is listed in :attr:`TallyResult.conflicts`.
+    :param voters: optional, per unit key, who may cast the unit's ballot when
+        it is not every owner in its entry: the co-owner the others designated,
+        or the buyer of a unit sold after the roll was taken. The unit's head
+        stays as given by its owner element.
+
+    Heads (Art. 9): one per distinct owner, one per distinct co-owner group
+    (the same people owning several units together count once), one per unit
+    with no owner. A head's units normally share one choice; if they come out
+    differently (e.g. one is decided by shares, another not) the head takes
+    part without consent, while each unit's area follows its own outcome.
+
     :raises ValueError: on any malformed input (bilingual message).
     """
     matter = _coerce_matter(matter)
+    shares = shares or {}
+    voters = voters or {}
 
     # Exact decimal sums regardless of the caller's decimal context.
     with decimal.localcontext() as ctx:
         ctx.prec = decimal.MAX_PREC
         ctx.traps[decimal.Inexact] = True
 
-        owner_area: dict[Hashable, Decimal] = {}
+        entries: list[tuple[Hashable, Hashable, frozenset, Decimal]] = []
         seen_units: set[Hashable] = set()
+        known_voters: set[Hashable] = set()
         for entry in units:
             try:
                 unit, owner, area = entry
@@ -262,33 +412,57 @@ def tally(
             if unit in seen_units:
                 raise _error(f"房屋重复: {unit}", f"Duplicate unit key: {unit}")
             seen_units.add(unit)
-            owner_area[owner] = owner_area.get(owner, Decimal(0)) + _check_area(unit, area)
+            head, members = _head_of(unit, owner)
+            if unit in voters:
+                members = frozenset(voters[unit])
+            known_voters |= members
+            entries.append((unit, head, members, _check_area(unit, area)))
 
-        if not owner_area:
+        if not entries:
             raise _error(
                 "小区没有任何房屋，无法表决",
                 "The estate has no units; nothing to vote on",
             )
+        for unit in voters.keys() - seen_units:
+            raise _error(f"表决人名单中的房屋不存在: {unit}", f"Voters given for an unknown unit: {unit}")
 
-        area_by_choice = {c: Decimal(0) for c in Choice}
-        owners_by_choice = dict.fromkeys(Choice, 0)
+        choices: dict[Hashable, Choice] = {}
         for owner, raw_choice in ballots.items():
-            if owner not in owner_area:
+            if owner not in known_voters:
                 raise _error(
                     f"选票中的业主不在本小区: {owner}",
                     f"Ballot owner is not an owner of this estate: {owner}",
                 )
-            choice = _coerce_choice(owner, raw_choice)
-            area_by_choice[choice] += owner_area[owner]
-            owners_by_choice[choice] += 1
+            choices[owner] = _coerce_choice(owner, raw_choice)
 
-        total_area = sum(owner_area.values(), Decimal(0))
+        buckets = (*Choice, _CONFLICTED)
+        area_by_choice = {c: Decimal(0) for c in buckets}
+        head_outcomes: dict[Hashable, set] = {}
+        conflicts: list[UnitConflict] = []
+        for unit, head, members, area in entries:
+            cast = [(owner, choices[owner]) for owner in members if owner in choices]
+            outcome, conflict = _resolve_unit(unit, cast, shares.get(unit))
+            if conflict is not None:
+                conflicts.append(conflict)
+            outcomes = head_outcomes.setdefault(head, set())
+            if outcome is not None:
+                area_by_choice[outcome] += area
+                outcomes.add(outcome)
+
+        owners_by_choice = dict.fromkeys(buckets, 0)
+        for outcomes in head_outcomes.values():
+            if len(outcomes) == 1:
+                owners_by_choice[next(iter(outcomes))] += 1
+            elif outcomes:
+                owners_by_choice[_CONFLICTED] += 1
+
+        total_area = sum((area for *_rest, area in entries), Decimal(0))
         participating_area = sum(area_by_choice.values(), Decimal(0))
 
     return TallyResult(
         matter=matter,
         total_area=total_area,
-        total_owners=len(owner_area),
+        total_owners=len(head_outcomes),
         participating_area=participating_area,
         participating_owners=sum(owners_by_choice.values()),
         yes_area=area_by_choice[Choice.YES],
@@ -297,4 +471,7 @@ def tally(
         no_owners=owners_by_choice[Choice.NO],
         abstain_area=area_by_choice[Choice.ABSTAIN],
         abstain_owners=owners_by_choice[Choice.ABSTAIN],
+        conflicted_area=area_by_choice[_CONFLICTED],
+        conflicted_owners=owners_by_choice[_CONFLICTED],
+        conflicts=tuple(conflicts),
     )
