@@ -177,6 +177,10 @@ class Owner(models.Model):
 
     Resident ID numbers and phones are personal information: stored encrypted, found by a keyed
     digest, shown masked. Organisations are identified by their unified social credit code.
+
+    An organisation (原产权单位, 房管部门 for 公房, a developer's unsold units) is one owner however many
+    units it holds (SPC interpretation on building ownership Art. 9) and acts and votes through a named
+    representative, whose login is ``user``.
     """
 
     estate = models.ForeignKey(Estate, on_delete=models.PROTECT, related_name="owners", verbose_name=_("estate"))
@@ -195,6 +199,15 @@ class Owner(models.Model):
         blank=True,
         related_name="owner_records",
         verbose_name=_("login account"),
+    )
+    representative_name = models.CharField(
+        _("representative"),
+        max_length=100,
+        blank=True,
+        help_text=_(
+            "For an organisation: the person who acts and votes for it (the login account is theirs). "
+            "Without a representative nobody can vote for its units."
+        ),
     )
 
     class Meta:

@@ -204,7 +204,7 @@ class OwnerForm(ScopedAdminModelForm):
 
     class Meta:
         model = Owner
-        fields = ["estate", "kind", "name", "credit_code", "user"]
+        fields = ["estate", "kind", "name", "credit_code", "representative_name", "user"]
 
     def clean_id_number(self):
         value = (self.cleaned_data.get("id_number") or "").strip().upper()
@@ -240,7 +240,16 @@ class OwnerViewSet(ScopedModelViewSet):
     list_select_related = ("estate",)
     filterset_class = OwnerFilterSet
     search_fields = ["name", "credit_code"]
-    inspect_view_fields = ["estate", "kind", "name", "id_number_masked", "credit_code", "phone_masked", "user"]
+    inspect_view_fields = [
+        "estate",
+        "kind",
+        "name",
+        "id_number_masked",
+        "credit_code",
+        "representative_name",
+        "phone_masked",
+        "user",
+    ]
     list_export = ["estate", "kind", "name", "id_number_masked", "credit_code", "phone_masked"]
     edit_view_class = OwnerEditView
     add_view_class = OwnerCreateView
@@ -254,6 +263,7 @@ class OwnerViewSet(ScopedModelViewSet):
             FieldPanel("kind"),
             FieldPanel("name"),
             MultiFieldPanel([FieldPanel("id_number"), FieldPanel("credit_code")], heading=_("Identifier")),
+            FieldPanel("representative_name"),
             FieldPanel("phone"),
             FieldPanel("user"),
         ],

@@ -16,7 +16,7 @@ from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
 from wagtail.models import Orderable
 
-from estates.models import Estate, ManagementModel, Owner, UnitUse
+from estates.models import Building, Estate, ManagementModel, Owner, Unit, UnitUse
 
 from .voting import Matter
 
@@ -452,6 +452,19 @@ class Assembly(ClusterableModel):
     """
 
     estate = models.ForeignKey(Estate, on_delete=models.PROTECT, related_name="assemblies", verbose_name=_("estate"))
+    # Civil Code Art. 278 for one building or entrance (e.g. adding a lift): its owners decide.
+    building = models.ForeignKey(
+        Building,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assemblies",
+        verbose_name=_("building"),
+        help_text=_("Only for a matter of one building or entrance (e.g. adding a lift): its owners vote. Empty: the whole estate."),
+    )
+    entrance = models.PositiveSmallIntegerField(
+        _("entrance"), null=True, blank=True, help_text=_("Only with a building: the owners of this entrance vote.")
+    )
     title = models.CharField(_("title"), max_length=200)
     meeting_on = models.DateField(_("meeting date"))
     location = models.CharField(_("place"), max_length=200, blank=True)
@@ -467,6 +480,14 @@ class Assembly(ClusterableModel):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("called by")
     )
     result_published_at = models.DateTimeField(_("result published at"), null=True, blank=True, editable=False)
+    # The voter roll fixed when notice is served (SPC interpretation Arts. 8-9): units with area, owners and
+    # shares; see selectors.voting_roll. The tally counts against it, whatever changes in the register later.
+    roll = models.JSONField(_("voter roll"), null=True, blank=True, editable=False)
+    roll_taken_at = models.DateTimeField(_("roll fixed at"), null=True, blank=True, editable=False)
+    roll_total_area = models.DecimalField(
+        _("roll: total exclusive area (m²)"), max_digits=14, decimal_places=2, null=True, blank=True, editable=False
+    )
+    roll_total_owners = models.PositiveIntegerField(_("roll: owners by headcount"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -485,10 +506,26 @@ class Assembly(ClusterableModel):
                 name="assembly_notice_before_meeting",
                 violation_error_message="通知日期不能晚于会议日期 / Owners must be notified before the meeting.",
             ),
+            models.CheckConstraint(
+                condition=Q(entrance__isnull=True) | Q(building__isnull=False),
+                name="assembly_entrance_needs_building",
+                violation_error_message="指定单元时须同时指定楼栋 / An entrance is given only with its building.",
+            ),
         ]
 
     def __str__(self):
         return self.title
+
+    @property
+    def scope_label(self) -> str:
+        """Whose assembly: the whole estate, one building, or one entrance of a building."""
+        if self.building_id is None:
+            return str(_("Whole estate"))
+        if self.entrance is None:
+            return str(_("Building %(building)s") % {"building": self.building.number})
+        return str(_("Building %(building)s, entrance %(entrance)s") % {"building": self.building.number, "entrance": self.entrance})
+
+    scope_label.fget.short_description = _("Who votes")
 
     def voting_is_open(self, at: datetime.datetime | None = None) -> bool:
         at = at or timezone.now()
@@ -564,6 +601,10 @@ class AssemblyMatter(Orderable):
     no_owners = models.PositiveIntegerField(null=True, blank=True, editable=False)
     abstain_area = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True, editable=False)
     abstain_owners = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    # Units whose co-owners cast different ballots without a majority of shares: taking part without consent.
+    conflicted_area = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True, editable=False)
+    conflicted_owners = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    count_notes = models.TextField(_("notes on the count"), blank=True, editable=False)
     participation_met = models.BooleanField(null=True, editable=False)
     passed = models.BooleanField(_("passed"), null=True, editable=False)
 
@@ -608,6 +649,34 @@ class AssemblyMatter(Orderable):
     @property
     def yes_owners_percent(self):
         return self._percent(self.yes_owners, self.participating_owners)
+
+
+class VoterDesignation(models.Model):
+    """The co-owner whom the co-owners of a unit designated to cast its ballot (Civil Code Arts. 297-301).
+
+    Without a designation any co-owner may cast the unit's ballot. With one, only the designated co-owner
+    votes for the unit. It lapses by itself when the designated person no longer co-owns the unit.
+    """
+
+    estate_scope_path = "unit__building__estate_id"
+
+    unit = models.OneToOneField(Unit, on_delete=models.CASCADE, related_name="voter_designation", verbose_name=_("unit"))
+    owner = models.ForeignKey(Owner, on_delete=models.PROTECT, related_name="voter_designations", verbose_name=_("voter"))
+    agreement_reference = models.CharField(
+        _("written agreement"), max_length=200, help_text=_("E.g. the signed designation kept on file, with its number.")
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("recorded by")
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now=True)
+
+    class Meta:
+        ordering = ["unit"]
+        verbose_name = _("designated voter of a co-owned unit")
+        verbose_name_plural = _("designated voters of co-owned units")
+
+    def __str__(self):
+        return f"{self.unit.key} · {self.owner}"
 
 
 class BallotChoice(models.TextChoices):
