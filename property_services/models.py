@@ -348,6 +348,20 @@ class OwnersCommittee(ClusterableModel):
     def filing_due_on(self) -> datetime.date:
         return self.elected_on + datetime.timedelta(days=COMMITTEE_FILING_DAYS)
 
+    def filing_is_late(self, on: datetime.date | None = None) -> bool:
+        """Filed after the 30-day deadline, or still unfiled once it has passed: a fact to flag, not to refuse."""
+        if self.filed_on is not None:
+            return self.filed_on > self.filing_due_on
+        return (on or timezone.localdate()) > self.filing_due_on
+
+    @property
+    def filing_status(self) -> str:
+        if self.filed_on is None:
+            return str(_("Filing late: not filed")) if self.filing_is_late() else str(_("Filing due"))
+        return str(_("Filed late")) if self.filing_is_late() else str(_("Filed in time"))
+
+    filing_status.fget.short_description = _("Filing")
+
     def is_current(self, on: datetime.date | None = None) -> bool:
         on = on or timezone.localdate()
         return self.elected_on <= on <= self.term_ends_on
@@ -378,6 +392,12 @@ class CommitteeMember(models.Model):
     role = models.CharField(_("role"), max_length=20, choices=CommitteeRole.choices, default=CommitteeRole.MEMBER)
     term_starts_on = models.DateField(_("term starts on"))
     term_ends_on = models.DateField(_("term ends on"))
+    left_on = models.DateField(
+        _("left on"),
+        null=True,
+        blank=True,
+        help_text=_("The day the member stepped down or was removed; their back-office role ends the next day."),
+    )
 
     class Meta:
         ordering = ["committee", "role", "pk"]
@@ -404,6 +424,13 @@ class CommitteeMember(models.Model):
 
     def __str__(self):
         return f"{self.owner} · {self.get_role_display()}"
+
+    def is_serving(self, on: datetime.date | None = None) -> bool:
+        """In office on the day: within their own and the committee's term, and not yet left."""
+        on = on or timezone.localdate()
+        if self.left_on is not None and self.left_on < on:
+            return False
+        return self.term_starts_on <= on <= self.term_ends_on and self.committee.is_current(on)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -527,9 +554,23 @@ class Assembly(ClusterableModel):
 
     scope_label.fget.short_description = _("Who votes")
 
+    @property
+    def voting_earliest_at(self) -> datetime.datetime:
+        """物业管理条例 Art. 14: no ballot of any channel before the 15th day after the notice was served.
+
+        Midnight (local time) of ``notice_on`` + 15 days; voting opens at this moment or later.
+        """
+        day = self.notice_on + datetime.timedelta(days=ASSEMBLY_NOTICE_DAYS)
+        return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+    @property
+    def effective_voting_opens_at(self) -> datetime.datetime:
+        """When ballots are really accepted: the stored opening, never before ``voting_earliest_at`` (old rows too)."""
+        return max(self.voting_opens_at, self.voting_earliest_at)
+
     def voting_is_open(self, at: datetime.datetime | None = None) -> bool:
         at = at or timezone.now()
-        return self.status == AssemblyStatus.CALLED and self.voting_opens_at <= at < self.voting_closes_at
+        return self.status == AssemblyStatus.CALLED and self.effective_voting_opens_at <= at < self.voting_closes_at
 
     @property
     def notice_days(self) -> int:
