@@ -6,7 +6,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
-from django.core.validators import MinValueValidator
+from django.core.validators import FileExtensionValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -16,6 +16,7 @@ from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
 from wagtail.models import Orderable
 
+from accounts.uploads import validate_pdf
 from estates.models import Building, Estate, ManagementModel, Owner, Unit, UnitUse
 
 from .voting import Matter
@@ -55,7 +56,13 @@ class Notice(models.Model):
     body = models.TextField(_("text"), blank=True, help_text=_("Plain text or simple HTML."))
     display_from = models.DateField(_("displayed from"))
     display_until = models.DateField(_("displayed until"))
-    pdf = models.FileField(_("PDF"), upload_to="notices/%Y/", blank=True)
+    pdf = models.FileField(
+        _("PDF"),
+        upload_to="notices/%Y/",
+        blank=True,
+        validators=[FileExtensionValidator(["pdf"]), validate_pdf],
+        help_text=_("A PDF file, at most 20 MB."),
+    )
     source_type = models.ForeignKey(
         ContentType, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("source type")
     )
