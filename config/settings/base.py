@@ -115,10 +115,16 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "/portal/"
 LOGOUT_REDIRECT_URL = "/"
 
-# Login throttling: five failures for one mobile number from one address lock it for an hour.
+# Login throttling (accounts/throttling.py): five failures for one mobile number, from any
+# addresses, lock the number for an hour; LOGIN_FAILURE_LIMIT_PER_ADDRESS failures from one
+# address, over any numbers, lock that address for an hour.
+AXES_HANDLER = "accounts.throttling.NumberLockHandler"
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+LOGIN_FAILURE_LIMIT_PER_ADDRESS = env.int("LOGIN_FAILURE_LIMIT_PER_ADDRESS", default=30)
 AXES_COOLOFF_TIME = 1
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_CLIENT_IP_CALLABLE = "accounts.throttling.client_address"
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)  # reverse proxies in front that set X-Forwarded-For
 AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_CALLABLE = "accounts.validators.axes_username"
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"

@@ -180,3 +180,95 @@ def test_typing_the_number_differently_does_not_get_round_the_lock(client, staff
     response = post_login(client, "13900000009", "anju-test-2026")
     assert response.status_code == 429
     assert "_auth_user_id" not in client.session
+
+
+# --- one lock per mobile number, a separate limit per address ---------------------------------
+
+ADDRESS_A, ADDRESS_B, ADDRESS_C = "203.0.113.10", "198.51.100.20", "192.0.2.30"
+PASSWORD = "anju-test-2026"
+
+
+def login_from(client, url, address, mobile, password, **headers):
+    return client.post(url, {"username": mobile, "password": password}, REMOTE_ADDR=address, **headers)
+
+
+@pytest.fixture
+def owner_login(make_user):
+    return make_user("13800000077", name="刘芳")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", ["/accounts/login/", "/admin/login/"], ids=["portal", "back-office"])
+def test_five_failures_from_one_address_lock_the_number_from_every_address(client, staff_member, owner_login, make_user, url):
+    """README: five wrong passwords lock a mobile number for an hour, wherever the guesses come from.
+
+    Before, the lock was per (number, address): each further address got five more guesses.
+    """
+    person = staff_member if url == "/admin/login/" else owner_login
+    typed = [
+        "+86 " + person.mobile,
+        person.mobile[:3] + " " + person.mobile[3:],
+        person.mobile,
+        "0086" + person.mobile,
+        person.mobile,
+    ]
+    for spelling in typed:  # however the number is typed, it is one lock
+        login_from(client, url, ADDRESS_A, spelling, "not-the-password")
+    response = login_from(client, url, ADDRESS_B, person.mobile, PASSWORD)
+    assert response.status_code == 429
+    assert "_auth_user_id" not in client.session
+    assert "锁定" in response.content.decode() or "locked" in response.content.decode()
+
+    # The lock is on the number, not on address B: someone else logs in from B.
+    other = make_user("13900000008", Role.PLATFORM_ADMIN)
+    response = login_from(client, url, ADDRESS_B, other.mobile, PASSWORD)
+    assert response.status_code == 302 and client.session["_auth_user_id"] == str(other.pk)
+
+
+@pytest.mark.django_db
+def test_four_failures_from_each_of_two_addresses_lock_the_number(client, owner_login):
+    for address in (ADDRESS_A, ADDRESS_B):
+        for _ in range(3 if address == ADDRESS_A else 2):
+            login_from(client, "/accounts/login/", address, owner_login.mobile, "not-the-password")
+    response = login_from(client, "/accounts/login/", ADDRESS_C, owner_login.mobile, PASSWORD)
+    assert response.status_code == 429 and "_auth_user_id" not in client.session
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", ["/accounts/login/", "/admin/login/"], ids=["portal", "back-office"])
+def test_an_address_guessing_many_numbers_is_locked_but_other_addresses_are_not(client, settings, staff_member, owner_login, url):
+    """One address spreading its guesses over many numbers (a few each) hits the per-address limit."""
+    settings.LOGIN_FAILURE_LIMIT_PER_ADDRESS = 8
+    person = staff_member if url == "/admin/login/" else owner_login
+    for n in range(4):
+        for _ in range(2):  # two guesses each: no number comes near its own limit of five
+            login_from(client, url, ADDRESS_A, f"1370000{n:04d}", "not-the-password")
+    response = login_from(client, url, ADDRESS_A, person.mobile, PASSWORD)
+    assert response.status_code == 429 and "_auth_user_id" not in client.session
+    response = login_from(client, url, ADDRESS_B, person.mobile, PASSWORD)
+    assert response.status_code == 302 and client.session["_auth_user_id"] == str(person.pk)
+
+
+@pytest.mark.django_db
+def test_logging_in_to_ones_own_account_does_not_reset_the_guesses_at_another_number(client, staff_member, owner_login):
+    for _ in range(4):
+        login_from(client, "/accounts/login/", ADDRESS_A, staff_member.mobile, "not-the-password")
+    assert login_from(client, "/accounts/login/", ADDRESS_A, owner_login.mobile, PASSWORD).status_code == 302
+    client.logout()
+    login_from(client, "/accounts/login/", ADDRESS_A, staff_member.mobile, "not-the-password")
+    response = login_from(client, "/admin/login/", ADDRESS_B, staff_member.mobile, PASSWORD)
+    assert response.status_code == 429
+
+
+@pytest.mark.django_db
+def test_behind_a_proxy_the_forwarded_address_counts(client, settings, owner_login):
+    """With TRUSTED_PROXY_COUNT=1 the address is the proxy's last X-Forwarded-For entry, not the proxy's own."""
+    settings.TRUSTED_PROXY_COUNT = 1
+    settings.LOGIN_FAILURE_LIMIT_PER_ADDRESS = 3
+    proxy = "10.0.0.1"
+    for n in range(3):
+        login_from(client, "/accounts/login/", proxy, f"1370000{n:04d}", "x", HTTP_X_FORWARDED_FOR=f"1.2.3.{n}, {ADDRESS_A}")
+    blocked = login_from(client, "/accounts/login/", proxy, owner_login.mobile, PASSWORD, HTTP_X_FORWARDED_FOR=ADDRESS_A)
+    assert blocked.status_code == 429
+    allowed = login_from(client, "/accounts/login/", proxy, owner_login.mobile, PASSWORD, HTTP_X_FORWARDED_FOR=ADDRESS_B)
+    assert allowed.status_code == 302
