@@ -432,16 +432,24 @@ def _apply(*, attempt_pk: int, session: CheckoutSession, details) -> _Outcome:
         )
     attempt.status = AttemptStatus.PAID if payment is not None else AttemptStatus.FAILED
     if excess > 0:
+        # Say why each bill's money came back: a bill voided meanwhile is not "already paid".
+        voided = [invoices[s.invoice_id].number for s in shares if invoices[s.invoice_id].status == InvoiceStatus.VOID]
         already_paid = [
-            invoices[s.invoice_id].number for s in shares if s.invoice_id not in applicable or applicable[s.invoice_id] < s.amount
+            invoices[s.invoice_id].number
+            for s in shares
+            if invoices[s.invoice_id].status != InvoiceStatus.VOID
+            and (s.invoice_id not in applicable or applicable[s.invoice_id] < s.amount)
         ]
-        attempt.flag_reason = f"¥{excess} refunded automatically: already paid {', '.join(already_paid)}"[:300]
+        why = [
+            f"{label} {', '.join(numbers)}" for label, numbers in (("voided", voided), ("already paid", already_paid)) if numbers
+        ]
+        attempt.flag_reason = f"¥{excess} refunded automatically: {'; '.join(why)}"[:300]
         money_audit(
             action=EXCESS_DECIDED,
             obj=attempt,
             estate_id=attempt.estate_id,
             user=None,
-            data={"session": session.id, "amount": excess, "applied": applied, "already_paid": already_paid},
+            data={"session": session.id, "amount": excess, "applied": applied, "already_paid": already_paid, "voided": voided},
         )
     attempt.save(update_fields=["status", "provider_session_id", "flag_reason", "updated_at"])
     return _Outcome(attempt=attempt, payment=payment, excess=excess)

@@ -10,7 +10,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from .models import AttemptStatus, Payment, PaymentAttempt
-from .online_services import PaymentInProgressError, attempt_cancel, attempt_create, attempt_sync, invoices_of_user
+from .online_services import (
+    PaymentInProgressError,
+    attempt_cancel,
+    attempt_create,
+    attempt_sync,
+    excess_decision,
+    invoices_of_user,
+)
 from .online_tasks import receipt_render
 from .portal import attempts_open, bills_history, bills_open, payments_of_user, receipts_of_user
 
@@ -55,6 +62,19 @@ def bills(request):
     )
 
 
+def _excess_refunded(attempt: PaymentAttempt) -> dict | None:
+    """What was refunded automatically and why: bills voided or paid meanwhile (numbers joined)."""
+    decision = excess_decision(attempt) if attempt.flag_reason else None
+    if decision is None:
+        return None
+    data = decision.data
+    return {
+        "amount": data.get("amount"),
+        "voided": ", ".join(data.get("voided") or []),
+        "already_paid": ", ".join(data.get("already_paid") or []),
+    }
+
+
 @login_required
 def payment_result(request, pk: int):
     """Where the payment page returns to: paid, still waiting (the page refreshes) or failed."""
@@ -76,6 +96,7 @@ def payment_result(request, pk: int):
             "receipt": getattr(payment, "receipt", None) if payment else None,
             "shares": shares,
             "outcome": outcome,
+            "excess": _excess_refunded(attempt),
             "cancelled": bool(request.GET.get("cancelled")),
         },
     )

@@ -163,6 +163,66 @@ def test_cancelling_frees_the_bills(client, owner, fake):
     assert PaymentAttempt.objects.filter(status=AttemptStatus.OPEN).count() == 1
 
 
+VOIDED_NOTE = "Refunded because the bill was voided (cancelled) in the meantime: %(numbers)s."
+PAID_NOTE = "Refunded because the bill had already been paid in the meantime: %(numbers)s."
+
+
+def test_money_for_a_bill_voided_meanwhile_is_refunded_and_the_owner_is_told_it_was_voided(client, owner, fake, deliver):
+    """Issue 9 item 3: staff void a bill while the owner is on the payment page; the webhook applies
+    the rest and refunds the voided bill's money, and says "voided", never "already paid"."""
+    user, unit, bills = owner
+    attempt = attempt_create(user=user, invoices=bills)
+    invoice_void(invoice=bills[1], reason="issued in error")
+    fake.pay(attempt.provider_session_id)
+
+    deliver(fake.session_event("checkout.session.completed", attempt.provider_session_id))
+    page = client.get(f"/portal/payments/{attempt.pk}/").content.decode()
+
+    assert fake.charge_of(attempt.provider_session_id)["amount_refunded"] == 8800
+    attempt.refresh_from_db()
+    assert attempt.flag_reason == f"¥88.00 refunded automatically: voided {bills[1].number}"
+    assert 'data-status="paid"' in page
+    assert _(VOIDED_NOTE) % {"numbers": bills[1].number} in page
+    assert _(PAID_NOTE) % {"numbers": bills[1].number} not in page
+    assert "had been paid in the meantime" not in page and "已付" not in page
+
+
+def test_when_every_bill_was_voided_the_failed_page_says_voided_not_already_paid(client, owner, fake, deliver):
+    user, unit, bills = owner
+    attempt = attempt_create(user=user, invoices=bills[:1])
+    invoice_void(invoice=bills[0], reason="issued in error")
+    fake.pay(attempt.provider_session_id)
+
+    deliver(fake.session_event("checkout.session.completed", attempt.provider_session_id))
+    page = client.get(f"/portal/payments/{attempt.pk}/").content.decode()
+
+    assert 'data-status="failed"' in page
+    assert _(VOIDED_NOTE) % {"numbers": bills[0].number} in page
+    assert _("these bills had already been paid, so the ¥%(amount)s was refunded to you.") % {"amount": "120.50"} not in page
+    assert "already" not in PaymentAttempt.objects.get(pk=attempt.pk).flag_reason
+
+
+def test_money_for_a_bill_paid_meanwhile_still_says_already_paid(client, owner, fake, deliver):
+    user, unit, bills = owner
+    attempt = attempt_create(user=user, invoices=bills)
+    payment_record(
+        estate=unit.building.estate,
+        invoices=[bills[0]],
+        amount=Decimal("120.50"),
+        method=PaymentMethod.CASH,
+        received_at=timezone.now(),
+        reference="CASH-9",
+        payer_name="张小三",
+    )
+    fake.pay(attempt.provider_session_id)
+
+    deliver(fake.session_event("checkout.session.completed", attempt.provider_session_id))
+    page = client.get(f"/portal/payments/{attempt.pk}/").content.decode()
+
+    assert _(PAID_NOTE) % {"numbers": bills[0].number} in page
+    assert _(VOIDED_NOTE) % {"numbers": bills[0].number} not in page
+
+
 def test_a_flagged_payment_tells_the_owner_not_to_pay_again(client, owner, fake, deliver):
     user, unit, bills = owner
     attempt = attempt_create(user=user, invoices=bills)
