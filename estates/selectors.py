@@ -43,6 +43,32 @@ def estates_visible_to(*, user) -> QuerySet[Estate]:
     )
 
 
+def accounts_linkable_to_owners(*, user) -> QuerySet:
+    """Login accounts that ``user`` may link to an owner record of an estate they see.
+
+    Not back-office accounts (superusers, administrators, officers, staff, editors: linking one
+    would hand an owner's votes and bills to it), and not accounts tied to an estate outside the
+    user's scope (an owner record or a committee seat there): a person who owns in two estates is
+    linked in the second by someone who manages both. The owner form looks an account up by its
+    mobile number in this set and never lists it, so no-one browses other people's numbers.
+    """
+    from django.contrib.auth import get_user_model
+
+    visible = estates_visible_to(user=user)
+    portal_roles = [Role.OWNER, Role.TENANT, Role.COMMITTEE_MEMBER]
+    elsewhere = RoleAssignment.objects.exclude(role__in=portal_roles) | RoleAssignment.objects.filter(
+        estate__isnull=False
+    ).exclude(estate__in=visible)
+    # Committee members use the back office (is_staff) and are owners themselves.
+    committee_here = RoleAssignment.objects.filter(role=Role.COMMITTEE_MEMBER, estate__in=visible)
+    return (
+        get_user_model()
+        .objects.filter(Q(is_staff=False) | Q(pk__in=committee_here.values("user_id")), is_active=True, is_superuser=False)
+        .exclude(pk__in=elsewhere.values("user_id"))
+        .exclude(pk__in=Owner.objects.exclude(estate__in=visible).filter(user__isnull=False).values("user_id"))
+    )
+
+
 # How each back-office model reaches its estate. Models above the estate (district, sub-district,
 # community) are visible when they contain a visible estate.
 ESTATE_PATHS = {

@@ -14,6 +14,8 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.viewsets.model import ModelViewSetGroup
 from wagtail.log_actions import log
 
+from accounts.validators import normalise_mobile
+
 from .admin_scoping import ScopedAdminModelForm, ScopedEditView, ScopedModelViewSet, ScopedObjectMixin
 from .models import (
     AssetKind,
@@ -31,7 +33,7 @@ from .models import (
     Unit,
     UnitUse,
 )
-from .selectors import estates_visible_to, scope_queryset
+from .selectors import accounts_linkable_to_owners, estates_visible_to, scope_queryset
 from .services import owner_reveal_personal_data, owner_save
 from .validators import validate_resident_id
 
@@ -201,16 +203,57 @@ class OwnerForm(ScopedAdminModelForm):
         help_text=_("Leave empty to keep the stored number. Stored encrypted and shown masked."),
     )
     phone = forms.CharField(label=_("Phone"), required=False, max_length=20, help_text=_("Leave empty to keep the stored phone."))
+    # A look-up by mobile number, not a list of accounts: a select showed every account's name
+    # and number (administrators', other estates' owners') to whoever opened the form.
+    login_mobile = forms.CharField(
+        label=_("Login account (mobile number)"),
+        required=False,
+        max_length=20,
+        help_text=_(
+            "The mobile number the owner (or an organisation's representative) logs in with. Leave empty for no login account."
+        ),
+    )
 
     class Meta:
         model = Owner
-        fields = ["estate", "kind", "name", "credit_code", "representative_name", "user"]
+        fields = ["estate", "kind", "name", "credit_code", "representative_name"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.user_id:
+            self.fields["login_mobile"].initial = self.instance.user.mobile
 
     def clean_id_number(self):
         value = (self.cleaned_data.get("id_number") or "").strip().upper()
         if value:
             validate_resident_id(value)
         return value
+
+    def clean_login_mobile(self):
+        mobile = normalise_mobile(self.cleaned_data.get("login_mobile") or "")
+        if not mobile:
+            return None
+        current = self.instance.user if self.instance.user_id else None
+        if current is not None and current.mobile == mobile:
+            return current  # unchanged: whoever linked it, it stays
+        account = accounts_linkable_to_owners(user=self.for_user).filter(mobile=mobile).first()
+        if account is None:
+            # One message whether the number has no account or one that may not be linked here,
+            # so the field cannot be used to find out who has an account.
+            raise forms.ValidationError(
+                _(
+                    "No account that you may link has this mobile number. The owner needs a portal account "
+                    "first; an account already used in an estate you do not manage is linked by someone who "
+                    "manages both."
+                )
+            )
+        return account
+
+    def clean(self):
+        cleaned = super().clean()
+        if "login_mobile" in cleaned:
+            self.instance.user = cleaned["login_mobile"]
+        return cleaned
 
 
 class OwnerSaveMixin:
@@ -265,7 +308,7 @@ class OwnerViewSet(ScopedModelViewSet):
             MultiFieldPanel([FieldPanel("id_number"), FieldPanel("credit_code")], heading=_("Identifier")),
             FieldPanel("representative_name"),
             FieldPanel("phone"),
-            FieldPanel("user"),
+            FieldPanel("login_mobile"),
         ],
         base_form_class=OwnerForm,
     )
