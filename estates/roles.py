@@ -91,6 +91,12 @@ ROLE_PERMISSIONS[Role.COMMITTEE_MEMBER] += PS_VIEW + _ps(
     ),
     "change_jointmeetingdecision",
 )
+# Co-owners' designated voters (Civil Code Arts. 297-301): staff and the committee keep the voter roll complete.
+VOTER_DESIGNATION = _ps(*(f"{a}_voterdesignation" for a in ("view", "add", "change", "delete")))
+ROLE_PERMISSIONS[Role.ESTATE_STAFF] += VOTER_DESIGNATION
+ROLE_PERMISSIONS[Role.COMMITTEE_MEMBER] += VOTER_DESIGNATION
+ROLE_PERMISSIONS[Role.DISTRICT_OFFICER] += _ps("view_voterdesignation")
+ROLE_PERMISSIONS[Role.SUBDISTRICT_OFFICER] += _ps("view_voterdesignation")
 BACK_OFFICE = {
     Role.PLATFORM_ADMIN,
     Role.DISTRICT_OFFICER,

@@ -25,7 +25,14 @@ from estates.selectors import estates_visible_to
 from . import pdf, services
 from .forms import CallAssemblyForm, ConfirmForm, DecisionStatusForm
 from .models import Assembly, AssemblyStatus, DecisionStatus, JointMeeting, JointMeetingDecision
-from .selectors import management_overview, scope_for_user
+from .selectors import (
+    assembly_tallies,
+    conflict_notes,
+    management_overview,
+    scope_for_user,
+    transfer_notes,
+    voting_roll,
+)
 
 
 def _url(viewset: str, action: str, pk) -> str:
@@ -40,6 +47,53 @@ def assembly_action_buttons(assembly: Assembly, user, *, menu: bool = False) -> 
     if assembly.status == AssemblyStatus.CALLED:
         return [Button(_("Publish result"), url=_url("assembly", "publish", assembly.pk), icon_name="tick", priority=5)]
     return []
+
+
+def assembly_roll_lines(assembly: Assembly) -> list[str]:
+    """What staff read about an assembly's voter roll (Civil Code Art. 278; SPC interpretation Arts. 8-9).
+
+    Its scope and totals (stored at the notice, else as the register stands now), the area and heads that
+    nobody can vote for (no owner on record, or an organisation without a representative) so that the
+    register can be completed before the call, units sold since the notice, and co-owners' conflicting ballots.
+    """
+    roll = voting_roll(assembly=assembly)
+    figures = {
+        "scope": assembly.scope_label,
+        "units": len(roll.units),
+        "area": roll.total_area,
+        "owners": roll.total_owners,
+    }
+    if assembly.roll:
+        lines = [
+            _("Roll fixed at the notice (%(scope)s): %(units)s units, %(area)s m², %(owners)s owners by headcount.") % figures
+        ]
+    else:
+        lines = [
+            _(
+                "Roll as the register stands now (%(scope)s): %(units)s units, %(area)s m², %(owners)s owners by "
+                "headcount. It is fixed when the assembly is called."
+            )
+            % figures
+        ]
+    unvotable = roll.unvotable_units
+    lines.append(
+        _("Nobody can vote for %(area)s m² (%(owners)s owners by headcount).")
+        % {"area": roll.unvotable_area, "owners": roll.unvotable_owners}
+    )
+    if unvotable:
+        lines.append(
+            _("Units without anyone able to vote (no owner on record, or an organisation without a representative): %(units)s")
+            % {"units": "、".join(u.key for u in unvotable[:30]) + ("…" if len(unvotable) > 30 else "")}
+        )
+    if assembly.status == AssemblyStatus.PUBLISHED:
+        for matter in assembly.matters.all():
+            lines.extend(f"{matter.title}: {note}" for note in matter.count_notes.splitlines())
+    elif assembly.status == AssemblyStatus.CALLED:
+        lines.extend(transfer_notes(roll=roll))
+        tallies = assembly_tallies(assembly=assembly, roll=roll)
+        for matter in assembly.matters.all():
+            lines.extend(f"{matter.title}: {note}" for note in conflict_notes(roll=roll, result=tallies[matter.pk]))
+    return lines
 
 
 def meeting_action_buttons(meeting: JointMeeting, user, *, menu: bool = False) -> list[Button]:
@@ -113,6 +167,7 @@ class AssemblyCallView(ScopedActionView):
             % {"date": f"{a.notice_on:%Y-%m-%d}", "meeting": f"{a.meeting_on:%Y-%m-%d}", "days": a.notice_days},
             _("The call is published as a notice and the residents' committee of %(community)s is recorded as informed.")
             % {"community": a.estate.community.name},
+            *assembly_roll_lines(a),
         ]
 
     def act(self, form):

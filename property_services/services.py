@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from accounts.models import Role
-from estates.models import Estate, ManagementModel, Owner
+from estates.models import Building, Estate, ManagementModel, Owner, Ownership, Unit
 from estates.services import role_grant
 from estates.validators import normalise_uscc, validate_uscc
 
@@ -51,8 +51,9 @@ from .models import (
     OwnersCommittee,
     Provider,
     ProviderKind,
+    VoterDesignation,
 )
-from .selectors import VotingRoll, voting_roll
+from .selectors import VotingRoll, assembly_tallies, count_notes, voting_roll
 
 #: Civil Code Art. 946: days of written notice before a property firm is dismissed.
 DISMISSAL_NOTICE_DAYS = 60
@@ -466,6 +467,26 @@ def assembly_validate_dates(
         raise _refuse("投票截止时间须晚于开始时间", "Voting must close after it opens.", "voting_closes_at")
 
 
+def assembly_validate_scope(*, estate: Estate, building: Building | None, entrance: int | None) -> None:
+    """A building or entrance assembly (Civil Code Art. 278 applied to the owners of that part) must name a part of the estate."""
+    if entrance is not None and building is None:
+        raise _refuse("指定单元时须同时指定楼栋", "Choose the building of the entrance.", "building")
+    if building is None:
+        return
+    if building.estate_id != estate.pk:
+        raise _refuse(
+            f"{building.number}栋不属于{estate.name}",
+            f"Building {building.number} is not in {estate.name}.",
+            "building",
+        )
+    if entrance is not None and not Unit.objects.filter(building=building, entrance=entrance).exists():
+        raise _refuse(
+            f"{building.number}栋没有{entrance}单元的房屋",
+            f"Building {building.number} has no units in entrance {entrance}.",
+            "entrance",
+        )
+
+
 @transaction.atomic
 def assembly_create(
     *,
@@ -477,13 +498,22 @@ def assembly_create(
     voting_closes_at: datetime.datetime,
     matters: Iterable[tuple[str, str] | tuple[str, str, str]],
     location: str = "",
+    building: Building | None = None,
+    entrance: int | None = None,
 ) -> Assembly:
-    """A draft assembly with its matters: ``matters`` as (Art. 278 matter, motion[, details])."""
+    """A draft assembly with its matters: ``matters`` as (Art. 278 matter, motion[, details]).
+
+    With ``building`` (and ``entrance``) the assembly decides a matter of that building or entrance only,
+    such as adding a lift: its roll is that scope's owners and the Art. 278 thresholds apply to them.
+    """
     assembly_validate_dates(
         notice_on=notice_on, meeting_on=meeting_on, voting_opens_at=voting_opens_at, voting_closes_at=voting_closes_at
     )
+    assembly_validate_scope(estate=estate, building=building, entrance=entrance)
     assembly = Assembly.objects.create(
         estate=estate,
+        building=building,
+        entrance=entrance,
         title=title,
         meeting_on=meeting_on,
         notice_on=notice_on,
@@ -580,6 +610,9 @@ def assembly_call(
         note = residents_committee_note or _("Notified through Anju to the residents' committee of %(community)s") % {
             "community": assembly.estate.community.name
         }
+    roll = voting_roll(estate=assembly.estate, building=assembly.building, entrance=assembly.entrance)
+    if not roll.units:
+        raise _refuse("表决范围内没有房屋", "There are no units in the assembly's scope.", "building")
     assembly = assembly_transition(
         assembly=assembly,
         to=AssemblyStatus.CALLED,
@@ -587,6 +620,11 @@ def assembly_call(
         called_by=by,
         residents_committee_informed_on=informed_on,
         residents_committee_note=note[:200],
+        # The roll is fixed when notice is served (SPC interpretation Arts. 8-9): the count uses it.
+        roll=roll.to_json(),
+        roll_taken_at=timezone.now(),
+        roll_total_area=roll.total_area,
+        roll_total_owners=roll.total_owners,
     )
     with override(settings.LANGUAGE_CODE):  # public notices are issued in the site's language, whoever calls
         title = _("Notice of the owners' assembly of %(estate)s: %(title)s") % {
@@ -606,15 +644,78 @@ def assembly_call(
     return assembly
 
 
-def _eligible_owner(*, assembly: Assembly, owner: Owner, roll: VotingRoll) -> None:
-    if owner.estate_id != assembly.estate_id:
-        raise _refuse("该业主不是本小区业主", f"{owner.name} is not an owner in this estate.", "owner")
-    if str(owner.pk) not in roll.owner_keys:
+@transaction.atomic
+def voter_designate(*, unit: Unit, owner: Owner, agreement_reference: str, by=None) -> VoterDesignation:
+    """Record the co-owner whom the co-owners of a unit designated to cast its ballot.
+
+    Civil Code Arts. 297-301 and SPC interpretation on building ownership Art. 9: co-owners of a unit are
+    one owner and may agree who acts for it; without such an agreement any co-owner may cast the unit's
+    ballot. Recording a new designation for the unit replaces the old one.
+    """
+    Unit.objects.select_for_update().filter(pk=unit.pk).first()
+    co_owners = set(Ownership.objects.filter(unit=unit, until__isnull=True).values_list("owner_id", flat=True))
+    if len(co_owners) < 2:
         raise _refuse(
-            "该业主名下没有可表决的房屋（共有房屋由份额最大的共有人表决）",
-            f"{owner.name} holds no unit that votes (a jointly owned unit votes through its largest co-owner).",
+            f"{unit.key}只有一位业主，无需指定表决人",
+            f"{unit.key} has a single owner; there is nobody to designate among co-owners.",
+            "unit",
+        )
+    if owner.pk not in co_owners:
+        raise _refuse(
+            f"{owner.name}不是{unit.key}的共有人",
+            f"{owner.name} is not a co-owner of {unit.key}.",
             "owner",
         )
+    if not (agreement_reference or "").strip():
+        raise _refuse(
+            "请填写共有人书面指定的编号或说明",
+            "Give the reference of the co-owners' written designation.",
+            "agreement_reference",
+        )
+    designation, _created = VoterDesignation.objects.update_or_create(
+        unit=unit,
+        defaults={"owner": owner, "agreement_reference": agreement_reference.strip()[:200], "recorded_by": by},
+    )
+    return designation
+
+
+def _eligible_owner(*, assembly: Assembly, owner: Owner, roll: VotingRoll) -> None:
+    """May this owner cast a ballot in the assembly? (Civil Code Arts. 278, 297-301; SPC interpretation Art. 9.)
+
+    Yes if they vote for at least one unit on the assembly's roll: an owner; any co-owner unless the co-owners
+    designated one of them; an organisation through its named representative; the buyer of a unit sold after
+    the notice once the transfer is recorded.
+    """
+    if owner.estate_id != assembly.estate_id:
+        raise _refuse("该业主不是本小区业主", f"{owner.name} is not an owner in this estate.", "owner")
+    if owner.pk in roll.voter_ids:
+        return
+    if owner.pk in roll.without_representative:
+        raise _refuse(
+            f"{owner.name}是单位业主，尚未登记代表人，请先在业主名册中登记代表人",
+            f"{owner.name} is an organisation with no representative on record; record its representative first.",
+            "owner",
+        )
+    for unit in roll.units:
+        held = {o for o, _share in roll.holders(unit)}
+        if owner.pk in held and roll.designated.get(unit.unit_id) in held:
+            designee = roll.names.get(roll.designated[unit.unit_id], "")
+            raise _refuse(
+                f"{unit.key}的共有人已指定{designee}行使表决权",
+                f"The co-owners of {unit.key} designated {designee} to vote for it.",
+                "owner",
+            )
+        if unit.unit_id in roll.transfers and owner.pk in {o for o, _share in unit.owners}:
+            raise _refuse(
+                f"{unit.key}已于通知后过户，由买受人表决",
+                f"{unit.key} was transferred after the notice; its buyer votes for it.",
+                "owner",
+            )
+    raise _refuse(
+        "该业主在本次业主大会的表决名单中没有房屋",
+        f"{owner.name} holds no unit on this assembly's voter roll.",
+        "owner",
+    )
 
 
 @transaction.atomic
@@ -713,6 +814,19 @@ def _result_notice_body(assembly: Assembly, matters: list[AssemblyMatter]) -> st
         _("Result of the owners' assembly of %(estate)s held on %(date)s.")
         % {"estate": assembly.estate.name, "date": f"{assembly.meeting_on:%Y-%m-%d}"}
     ]
+    if assembly.roll_total_area is not None:
+        lines.append(
+            _(
+                "Voter roll fixed at the notice (%(scope)s): %(units)s units, total exclusive area %(area)s m², "
+                "%(owners)s owners by headcount."
+            )
+            % {
+                "scope": assembly.scope_label,
+                "units": len(assembly.roll["units"]),
+                "area": assembly.roll_total_area,
+                "owners": assembly.roll_total_owners,
+            }
+        )
     for number, matter in enumerate(matters, start=1):
         lines.append(
             _(
@@ -729,6 +843,7 @@ def _result_notice_body(assembly: Assembly, matters: list[AssemblyMatter]) -> st
                 "yo": matter.yes_owners_percent,
             }
         )
+        lines.extend(f"   {note}" for note in matter.count_notes.splitlines())
     return "\n".join(lines)
 
 
@@ -747,18 +862,15 @@ def assembly_result_publish(*, assembly: Assembly, by=None, at: datetime.datetim
             f"Voting is open until {closes:%Y-%m-%d %H:%M}; the result can be counted and published after that.",
             code="voting_open",
         )
-    roll = voting_roll(estate=assembly.estate)
+    roll = voting_roll(assembly=assembly)  # the roll stored at the notice, with transfers recorded since
     matters = list(assembly.matters.all())
-    ballots_by_matter: dict[int, dict[str, str]] = {m.pk: {} for m in matters}
-    for matter_id, owner_id, choice in Ballot.objects.filter(matter__assembly=assembly).values_list(
-        "matter_id", "owner_id", "choice"
-    ):
-        if str(owner_id) in roll.owner_keys:  # a ballot of someone who no longer holds a voting unit does not count
-            ballots_by_matter[matter_id][str(owner_id)] = choice
+    tallies = assembly_tallies(assembly=assembly, roll=roll)
     assembly = assembly_transition(assembly=assembly, to=AssemblyStatus.PUBLISHED, by=by, result_published_at=at)
     for matter in matters:
-        result = voting.tally(matter=matter.matter, units=roll.units, ballots=ballots_by_matter[matter.pk])
+        result = tallies[matter.pk]
         matter.counted_at = at
+        with override(settings.LANGUAGE_CODE):
+            matter.count_notes = "\n".join(count_notes(roll=roll, result=result))
         for name in (
             "total_area",
             "total_owners",
@@ -770,6 +882,8 @@ def assembly_result_publish(*, assembly: Assembly, by=None, at: datetime.datetim
             "no_owners",
             "abstain_area",
             "abstain_owners",
+            "conflicted_area",
+            "conflicted_owners",
             "participation_met",
             "passed",
         ):
@@ -788,6 +902,9 @@ def assembly_result_publish(*, assembly: Assembly, by=None, at: datetime.datetim
             "no_owners",
             "abstain_area",
             "abstain_owners",
+            "conflicted_area",
+            "conflicted_owners",
+            "count_notes",
             "participation_met",
             "passed",
         ],

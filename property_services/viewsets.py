@@ -38,6 +38,7 @@ from .models import (
     OwnersCommittee,
     Provider,
     ProviderKind,
+    VoterDesignation,
 )
 
 
@@ -365,6 +366,16 @@ class AssemblyFilterSet(WagtailFilterSet):
 class AssemblyForm(PSAdminModelForm):
     def clean(self):
         data = super().clean()
+        if data.get("estate"):
+            # Civil Code Art. 278 for one building or entrance: the owners of that part decide.
+            try:
+                services.assembly_validate_scope(
+                    estate=data["estate"], building=data.get("building"), entrance=data.get("entrance")
+                )
+            except forms.ValidationError as exc:
+                from .admin_scoping import add_service_errors
+
+                add_service_errors(self, exc)
         if data.get("notice_on") and data.get("meeting_on"):
             try:
                 services.assembly_validate_dates(
@@ -407,6 +418,16 @@ class AssemblyInspectView(PSInspectView):
     def get_result_summary_display_value(self):
         return format_html_join(mark_safe("<br>"), "{}", ((line,) for line in self.object.result_summary.splitlines())) or "-"
 
+    def get_field_label(self, field_name, field):
+        if field_name == "voter_roll":
+            return _("Voter roll")
+        return super().get_field_label(field_name, field)
+
+    def get_voter_roll_display_value(self):
+        """The roll (stored at the notice, else as it stands), who cannot vote, and co-owners' conflicting ballots."""
+        lines = admin_views.assembly_roll_lines(self.object)
+        return format_html_join(mark_safe("<br>"), "{}", ((line,) for line in lines)) or "-"
+
 
 class AssemblyViewSet(PSModelViewSet):
     model = Assembly
@@ -439,11 +460,14 @@ class AssemblyViewSet(PSModelViewSet):
         "residents_committee_note",
         "called_by",
         "result_published_at",
+        "scope_label",
+        "voter_roll",
         "result_summary",
     ]
     edit_handler = ObjectList(
         [
             FieldPanel("estate"),
+            FieldRowPanel([FieldPanel("building"), FieldPanel("entrance")]),
             FieldPanel("title"),
             FieldRowPanel([FieldPanel("meeting_on"), FieldPanel("location")]),
             FieldPanel("notice_on"),
@@ -562,6 +586,52 @@ class BallotViewSet(PSModelViewSet):
             FieldRowPanel([FieldPanel("proxy_name"), FieldPanel("proxy_document")]),
         ],
         base_form_class=BallotForm,
+    )
+
+
+# --- designated voters of co-owned units ---------------------------------------------------------
+
+
+class VoterDesignationForm(PSAdminModelForm):
+    """Civil Code Arts. 297-301: the co-owners of a unit designate which of them casts its ballot."""
+
+    class Meta:
+        model = VoterDesignation
+        fields = ["unit", "owner", "agreement_reference"]
+
+
+class VoterDesignationSaveMixin:
+    def save_instance(self):
+        data = self.form.cleaned_data
+        created = self.form.instance.pk is None
+        designation = services.voter_designate(
+            unit=data["unit"], owner=data["owner"], agreement_reference=data.get("agreement_reference", ""), by=self.request.user
+        )
+        log_save(designation, self.request, created)
+        return designation
+
+
+class VoterDesignationCreateView(VoterDesignationSaveMixin, PSCreateView):
+    pass
+
+
+class VoterDesignationEditView(VoterDesignationSaveMixin, PSEditView):
+    pass
+
+
+class VoterDesignationViewSet(PSModelViewSet):
+    model = VoterDesignation
+    icon = "user"
+    menu_label = _("Designated voters")
+    list_display = ["unit", "owner", "agreement_reference", "recorded_at"]
+    list_select_related = ("unit__building__estate", "owner")
+    search_fields = ["owner__name", "agreement_reference"]
+    add_view_class = VoterDesignationCreateView
+    edit_view_class = VoterDesignationEditView
+    inspect_view_fields = ["unit", "owner", "agreement_reference", "recorded_by", "recorded_at"]
+    edit_handler = ObjectList(
+        [FieldPanel("unit"), FieldPanel("owner"), FieldPanel("agreement_reference")],
+        base_form_class=VoterDesignationForm,
     )
 
 
@@ -773,6 +843,7 @@ class PropertyServicesViewSetGroup(ModelViewSetGroup):
         CommitteeViewSet("property_services_ownerscommittee", url_prefix="property_services/ownerscommittee"),
         AssemblyViewSet("property_services_assembly", url_prefix="property_services/assembly"),
         BallotViewSet("property_services_ballot", url_prefix="property_services/ballot"),
+        VoterDesignationViewSet("property_services_voterdesignation", url_prefix="property_services/voterdesignation"),
         JointMeetingViewSet("property_services_jointmeeting", url_prefix="property_services/jointmeeting"),
         DecisionViewSet("property_services_jointmeetingdecision", url_prefix="property_services/jointmeetingdecision"),
         NoticeViewSet("property_services_notice", url_prefix="property_services/notice"),
