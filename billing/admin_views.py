@@ -24,11 +24,14 @@ from django.views.generic import TemplateView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from estates.selectors import estates_visible_to, user_sees_everything
+from estates.spreadsheets import xlsx_row
 
 from . import selectors
 from .forms import BillingRunStartForm, BillLookupForm, EstateChoiceForm, PaymentRecordForm, ReasonForm, RefundForm
+from .ledger import ONLINE_METHODS
 from .models import BillingRunStatus, InvoiceStatus
-from .services import billing_runs_start_for, invoice_void, invoice_write_off, payment_record, refund_record
+from .online_services import payment_refund
+from .services import billing_runs_start_for, invoice_void, invoice_write_off, payment_record
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 UNPAID = (InvoiceStatus.OPEN, InvoiceStatus.PARTIALLY_PAID, InvoiceStatus.OVERDUE)
@@ -282,28 +285,40 @@ class RefundView(BillingPage):
         require(request, "billing.add_refund")
         return payment
 
-    def get(self, request, pk):
-        payment = self._load(request, pk)
+    def _page(self, payment, form=None):
         refundable = payment.amount - payment.refunded_amount
-        return self.render_to_response(
-            self.get_context_data(payment=payment, refundable=refundable, form=RefundForm(initial={"amount": refundable}))
-        )
+        form = form or RefundForm(initial={"amount": refundable})
+        online = payment.method in ONLINE_METHODS
+        return self.render_to_response(self.get_context_data(payment=payment, refundable=refundable, form=form, online=online))
+
+    def get(self, request, pk):
+        return self._page(self._load(request, pk))
 
     def post(self, request, pk):
         payment = self._load(request, pk)
         form = RefundForm(request.POST)
         if form.is_valid():
+            data = form.cleaned_data
             try:
-                refund_record(
-                    payment=payment, amount=form.cleaned_data["amount"], reason=form.cleaned_data["reason"], by=request.user
+                # Not inside a transaction: an online refund calls the provider first (slow I/O).
+                refund = payment_refund(
+                    payment=payment,
+                    amount=data["amount"],
+                    reason=data["reason"],
+                    by=request.user,
+                    request_key=data["request_key"],
                 )
             except ValidationError as exc:
-                form.add_error("amount", error_text(exc))
+                form.add_error(None if exc.code == "provider" else "amount", error_text(exc))
             else:
-                messages.success(request, _("Refund recorded."))
+                if refund.provider_refund_id:
+                    messages.success(
+                        request, _("Refunded through the payment provider (refund %(id)s).") % {"id": refund.provider_refund_id}
+                    )
+                else:
+                    messages.success(request, _("Refund recorded."))
                 return redirect("billing_payment:inspect", payment.pk)
-        refundable = payment.amount - payment.refunded_amount
-        return self.render_to_response(self.get_context_data(payment=payment, refundable=refundable, form=form))
+        return self._page(payment, form)
 
 
 # --- arrears ----------------------------------------------------------------------------------
@@ -354,16 +369,19 @@ def arrears_export(request):
     )
     for row in selectors.arrears_by_building(user=request.user, estate=estate):
         summary.append(
-            [
-                row["estate__code"],
-                row["estate__name"],
-                row["unit__building__number"] or "",
-                row["units"],
-                row["bills"],
-                row["overdue"],
-                row["outstanding"],
-                row["oldest_due"],
-            ]
+            xlsx_row(
+                summary,
+                [
+                    row["estate__code"],
+                    row["estate__name"],
+                    row["unit__building__number"] or "",
+                    row["units"],
+                    row["bills"],
+                    row["overdue"],
+                    row["outstanding"],
+                    row["oldest_due"],
+                ],
+            )
         )
     bills = workbook.create_sheet("账单 Bills")
     bills.append(
@@ -385,20 +403,23 @@ def arrears_export(request):
     for invoice in selectors.arrears_bills(user=request.user, estate=estate).iterator(chunk_size=2000):
         unit = invoice.unit
         bills.append(
-            [
-                invoice.number,
-                invoice.estate.name,
-                unit.building.number if unit else "",
-                f"{unit.entrance}-{unit.number}" if unit else "",
-                invoice.payer_name,
-                f"{invoice.period:%Y-%m}",
-                str(invoice.get_charge_kind_display()),
-                invoice.total,
-                invoice.paid_amount,
-                invoice.outstanding,
-                invoice.due_on,
-                str(invoice.get_status_display()),
-            ]
+            xlsx_row(
+                bills,
+                [
+                    invoice.number,
+                    invoice.estate.name,
+                    unit.building.number if unit else "",
+                    f"{unit.entrance}-{unit.number}" if unit else "",
+                    invoice.payer_name,
+                    f"{invoice.period:%Y-%m}",
+                    str(invoice.get_charge_kind_display()),
+                    invoice.total,
+                    invoice.paid_amount,
+                    invoice.outstanding,
+                    invoice.due_on,
+                    str(invoice.get_status_display()),
+                ],
+            )
         )
     buffer = BytesIO()
     workbook.save(buffer)

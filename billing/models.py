@@ -343,6 +343,9 @@ class Refund(models.Model):
     amount = models.DecimalField(_("amount (CNY)"), max_digits=12, decimal_places=2)
     reason = models.CharField(_("reason"), max_length=200)
     provider_refund_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
+    # The key of the staff member's refund form: the same form posted twice books one refund (and,
+    # for an online payment, is the provider's idempotency key, so the provider refunds once too).
+    request_key = models.CharField(max_length=64, unique=True, null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 

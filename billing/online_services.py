@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime
 import logging
+import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -33,6 +34,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from .ledger import ONLINE_METHODS
 from .models import (
     AttemptInvoice,
     AttemptStatus,
@@ -43,6 +45,7 @@ from .models import (
     PaymentAttempt,
     ProviderEvent,
     Receipt,
+    Refund,
 )
 from .money import quantize
 from .providers import (
@@ -55,7 +58,7 @@ from .providers import (
     ProviderError,
     get_provider,
 )
-from .services import money_audit, payment_record, refund_record
+from .services import bilingual, money_audit, payment_record, refund_check, refund_record
 
 logger = logging.getLogger(__name__)
 
@@ -518,26 +521,86 @@ def event_process(*, event: ProviderEvent, provider: PaymentProvider | None = No
 # --- refunds staff make for online payments --------------------------------------------------
 
 
-def online_refund(*, payment: Payment, amount: Decimal, reason: str, by=None, provider: PaymentProvider | None = None):
+def _refuse_online(zh: str, en: str, code: str) -> ValidationError:
+    return ValidationError(bilingual(zh, en), code=code)
+
+
+def _refund_key(payment: Payment, request_key: str) -> str:
+    """The form's key, tied to the payment (a key sent with another payment's form is another refund)."""
+    return f"{payment.pk}-{(request_key or '').strip()[:40] or uuid.uuid4().hex}"
+
+
+def online_refund(
+    *,
+    payment: Payment,
+    amount: Decimal,
+    reason: str,
+    by=None,
+    request_key: str = "",
+    provider: PaymentProvider | None = None,
+) -> Refund:
     """Refund (part of) an online payment: at the provider first, then in the books (refund_record).
 
-    The provider's refund id makes the booking idempotent: the charge.refunded notification that
-    follows finds the refund already recorded.
+    The refund is checked first (refund_check), then the provider is asked, outside any database
+    transaction, with an idempotency key made from ``request_key`` (the staff member's refund form):
+    the same form posted twice makes one refund at the provider and one in the books. The
+    provider's refund id is stored on the Refund, so the charge.refunded notification that follows
+    finds it already recorded. If the provider fails or refuses, nothing is booked and the
+    ValidationError (Chinese, then English) says so.
     """
-    if not payment.provider_payment_id:
-        raise ValidationError(_("This payment was not made online; record the refund without the provider."))
-    amount = quantize(amount)
-    if amount <= 0 or amount > payment.amount - payment.refunded_amount:
-        raise ValidationError(_("The refund must be more than zero and at most what is left of the payment."))
+    request_key = _refund_key(payment, request_key)
+    if found := Refund.objects.filter(request_key=request_key).first():
+        return found  # the same form, posted again
+    if payment.method not in ONLINE_METHODS or not payment.provider_payment_id:
+        raise _refuse_online(
+            "这笔付款不是在线支付的，请按线下（柜台）退款处理",
+            "This payment was not made online; record the refund at the counter instead.",
+            "not_online",
+        )
+    amount = refund_check(payment=payment, amount=amount, reason=reason)
     provider = provider or get_provider(payment.attempt.provider if payment.attempt_id else "stripe")
-    count = payment.refunds.count()
-    refund = provider.refund_create(
-        provider_payment_id=payment.provider_payment_id,
+    try:
+        provider_refund = provider.refund_create(
+            provider_payment_id=payment.provider_payment_id,
+            amount=amount,
+            reason="requested_by_customer",
+            idempotency_key=f"anju-refund-{request_key}",
+            metadata={"anju_kind": "staff", "payment_id": payment.pk},
+        )
+    except ProviderError as exc:
+        logger.warning("refund of payment %s at the provider failed: %s", payment.pk, exc)
+        raise _refuse_online(
+            f"支付服务没有确认这笔退款（{exc}），本系统没有记录任何退款。请稍后再次提交同一表单重试（不会重复退款），"
+            "或在支付服务后台核对。",
+            f"The payment provider did not confirm the refund ({exc}). Nothing was booked here. Submit the same form "
+            "again later to retry (it will not refund twice), or check the payment at the provider.",
+            "provider",
+        ) from exc
+    return refund_record(
+        payment=payment,
         amount=amount,
-        reason="requested_by_customer",
-        idempotency_key=f"anju-refund-{payment.pk}-{count + 1}-{amount}",
+        reason=reason,
+        by=by,
+        provider_refund_id=provider_refund.id,
+        request_key=request_key,
     )
-    return refund_record(payment=payment, amount=amount, reason=reason, by=by, provider_refund_id=refund.id)
+
+
+def payment_refund(*, payment: Payment, amount: Decimal, reason: str, by=None, request_key: str = "") -> Refund:
+    """A staff refund from the back office: through the provider for a card, Alipay or WeChat Pay
+    payment (online_refund), at the counter (refund_record) for cash or a bank transfer.
+
+    Posting the same refund form twice (the same ``request_key``) refunds once.
+    """
+    if payment.method in ONLINE_METHODS:
+        return online_refund(payment=payment, amount=amount, reason=reason, by=by, request_key=request_key)
+    return refund_record(
+        payment=payment,
+        amount=amount,
+        reason=reason,
+        by=by,
+        request_key=_refund_key(payment, request_key) if request_key else None,
+    )
 
 
 # --- receipts --------------------------------------------------------------------------------

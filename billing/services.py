@@ -445,55 +445,19 @@ def payment_record(
     return payment
 
 
-@transaction.atomic
-def refund_record(*, payment: Payment, amount: Decimal, reason: str, by=None, provider_refund_id: str | None = None) -> Refund:
-    """Give back part or all of a payment; the bills it paid owe that money again, newest first.
+def _refund_split(*, payment: Payment, amount: Decimal, invoices: dict[int, Invoice]) -> list[tuple[Invoice, Decimal]]:
+    """Which bills a refund of ``amount`` gives back money for, newest first: (bill, part) pairs.
 
-    Idempotent per ``provider_refund_id``: the same provider refund is recorded once.
+    Refuses a refund that would reach a voided (written-off) bill.
     """
-    amount = money_amount(amount)
-    provider_refund_id = provider_refund_id or None
-    if provider_refund_id and (found := Refund.objects.filter(provider_refund_id=provider_refund_id).first()):
-        return found
-    reason = (reason or "").strip()
-    if not reason:
-        raise _refuse("请填写退款原因", "Give a reason for the refund.", "reason_required")
-    if amount <= 0:
-        raise _refuse("退款金额必须大于零", "The refund must be more than zero.", "amount")
-    payment = Payment.objects.select_for_update().get(pk=payment.pk)
-    if provider_refund_id and (found := Refund.objects.filter(provider_refund_id=provider_refund_id).first()):
-        return found
-    refundable = payment.amount - payment.refunded_amount
-    if amount > refundable:
-        raise _refuse(
-            f"退款金额 ¥{amount} 超过可退金额 ¥{refundable}",
-            f"The refund ¥{amount} is more than the ¥{refundable} that can still be refunded.",
-            "over_refund",
-        )
-    refund = Refund(
-        payment=payment, amount=amount, reason=reason[:200], provider_refund_id=provider_refund_id, created_by=_user(by)
-    )
-    try:
-        with transaction.atomic():
-            refund.save()
-    except IntegrityError:
-        if provider_refund_id and (found := Refund.objects.filter(provider_refund_id=provider_refund_id).first()):
-            return found
-        raise
-
     allocations = list(payment.allocations.all())
-    invoices = {
-        i.pk: i for i in Invoice.objects.select_for_update().filter(pk__in=[a.invoice_id for a in allocations]).order_by("pk")
-    }
     refunded_before = dict(
         LedgerEntry.objects.filter(refund__payment=payment, invoice__isnull=False)
         .values_list("invoice_id")
         .annotate(total=Sum("amount"))
         .order_by()
     )
-    remaining = amount
-    postings = []
-    account = money_account_for(payment.method)
+    remaining, parts = amount, []
     newest_first = sorted(
         allocations, key=lambda a: (invoices[a.invoice_id].period, invoices[a.invoice_id].due_on, a.invoice_id), reverse=True
     )
@@ -511,6 +475,102 @@ def refund_record(*, payment: Payment, amount: Decimal, reason: str, by=None, pr
                 "void",
             )
         remaining -= part
+        parts.append((invoice, part))
+    if remaining:  # the allocations always add up to the payment; this is a guard, not a path
+        raise _refuse("退款无法分配到账单", "The refund could not be allocated to the bills.", "allocation")
+    return parts
+
+
+def refund_check(*, payment: Payment, amount: Decimal, reason: str) -> Decimal:
+    """Refuse, before anything happens anywhere, a refund that refund_record would refuse; returns the amount.
+
+    Online refunds call this before asking the provider, so that money is not returned at the
+    provider for a refund the books would then refuse. Reads only.
+    """
+    amount = money_amount(amount)
+    if not (reason or "").strip():
+        raise _refuse("请填写退款原因", "Give a reason for the refund.", "reason_required")
+    if amount <= 0:
+        raise _refuse("退款金额必须大于零", "The refund must be more than zero.", "amount")
+    payment = Payment.objects.get(pk=payment.pk)
+    refundable = payment.amount - payment.refunded_amount
+    if amount > refundable:
+        raise _refuse(
+            f"退款金额 ¥{amount} 超过可退金额 ¥{refundable}",
+            f"The refund ¥{amount} is more than the ¥{refundable} that can still be refunded.",
+            "over_refund",
+        )
+    invoices = Invoice.objects.filter(pk__in=payment.allocations.values("invoice_id")).in_bulk()
+    _refund_split(payment=payment, amount=amount, invoices=invoices)
+    return amount
+
+
+def _existing_refund(*, provider_refund_id: str | None, request_key: str | None) -> Refund | None:
+    if provider_refund_id and (found := Refund.objects.filter(provider_refund_id=provider_refund_id).first()):
+        return found
+    if request_key and (found := Refund.objects.filter(request_key=request_key).first()):
+        return found
+    return None
+
+
+@transaction.atomic
+def refund_record(
+    *,
+    payment: Payment,
+    amount: Decimal,
+    reason: str,
+    by=None,
+    provider_refund_id: str | None = None,
+    request_key: str | None = None,
+) -> Refund:
+    """Give back part or all of a payment; the bills it paid owe that money again, newest first.
+
+    Idempotent per ``provider_refund_id`` (the same provider refund is recorded once) and per
+    ``request_key`` (the same refund form posted twice is recorded once).
+    """
+    amount = money_amount(amount)
+    provider_refund_id = provider_refund_id or None
+    request_key = request_key or None
+    if found := _existing_refund(provider_refund_id=provider_refund_id, request_key=request_key):
+        return found
+    reason = (reason or "").strip()
+    if not reason:
+        raise _refuse("请填写退款原因", "Give a reason for the refund.", "reason_required")
+    if amount <= 0:
+        raise _refuse("退款金额必须大于零", "The refund must be more than zero.", "amount")
+    payment = Payment.objects.select_for_update().get(pk=payment.pk)
+    if found := _existing_refund(provider_refund_id=provider_refund_id, request_key=request_key):
+        return found
+    refundable = payment.amount - payment.refunded_amount
+    if amount > refundable:
+        raise _refuse(
+            f"退款金额 ¥{amount} 超过可退金额 ¥{refundable}",
+            f"The refund ¥{amount} is more than the ¥{refundable} that can still be refunded.",
+            "over_refund",
+        )
+    refund = Refund(
+        payment=payment,
+        amount=amount,
+        reason=reason[:200],
+        provider_refund_id=provider_refund_id,
+        request_key=request_key,
+        created_by=_user(by),
+    )
+    try:
+        with transaction.atomic():
+            refund.save()
+    except IntegrityError:
+        if found := _existing_refund(provider_refund_id=provider_refund_id, request_key=request_key):
+            return found
+        raise
+
+    invoices = {
+        i.pk: i
+        for i in Invoice.objects.select_for_update().filter(pk__in=payment.allocations.values("invoice_id")).order_by("pk")
+    }
+    postings = []
+    account = money_account_for(payment.method)
+    for invoice, part in _refund_split(payment=payment, amount=amount, invoices=invoices):
         invoice.paid_amount -= part
         _settle_status(invoice, by=by, note=f"refund {refund.pk}")
         postings.append(
@@ -524,8 +584,6 @@ def refund_record(*, payment: Payment, amount: Decimal, reason: str, by=None, pr
                 refund_id=refund.pk,
             )
         )
-    if remaining:  # the allocations always add up to the payment; this is a guard, not a path
-        raise _refuse("退款无法分配到账单", "The refund could not be allocated to the bills.", "allocation")
     Payment.objects.filter(pk=payment.pk).update(refunded_amount=F("refunded_amount") + amount)
     ledger_post(estate_id=payment.estate_id, postings=postings, by=by)
     money_audit(
@@ -533,7 +591,13 @@ def refund_record(*, payment: Payment, amount: Decimal, reason: str, by=None, pr
         obj=refund,
         estate_id=payment.estate_id,
         user=by,
-        data={"payment": payment.pk, "amount": amount, "reason": reason, "provider_refund_id": provider_refund_id},
+        data={
+            "payment": payment.pk,
+            "amount": amount,
+            "reason": reason,
+            "provider_refund_id": provider_refund_id,
+            "request_key": request_key,
+        },
     )
     return refund
 
