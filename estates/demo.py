@@ -674,7 +674,9 @@ class _Seeder:
         singles: list[Owner] = []  # persons holding one unit, who may hold a second
         login_mobiles = list(_OWNER_LOGINS.get(plan.index, []))
         birth_years = self.birth_years = {}
+        kept = self._kept_by_original_work_unit(plan, units)
         for unit in units:
+            owners_before, singles_before, work_unit_before = len(chunk.owners), list(singles), work_unit
             since = self._purchase_date(built)
             roll = rng.random()
             residential = unit.use == UnitUse.RESIDENTIAL
@@ -708,11 +710,43 @@ class _Seeder:
                 chunk.owners.append(owner)
                 singles.append(owner)
                 holders = [(owner, Decimal("1"))]
+            if id(unit) in kept:
+                # Never sold in the housing reform: the original work unit still holds it. The owner drawn
+                # above is dropped, so the random sequence (and every other estate's data) stays the same.
+                del chunk.owners[owners_before:]
+                singles[:], work_unit = singles_before, work_unit_before
+                if kept[id(unit)] not in chunk.owners:
+                    chunk.owners.append(kept[id(unit)])
+                holders, since = [(kept[id(unit)], Decimal("1"))], datetime.date(built, 12, 31)
             youngest = max((birth_years.get(id(owner), 0) for owner, _share in holders), default=0)
             if since.year < youngest + 20:  # nobody buys a flat before about twenty
                 since = since.replace(year=youngest + 20 + rng.randint(0, 4))
             for owner, share in holders:
                 chunk.ownerships.append(Ownership(unit=unit, owner=owner, share=share, since=since))
+
+    def _kept_by_original_work_unit(self, plan: _EstatePlan, units: list[Unit]) -> dict[int, Owner]:
+        """In 洋河新村 the original work unit (原产权单位) kept the ground-floor flats of the last building.
+
+        It is one owner however many units it holds (SPC interpretation on building ownership Art. 9) and votes
+        through its named representative. Made without the random generator, so nothing else changes.
+        """
+        if plan.estate.name != YANGHE:
+            return {}
+        last = units[-1].building if units else None
+        flats = [u for u in units if u.building is last and u.floor == 1 and u.use == UnitUse.RESIDENTIAL][:3]
+        if len(flats) < 2:
+            return {}
+        body = f"{plan.index:08d}"
+        first17 = "91" + plan.district_code + body + _organisation_code_check(body)
+        self.used_credit_codes.add(first17)
+        work_unit = Owner(
+            estate=plan.estate,
+            kind=OwnerKind.ORGANISATION,
+            name="重庆长江电工厂（原产权单位）",
+            credit_code=first17 + uscc_check_char(first17),
+            representative_name="周建国",
+        )
+        return {id(u): work_unit for u in flats}
 
     def _purchase_date(self, built: int) -> datetime.date:
         # Most flats were bought from the work unit in the housing reform of 1994–2000; some resold since.

@@ -15,15 +15,16 @@ from decimal import Decimal
 from typing import TextIO
 
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from accounts.models import User
-from estates.models import Estate, ManagementModel, Owner, RenovationProject
+from estates.models import Building, Estate, ManagementModel, Owner, Ownership, RenovationProject, Unit
 from estates.validators import uscc_check_char
 
 from . import services
 from .models import (
+    ASSEMBLY_NOTICE_DAYS,
     AuthorityKind,
     CommitteeMember,
     DecisionStatus,
@@ -75,6 +76,7 @@ def seed_property_services_demo(stdout: TextIO | None = None) -> dict[str, int]:
     with transaction.atomic():
         _arrangements(rng, counts)
         _committee_and_assemblies(rng, counts)
+        _voter_roll(counts)
         _joint_meeting(counts)
     _write(
         stdout, "物业服务演示数据已加载 / Property-services demo data loaded: " + ", ".join(f"{k} {v}" for k, v in counts.items())
@@ -259,6 +261,55 @@ def _committee_and_assemblies(rng: random.Random, counts: dict[str, int]) -> Non
         ],
     )
     services.assembly_call(assembly=current, by=by)
+    counts["assemblies"] += 1
+
+
+def _voter_roll(counts: dict[str, int]) -> None:
+    """The voter roll in 洋河新村 (SPC interpretation Arts. 8-9; Civil Code Arts. 278, 297-301).
+
+    The estate data already hold the original work unit (原产权单位, several ground-floor flats, one owner voting
+    through its representative) and married couples co-owning flats. Here one couple designates which of
+    them votes, and the owners of one entrance are called to decide on adding a lift (Art. 278 applied to
+    that entrance, with its own roll fixed at the notice).
+    """
+    estate = Estate.objects.filter(name=SELF_GOVERNANCE_ESTATE).first()
+    if estate is None:
+        return
+    couple_flat = (
+        Unit.objects.filter(building__estate=estate)
+        .annotate(holders=Count("ownerships", filter=Q(ownerships__until__isnull=True)))
+        .filter(holders=2)
+        .order_by("building__number", "entrance", "number")
+        .first()
+    )
+    if couple_flat is not None:
+        wife = Ownership.objects.filter(unit=couple_flat, until__isnull=True).order_by("-owner_id").first().owner
+        services.voter_designate(
+            unit=couple_flat, owner=wife, agreement_reference=f"共有人书面指定表决人 {couple_flat.key}（2024年3月签署）"
+        )
+    building = Building.objects.filter(estate=estate, units__entrance=2).distinct().order_by("number").first()
+    if building is None:
+        return
+    today = timezone.localdate()
+    meeting = today + datetime.timedelta(days=25)
+    lift = services.assembly_create(
+        estate=estate,
+        building=building,
+        entrance=2,
+        title=f"{building.number}栋2单元加装电梯业主表决",
+        notice_on=today,
+        meeting_on=meeting,
+        voting_opens_at=timezone.make_aware(
+            datetime.datetime.combine(today + datetime.timedelta(days=ASSEMBLY_NOTICE_DAYS), datetime.time(9, 0))
+        ),
+        voting_closes_at=timezone.make_aware(datetime.datetime.combine(meeting, datetime.time(18, 0))),
+        location=f"{building.number}栋2单元门口",
+        matters=[
+            ("rebuild", f"{building.number}栋2单元加装电梯", "政府补助每部 40 万元，其余由本单元业主按楼层系数分摊。"),
+            ("other_major", "电梯运行维护费用按楼层系数分摊", "一楼不分摊，二楼起系数逐层递增，每年公示收支。"),
+        ],
+    )
+    services.assembly_call(assembly=lift, by=User.objects.filter(mobile=COMMITTEE_LOGIN).first())
     counts["assemblies"] += 1
 
 

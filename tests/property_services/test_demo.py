@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from billing.models import ChargeKind, Tariff
 from estates.demo import demo_seed
-from estates.models import Estate, RenovationProject
+from estates.models import Estate, Owner, OwnerKind, RenovationProject
 from property_services.demo import ALREADY_PRESENT, seed_property_services_demo
 from property_services.models import (
     Assembly,
@@ -21,6 +21,7 @@ from property_services.models import (
     Notice,
     NoticeKind,
     OwnersCommittee,
+    VoterDesignation,
 )
 
 pytestmark = pytest.mark.django_db
@@ -47,8 +48,18 @@ def test_demo_seed(sync_groups):
     assert Ballot.objects.filter(matter__assembly=published).count() > 100
     assert all(m.is_counted and m.participation_met for m in published.matters.all())
     assert Notice.objects.filter(kind=NoticeKind.ASSEMBLY_RESULT, source_id=published.pk).exists()
-    current = Assembly.objects.get(estate__name="洋河新村", status=AssemblyStatus.CALLED)
+    current = Assembly.objects.get(estate__name="洋河新村", status=AssemblyStatus.CALLED, building__isnull=True)
     assert current.voting_is_open()
+
+    # Voter roll (issue 8): the original work unit is one owner of several flats with a representative, a
+    # couple designated who votes for their flat, and one entrance is called to decide on adding a lift.
+    work_unit = Owner.objects.get(estate__name="洋河新村", name__contains="原产权单位")
+    assert work_unit.kind == OwnerKind.ORGANISATION and work_unit.representative_name
+    assert work_unit.ownerships.count() >= 2
+    assert VoterDesignation.objects.filter(unit__building__estate__name="洋河新村").count() == 1
+    lift = Assembly.objects.get(estate__name="洋河新村", entrance=2)
+    assert lift.status == AssemblyStatus.CALLED and lift.roll_total_owners < current.roll_total_owners
+    assert lift.matters.filter(matter="rebuild").exists()
 
     overdue = JointMeetingDecision.objects.filter(
         meeting__estate__name="金汤街小区", status=DecisionStatus.OPEN, due_on__lt=timezone.localdate()
