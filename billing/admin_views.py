@@ -443,5 +443,6 @@ class LedgerView(BillingPage):
         context = {"form": form, "estate": estate}
         if estate is not None:
             page = Paginator(selectors.ledger_entries(estate=estate), 50).get_page(request.GET.get("p"))
-            context.update(selectors.ledger_for_estate(estate=estate), page=page)
+            fund = Paginator(selectors.maintenance_fund_by_unit(estate=estate), 50).get_page(request.GET.get("fp"))
+            context.update(selectors.ledger_for_estate(estate=estate), page=page, fund=fund)
         return self.render_to_response(self.get_context_data(**context))

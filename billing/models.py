@@ -393,15 +393,46 @@ class Receipt(models.Model):
 
 class AccountKind(models.TextChoices):
     RECEIVABLE = "receivable", _("Fees receivable")
-    FEE_INCOME = "fee_income", _("Fee income")
+    FEE_INCOME = "fee_income", _("Manager's fee income")
     CASH = "cash", _("Cash and bank")
     PROVIDER_CLEARING = "provider_clearing", _("Online payments clearing")
-    PUBLIC_INCOME = "public_income", _("Public income (owners')")
-    WRITE_OFF = "write_off", _("Write-offs")
+    PUBLIC_INCOME = "public_income", _("Owners' public income")
+    MAINTENANCE_FUND = "maintenance_fund", _("Owners' maintenance fund")
+    RENT_PAYABLE = "rent_payable", _("Rent payable to lessors")
+    WRITE_OFF = "write_off", _("Manager's write-offs")
     SUSPENSE = "suspense", _("Unallocated receipts")
 
 
+class MoneyOwner(models.TextChoices):
+    """Whose money an account's balance is."""
+
+    MANAGER = "manager", _("The manager")
+    OWNERS = "owners", _("The owners, jointly")
+    LESSORS = "lessors", _("The lessors of pooled flats")
+    HELD = "held", _("Held for the parties above")
+
+
+# Whose money each account holds. Fees are the manager's income. Income from common parts is the
+# owners' (Civil Code Art. 282); the maintenance fund (专项维修资金) is the owners' (Art. 281), kept
+# per estate with a balance per unit; rent of a pooled flat is owed to its lessor until paid out.
+# Cash, online clearing, receivables and unallocated receipts are held for whoever the other side
+# of their entries names.
+ACCOUNT_BELONGS_TO = {
+    AccountKind.FEE_INCOME: MoneyOwner.MANAGER,
+    AccountKind.WRITE_OFF: MoneyOwner.MANAGER,
+    AccountKind.PUBLIC_INCOME: MoneyOwner.OWNERS,
+    AccountKind.MAINTENANCE_FUND: MoneyOwner.OWNERS,
+    AccountKind.RENT_PAYABLE: MoneyOwner.LESSORS,
+    AccountKind.RECEIVABLE: MoneyOwner.HELD,
+    AccountKind.CASH: MoneyOwner.HELD,
+    AccountKind.PROVIDER_CLEARING: MoneyOwner.HELD,
+    AccountKind.SUSPENSE: MoneyOwner.HELD,
+}
+
+
 class LedgerAccount(models.Model):
+    """One account of an estate's books; its kind says what it is and whose money it holds."""
+
     estate = models.ForeignKey(Estate, on_delete=models.PROTECT, related_name="ledger_accounts")
     kind = models.CharField(max_length=30, choices=AccountKind.choices)
 
@@ -410,6 +441,10 @@ class LedgerAccount(models.Model):
 
     def __str__(self):
         return f"{self.estate} · {self.get_kind_display()}"
+
+    @property
+    def belongs_to(self) -> str:
+        return ACCOUNT_BELONGS_TO[AccountKind(self.kind)]
 
 
 class LedgerEntry(models.Model):

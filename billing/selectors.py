@@ -4,13 +4,25 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, ExpressionWrapper, F, Min, Q, QuerySet, Sum
+from django.db.models import Count, DecimalField, ExpressionWrapper, F, Min, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce
 
 from estates.models import Estate
 from estates.selectors import estates_visible_to, scope_queryset, user_sees_everything
 
 from .ledger import ledger_balances
-from .models import AccountKind, BillingRun, Invoice, InvoiceStatus, LedgerEntry, MoneyAudit, Payment
+from .models import (
+    ACCOUNT_BELONGS_TO,
+    AccountKind,
+    BillingRun,
+    ChargeKind,
+    Invoice,
+    InvoiceStatus,
+    LedgerEntry,
+    MoneyAudit,
+    MoneyOwner,
+    Payment,
+)
 
 UNPAID = (InvoiceStatus.OPEN, InvoiceStatus.PARTIALLY_PAID, InvoiceStatus.OVERDUE)
 OUTSTANDING = ExpressionWrapper(F("total") - F("paid_amount"), output_field=DecimalField(max_digits=14, decimal_places=2))
@@ -129,11 +141,43 @@ def arrears_bills(*, user, estate: Estate | None = None) -> QuerySet[Invoice]:
 
 
 def ledger_for_estate(*, estate: Estate) -> dict:
-    """Balances per account (derived from the entries) and the check that the books balance."""
+    """Balances per account (derived from the entries), whose money each is, and the check that the books balance.
+
+    ``accounts`` rows are (label, kind, balance, whose money label, whose money code).
+    """
     balances = ledger_balances(estate_id=estate.pk)
     totals = LedgerEntry.objects.filter(estate=estate).aggregate(entries=Count("pk"), moved=Sum("amount"))
-    accounts = [(AccountKind(kind).label, kind, balance) for kind, balance in balances.items()]
+    accounts = []
+    for kind, balance in balances.items():
+        owner = MoneyOwner(ACCOUNT_BELONGS_TO[AccountKind(kind)])
+        accounts.append((AccountKind(kind).label, kind, balance, owner.label, owner.value))
     return {"balances": balances, "accounts": accounts, "sum_of_balances": sum(balances.values(), Decimal("0.00")), **totals}
+
+
+def maintenance_fund_by_unit(*, estate: Estate) -> QuerySet:
+    """The owners' maintenance fund (专项维修资金, Civil Code Art. 281) of an estate, unit by unit.
+
+    One row per unit that was ever charged a contribution, derived from the ledger entries of its
+    maintenance-fund bills: ``billed`` (contributions charged, less voids and write-offs: what the
+    fund account holds for the unit), ``contributed`` (money paid in, less refunds: the unit's
+    balance in the fund) and ``owed`` (billed − contributed). One query.
+    """
+    zero = Value(Decimal("0.00"), output_field=DecimalField(max_digits=14, decimal_places=2))
+    fund = AccountKind.MAINTENANCE_FUND
+
+    def total(condition):
+        return Coalesce(Sum("amount", filter=condition), zero)
+
+    return (
+        LedgerEntry.objects.filter(estate=estate, invoice__charge_kind=ChargeKind.MAINTENANCE_FUND, invoice__unit__isnull=False)
+        .values("invoice__unit_id", "invoice__unit__building__number", "invoice__unit__entrance", "invoice__unit__number")
+        .annotate(
+            billed=total(Q(credit__kind=fund)) - total(Q(debit__kind=fund)),
+            contributed=total(Q(payment__isnull=False, refund__isnull=True)) - total(Q(refund__isnull=False)),
+        )
+        .annotate(owed=F("billed") - F("contributed"))
+        .order_by("invoice__unit__building__number", "invoice__unit__entrance", "invoice__unit__number", "invoice__unit_id")
+    )
 
 
 def ledger_entries(*, estate: Estate) -> QuerySet[LedgerEntry]:

@@ -31,7 +31,7 @@ from django.utils.translation import override
 
 from estates.models import Estate, Ownership, Unit
 
-from .ledger import Posting, accounts_for, income_account_for, ledger_post, money_account_for
+from .ledger import Posting, accounts_for, income_account_for, ledger_post, money_account_for, write_off_account_for
 from .models import (
     AccountKind,
     BillingRun,
@@ -233,7 +233,7 @@ def invoice_write_off(*, invoice: Invoice, reason: str, by=None) -> Invoice:
         estate_id=invoice.estate_id,
         postings=[
             Posting(
-                debit=AccountKind.WRITE_OFF,
+                debit=write_off_account_for(invoice.charge_kind),
                 credit=AccountKind.RECEIVABLE,
                 amount=amount,
                 memo=f"write-off {invoice.number}: {reason}",
@@ -845,6 +845,9 @@ UNFINISHED = (BillingRunStatus.QUEUED, BillingRunStatus.RUNNING, BillingRunStatu
 def billing_run_start(*, period, estate: Estate | None = None, started_by=None, chunk_units: int = CHUNK_UNITS) -> BillingRun:
     """Plan the property-fee run of a period for one estate (or all estates): a run and its chunks.
 
+    The run also bills the maintenance-fund contribution of the units whose estate has a tariff for
+    it (to the owners' maintenance fund, Civil Code Art. 281).
+
     An unfinished run of the same period and estate is resumed instead of planned again, so a run
     killed half-way and started again completes the chunks it had not done. A finished period can
     be run again: it creates no bill twice.
@@ -988,7 +991,7 @@ def _billing_chunk_process(chunk_id: int) -> int:
     units = Unit.objects.filter(pk__range=(chunk.first_unit_id, chunk.last_unit_id))
     if run.estate_id:
         units = units.filter(building__estate_id=run.estate_id)
-    rows = list(units.order_by("pk").values_list("pk", "building__estate_id", "exclusive_area", "use"))
+    rows = all_rows = list(units.order_by("pk").values_list("pk", "building__estate_id", "exclusive_area", "use"))
     billed = set(
         Invoice.objects.filter(
             source_type=unit_type,
@@ -1057,6 +1060,7 @@ def _billing_chunk_process(chunk_id: int) -> int:
                 totals_by_estate[bill[0]] += bill[12]
         created = len(ours)
         _post_issuance(run, chunk, totals_by_estate, kind)
+    created += _maintenance_fund_bills(run=run, chunk=chunk, rows=all_rows, issued_on=issued_on, due_on=due_on, now=now)
 
     if not BillingRunChunk.objects.filter(pk=chunk.pk, done=False).update(done=True, done_at=now):
         transaction.set_rollback(True)
@@ -1075,6 +1079,90 @@ def _billing_chunk_process(chunk_id: int) -> int:
     if not BillingRunChunk.objects.filter(run_id=run.pk, done=False).exists():
         BillingRun.objects.filter(pk=run.pk).update(status=BillingRunStatus.DONE, finished_at=now)
     return created
+
+
+def _maintenance_fund_bills(
+    *, run: BillingRun, chunk: BillingRunChunk, rows: list[tuple], issued_on: datetime.date, due_on: datetime.date, now
+) -> int:
+    """Bill the maintenance-fund contribution of the chunk's units whose estate has a tariff for it.
+
+    The contributions are the owners' money (Civil Code Art. 281): they go to the estate's
+    maintenance-fund account, one entry per bill so that each unit's balance can be derived. An
+    estate without a maintenance-fund tariff costs one query here and gets no bill.
+    """
+    kind, period = ChargeKind.MAINTENANCE_FUND, run.period
+    tariffs = _tariffs({row[1] for row in rows}, kind, period)
+    if not tariffs:
+        return 0
+    unit_type_id = ContentType.objects.get_for_model(Unit).pk
+    billed = set(
+        Invoice.objects.filter(
+            source_type_id=unit_type_id,
+            source_id__range=(chunk.first_unit_id, chunk.last_unit_id),
+            period=period,
+            charge_kind=kind,
+        ).values_list("source_id", flat=True)
+    )
+    with_tariff = {estate_id for estate_id, _use in tariffs}
+    rows = [row for row in rows if row[0] not in billed and row[1] in with_tariff]
+    payers = _payers([row[0] for row in rows], by_range=False) if rows else {}
+    prefix = invoice_number_prefix(charge_kind=kind, period=period, source_type_id=unit_type_id)
+    bills = []
+    for unit_id, estate_id, area, use in rows:
+        tariff = tariffs.get((estate_id, use)) or tariffs.get((estate_id, ""))
+        payer = payers.get(unit_id)
+        if tariff is None or not tariff[0] or payer is None:
+            continue
+        rate, basis = tariff
+        quantity = area if basis == TariffBasis.PER_M2_MONTH else Decimal("1.00")
+        amount = quantize(quantity * rate)
+        bills.append(
+            (
+                estate_id,
+                unit_id,
+                unit_type_id,
+                unit_id,
+                kind,
+                period,
+                payer[0],
+                payer[2],
+                payer[1][:100],
+                f"{prefix}{unit_id}",
+                issued_on,
+                due_on,
+                amount,
+                ZERO,
+                InvoiceStatus.OPEN.value,
+                run.pk,
+                now,
+                quantity,
+                rate,
+            )
+        )
+    if not bills:
+        return 0
+    from django.conf import settings
+
+    with override(settings.LANGUAGE_CODE):
+        description = _("Maintenance fund contribution %(period)s") % {"period": f"{period:%Y-%m}"}
+    ours = _bills_write(bills, description=description)
+    accounts = accounts_for({bill[0] for bill in bills}, {AccountKind.RECEIVABLE, AccountKind.MAINTENANCE_FUND})
+    LedgerEntry.objects.bulk_create(
+        [
+            LedgerEntry(
+                estate_id=bill[0],
+                debit_id=accounts[(bill[0], AccountKind.RECEIVABLE)],
+                credit_id=accounts[(bill[0], AccountKind.MAINTENANCE_FUND)],
+                amount=bill[12],
+                memo=f"bill {bill[9]} (run {run.pk})",
+                invoice_id=ours[bill[3]],
+            )
+            for bill in bills
+            if bill[3] in ours and bill[12] > 0
+        ],
+        batch_size=1000,
+    )
+    return len(ours)
 
 
 BILL_COLUMNS = (
