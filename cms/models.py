@@ -14,11 +14,14 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminPageForm
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, HelpPanel, MultiFieldPanel
+from wagtail.blocks import RichTextBlock
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
+from wagtail.rich_text import RichText
 from wagtail.search import index
 
+from accounts.sanitize import clean_html
 from property_services.models import NoticeKind
 
 from . import selectors
@@ -29,7 +32,24 @@ from .viewsets import renovation_project_chooser
 LISTING_PER_PAGE = 12
 
 
-class SearchableTextMixin(models.Model):
+class CleanRichTextMixin:
+    """Every rich text of the page (rich text fields and the stream's rich text blocks) is reduced
+    to the sanitiser's allow-list when the page is validated, i.e. before the editor's revision is
+    stored. The editor's own toolbar cannot produce more than that; a crafted request can."""
+
+    def clean(self):
+        super().clean()
+        for field in self._meta.concrete_fields:
+            if isinstance(field, RichTextField):
+                setattr(self, field.attname, clean_html(getattr(self, field.attname), for_storage=True))
+            elif isinstance(field, StreamField):
+                stream = getattr(self, field.attname)
+                for position, child in enumerate(stream or []):
+                    if isinstance(child.block, RichTextBlock):
+                        stream[position] = (child.block_type, RichText(clean_html(child.value.source, for_storage=True)))
+
+
+class SearchableTextMixin(CleanRichTextMixin, models.Model):
     """A page whose readable text is kept as plain text beside its content.
 
     The plain copy serves two things the search index cannot: `icontains` for one- and

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Role
+from accounts.sanitize import clean_html
 from property_services.models import Notice
 
 from .models import HomePage, NoticeIndexPage, NoticePage
@@ -67,7 +68,7 @@ def _body_html(body: str) -> str:
     if not body:
         return ""
     if body.startswith("<"):
-        return body
+        return clean_html(body, for_storage=True)
     return "".join(f"<p>{html.escape(p.strip())}</p>" for p in body.splitlines() if p.strip())
 
 

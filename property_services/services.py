@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from accounts.models import Role
+from accounts.sanitize import clean_text_or_html
 from estates.models import Building, Estate, ManagementModel, Owner, Ownership, Unit
 from estates.services import role_grant
 from estates.validators import normalise_uscc, validate_uscc
@@ -112,7 +113,7 @@ def notice_publish(
         notice = Notice(source_type=source_type, source_id=source_id, kind=kind)
     notice.estate = estate
     notice.title = title[:200]
-    notice.body = body
+    notice.body = clean_text_or_html(body)
     notice.display_from = display_from
     notice.display_until = display_until
     notice.is_published = True

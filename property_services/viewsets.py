@@ -18,6 +18,7 @@ from wagtail.admin.ui.tables import Column
 from wagtail.admin.viewsets.model import ModelViewSetGroup
 from wagtail.log_actions import log
 
+from accounts.sanitize import clean_text_or_html
 from estates.models import Estate, ManagementModel
 from estates.selectors import estates_visible_to, user_sees_everything
 
@@ -796,6 +797,10 @@ class NoticeForm(PSAdminModelForm):
     class Meta:
         model = Notice
         fields = ["estate", "kind", "title", "body", "display_from", "display_until", "pdf", "is_published"]
+
+    def clean_body(self):
+        # Published on the public site, which shares its origin with the portal and back office.
+        return clean_text_or_html(self.cleaned_data.get("body"))
 
     def clean(self):
         data = super().clean()
