@@ -14,6 +14,7 @@ from wagtail.admin.views.generic import history, usage
 from wagtail.admin.viewsets.model import ModelViewSet
 
 from .selectors import CONTAINER_PATHS, ESTATE_PATHS, scope_queryset
+from .spreadsheets import SafeSpreadsheetExportMixin
 
 SCOPED_MODELS = set(ESTATE_PATHS) | set(CONTAINER_PATHS)
 
@@ -36,7 +37,7 @@ class ScopedObjectMixin:
         return obj
 
 
-class ScopedIndexView(generic.IndexView):
+class ScopedIndexView(SafeSpreadsheetExportMixin, generic.IndexView):
     list_select_related: tuple[str, ...] = ()
 
     def get_base_queryset(self):

@@ -103,6 +103,7 @@ from .models import (
     UnitUse,
 )
 from .selectors import estates_visible_to, user_sees_everything
+from .spreadsheets import looks_like_formula, xlsx_row
 from .validators import (
     is_valid_resident_id,
     is_valid_uscc,
@@ -386,6 +387,14 @@ class _RowReader:
         text = str(value)
         if len(text) > max_length:
             self.error(key, f"不能超过{max_length}个字符", f"at most {max_length} characters are allowed")
+            return ""
+        if looks_like_formula(text):
+            # It would be written back out by the exports, and a spreadsheet program could run it.
+            self.error(
+                key,
+                "不能以 =、+、-、@ 开头（电子表格会把它当作公式执行）",
+                "must not begin with =, +, - or @: a spreadsheet program would run it as a formula",
+            )
             return ""
         return text
 
@@ -1567,7 +1576,7 @@ def inventory_export(*, file, estates_qs=None, mask_personal_data: bool = False)
         "address",
         "built_year",
     ):
-        ws.append([row[0], row[1], row[2], row[3], row[4], row[5] or None, row[6]])
+        ws.append(xlsx_row(ws, [row[0], row[1], row[2], row[3], row[4], row[5] or None, row[6]]))
 
     ws = wb.create_sheet(BUILDINGS.zh)
     ws.append(_HEADERS["buildings"])
@@ -1577,7 +1586,7 @@ def inventory_export(*, file, estates_qs=None, mask_personal_data: bool = False)
         .values_list("estate__code", "number", "floors", "built_year", "lift_added_year")
         .iterator(5000)
     ):
-        ws.append(list(row))
+        ws.append(xlsx_row(ws, row))
 
     ws = wb.create_sheet(UNITS.zh)
     ws.append(_HEADERS["units"])
@@ -1591,7 +1600,7 @@ def inventory_export(*, file, estates_qs=None, mask_personal_data: bool = False)
     ):
         area_cell = WriteOnlyCell(ws, value=area)
         area_cell.number_format = "0.00"
-        ws.append([code, building, entrance, floor, number, area_cell, use, built_year])
+        ws.append(xlsx_row(ws, [code, building, entrance, floor, number, area_cell, use, built_year]))
 
     ws = wb.create_sheet(OWNERS.zh)
     ws.append(_HEADERS["owners"])
@@ -1641,23 +1650,26 @@ def inventory_export(*, file, estates_qs=None, mask_personal_data: bool = False)
         # An organisation's credit code is public register data, never masked.
         identifier = credit_code if kind == OwnerKind.ORGANISATION else personal_id
         ws.append(
-            [
-                code,
-                building,
-                entrance,
-                unit,
-                name,
-                kind,
-                _text_cell(ws, identifier),
-                _text_cell(ws, phone),
-                share,
-                since,
-            ]
+            xlsx_row(
+                ws,
+                [
+                    code,
+                    building,
+                    entrance,
+                    unit,
+                    name,
+                    kind,
+                    _text_cell(ws, identifier),
+                    _text_cell(ws, phone),
+                    share,
+                    since,
+                ],
+            )
         )
 
     ws = wb.create_sheet("说明")
     ws.append(["sheet 工作表", "column 列", "说明", "required 必填", "note"])
     for spec in SHEETS:
         for col in spec.columns:
-            ws.append([f"{spec.zh} / {spec.key}", col.key, col.zh, "*" if col.required else "", col.note])
+            ws.append(xlsx_row(ws, [f"{spec.zh} / {spec.key}", col.key, col.zh, "*" if col.required else "", col.note]))
     wb.save(file)

@@ -14,6 +14,7 @@ from wagtail.admin.views.generic import history, usage
 from wagtail.admin.viewsets.model import ModelViewSet
 
 from estates.admin_scoping import ScopedAdminModelForm
+from estates.spreadsheets import SafeSpreadsheetExportMixin
 
 from .models import AssemblyMatter, Provider
 from .selectors import scope_for_user
@@ -98,7 +99,7 @@ class PSScopedObjectMixin:
         return obj
 
 
-class PSIndexView(generic.IndexView):
+class PSIndexView(SafeSpreadsheetExportMixin, generic.IndexView):
     list_select_related: tuple[str, ...] = ()
     list_prefetch_related: tuple[str, ...] = ()
 
