@@ -80,6 +80,9 @@ ROLE_PERMISSIONS[Role.SUBDISTRICT_OFFICER] += PS_VIEW + _ps(
     ),
     "change_jointmeetingdecision",
 )
+# Civil Code Art. 277, 物业管理条例 Art. 10: an estate without a committee holds its first assembly under the
+# sub-district office, whose officers call and run it (services.assembly_caller_check says when).
+ROLE_PERMISSIONS[Role.SUBDISTRICT_OFFICER] += _ps("add_assembly", "change_assembly", "add_ballot", "change_ballot")
 ROLE_PERMISSIONS[Role.ESTATE_STAFF] += PS_VIEW + _ps(
     "add_ballot", "change_ballot", "add_jointmeeting", "change_jointmeeting", "change_jointmeetingdecision"
 )

@@ -67,6 +67,30 @@ def role_grant(*, user, role: str, district=None, subdistrict=None, estate=None)
     return assignment
 
 
+@transaction.atomic
+def role_revoke(*, user, role: str, district=None, subdistrict=None, estate=None) -> bool:
+    """Take a scoped role away; the role's group and back-office access go with the user's last grant of them.
+
+    Returns whether there was a grant to take away. Superusers keep back-office access.
+    """
+    deleted, _rows = RoleAssignment.objects.filter(
+        user=user, role=role, district=district, subdistrict=subdistrict, estate=estate
+    ).delete()
+    if not deleted:
+        return False
+    from django.contrib.auth.models import Group
+
+    remaining = set(RoleAssignment.objects.filter(user=user).values_list("role", flat=True))
+    if role not in remaining:
+        group = Group.objects.filter(name=role).first()
+        if group is not None:
+            user.groups.remove(group)
+    if user.is_staff and not user.is_superuser and not (remaining & set(BACK_OFFICE)):
+        user.is_staff = False
+        user.save(update_fields=["is_staff"])
+    return True
+
+
 def owner_reveal_personal_data(*, owner: Owner, viewer, field: str, reason: str) -> str:
     """Return one protected field in full, and log who saw it and why (PIPL)."""
     if field not in ("id_number", "phone"):

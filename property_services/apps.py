@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -18,3 +19,8 @@ class PropertyServicesConfig(AppConfig):
         from .demo import seed_property_services_demo
 
         register_demo_step("property_services", seed_property_services_demo, order=10)
+
+        # The daily task that ends committee members' back-office roles with their term.
+        from .tasks import schedules_ensure
+
+        post_migrate.connect(schedules_ensure, sender=self, dispatch_uid="property_services.schedules_ensure")

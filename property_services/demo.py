@@ -41,6 +41,7 @@ from .selectors import voting_roll
 
 SEED = 2026
 COMMITTEE_LOGIN = "13900000003"
+OFFICER_LOGIN = "13900000002"  # sub-district officer of 七星岗街道 (金汤街小区)
 SELF_GOVERNANCE_ESTATE = "洋河新村"
 PROFESSIONAL_ESTATE = "金汤街小区"
 FIRMS = [
@@ -77,6 +78,7 @@ def seed_property_services_demo(stdout: TextIO | None = None) -> dict[str, int]:
         _arrangements(rng, counts)
         _committee_and_assemblies(rng, counts)
         _voter_roll(counts)
+        _first_committee_assembly(counts)
         _joint_meeting(counts)
     _write(
         stdout, "物业服务演示数据已加载 / Property-services demo data loaded: " + ", ".join(f"{k} {v}" for k, v in counts.items())
@@ -124,6 +126,14 @@ def _arrangements(rng: random.Random, counts: dict[str, int]) -> None:
             }
             authority = (AuthorityKind.ASSEMBLY_RESOLUTION, f"{estate.name}业主大会决议〔{starts_on.year}〕1号")
             contract_until = starts_on.replace(year=starts_on.year + 3) - datetime.timedelta(days=1)
+            # Civil Code Art. 278 item (4): the firm is hired by the owners' vote, in the estate's first
+            # assembly held under the sub-district office (Civil Code Art. 277).
+            decided_on = starts_on - datetime.timedelta(days=rng.randint(15, 45))
+            hiring = _hiring_resolution(estate=estate, firm=provider, decided_on=decided_on, counts=counts)
+            if hiring is None:  # nobody on the roll could vote: the sub-district's interim arrangement instead
+                model = ManagementModel.SERVICE_CENTRE
+        if model == ManagementModel.PROFESSIONAL:
+            pass  # set above
         elif model == ManagementModel.SERVICE_CENTRE:
             community = estate.community
             provider = centres.get(community.pk)
@@ -162,7 +172,10 @@ def _arrangements(rng: random.Random, counts: dict[str, int]) -> None:
             fee_rates=rates,
             authority_kind=authority[0],
             authority_reference=authority[1],
-            authority_date=starts_on - datetime.timedelta(days=rng.randint(15, 45)),
+            authority_date=hiring.assembly.meeting_on
+            if model == ManagementModel.PROFESSIONAL
+            else starts_on - datetime.timedelta(days=rng.randint(15, 45)),
+            authorising_matter=hiring if model == ManagementModel.PROFESSIONAL else None,
             contract_until=contract_until,
             contract_reference=f"WYHT-{starts_on.year}-{estate.pk:05d}" if model == ManagementModel.PROFESSIONAL else "",
         )
@@ -201,7 +214,10 @@ def _committee_and_assemblies(rng: random.Random, counts: dict[str, int]) -> Non
     # A past assembly with ballots and a published result.
     meeting = min(timezone.localdate() - datetime.timedelta(days=60), term_end)
     notice_on = meeting - datetime.timedelta(days=20)
-    opens = timezone.make_aware(datetime.datetime.combine(notice_on, datetime.time(9, 0)))
+    # 物业管理条例 Art. 14: no voting before day 15 after the notice
+    opens = timezone.make_aware(
+        datetime.datetime.combine(notice_on + datetime.timedelta(days=ASSEMBLY_NOTICE_DAYS), datetime.time(9, 0))
+    )
     closes = timezone.make_aware(datetime.datetime.combine(meeting, datetime.time(18, 0)))
     past = services.assembly_create(
         estate=estate,
@@ -244,23 +260,127 @@ def _committee_and_assemblies(rng: random.Random, counts: dict[str, int]) -> Non
     services.assembly_result_publish(assembly=past, by=by, at=closes + datetime.timedelta(hours=1))
     counts["assemblies"] += 1
 
-    # An assembly open for voting now: the demo owner 13800000002 (刘秀英) can vote in the portal.
+    # An assembly open for voting now: the demo owner 13800000002 (刘秀英) can vote in the portal. Its notice
+    # went out 16 days ago (物业管理条例 Art. 14: voting from day 15).
     today = timezone.localdate()
-    now = timezone.now()
+    notice_on, meeting_on = _open_assembly_days(today)
     current = services.assembly_create(
         estate=estate,
         title=f"{today.year}年{estate.name}第二次业主大会",
-        meeting_on=today + datetime.timedelta(days=20),
-        notice_on=today,
-        voting_opens_at=now - datetime.timedelta(hours=1),
-        voting_closes_at=now + datetime.timedelta(days=19),
+        meeting_on=meeting_on,
+        notice_on=notice_on,
+        voting_opens_at=_at(notice_on + datetime.timedelta(days=ASSEMBLY_NOTICE_DAYS), 9),
+        voting_closes_at=_at(meeting_on, 18),
         location="小区居民活动室",
         matters=[
             ("other_major", "增设小区智能门禁和人脸识别系统", "费用从公共收益中列支，约 6.8 万元。"),
             ("raise_maintenance_fund", "续筹住宅专项维修资金", "按每平方米 25 元续筹。"),
         ],
     )
-    services.assembly_call(assembly=current, by=by)
+    services.assembly_call(
+        assembly=current,
+        by=by,
+        today=notice_on,
+        residents_committee_informed_on=notice_on,
+        residents_committee_note="书面通知送达洋河社区居委会",
+    )
+    counts["assemblies"] += 1
+
+
+def _at(day: datetime.date, hour: int) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour, 0)))
+
+
+def _open_assembly_days(today: datetime.date) -> tuple[datetime.date, datetime.date]:
+    """Notice 16 days ago, meeting in 10 days: voting (from day 15, 物业管理条例 Art. 14) is open today."""
+    return today - datetime.timedelta(days=ASSEMBLY_NOTICE_DAYS + 1), today + datetime.timedelta(days=10)
+
+
+def _hiring_resolution(*, estate: Estate, firm: Provider, decided_on: datetime.date, counts: dict[str, int]):
+    """The assembly that hired ``firm`` (Civil Code Art. 278 item 4), held under the sub-district office; its passed matter.
+
+    History before the platform: the paper ballots are written in bulk (thousands of estates in a large demo),
+    then counted by ``assembly_result_publish`` like any other. Returns None when nobody on the roll can vote.
+    """
+    from .models import Ballot, BallotChannel
+
+    notice_on = decided_on - datetime.timedelta(days=20)
+    assembly = services.assembly_create(
+        estate=estate,
+        title=f"{decided_on.year}年{estate.name}首次业主大会",
+        meeting_on=decided_on,
+        notice_on=notice_on,
+        voting_opens_at=_at(notice_on + datetime.timedelta(days=ASSEMBLY_NOTICE_DAYS), 9),
+        voting_closes_at=_at(decided_on, 18),
+        location=f"{estate.community.name}党群服务中心",
+        matters=[("hire_or_dismiss_manager", f"选聘{firm.name}为本小区物业服务企业", "合同期三年，物业费按专有部分面积计收。")],
+    )
+    officer = User.objects.filter(mobile=OFFICER_LOGIN).first()
+    caller = officer if officer is not None and services._officer_of_estate(user=officer, estate=estate) else None
+    services.assembly_call(
+        assembly=assembly,
+        by=caller,
+        today=notice_on,
+        residents_committee_informed_on=notice_on,
+        residents_committee_note=f"书面通知送达{estate.community.name}居委会，街道办事处指导召开",
+    )
+    matter = assembly.matters.get()
+    roll = voting_roll(assembly=assembly)
+    voters = sorted({roll.voters_of(unit)[0] for unit in roll.units if roll.voters_of(unit)})
+    if not voters:
+        return None
+    ballots = [
+        Ballot(
+            matter=matter,
+            owner_id=owner_id,
+            choice="no" if index % 7 == 6 else "yes",
+            channel=BallotChannel.PAPER,
+            paper_reference=f"{estate.code}-{decided_on.year}-{index + 1:04d}",
+        )
+        for index, owner_id in enumerate(voters)
+        if index % 10 != 9  # about nine in ten take part
+    ]
+    Ballot.objects.bulk_create(ballots, batch_size=500)
+    counts["ballots"] += len(ballots)
+    services.assembly_result_publish(assembly=assembly, by=caller, at=_at(decided_on, 19))
+    counts["assemblies"] += 1
+    matter.refresh_from_db()
+    return matter if matter.passed else None
+
+
+def _first_committee_assembly(counts: dict[str, int]) -> None:
+    """金汤街小区 has no owners' committee yet: the sub-district office calls the assembly that elects the first one
+    (Civil Code Art. 277; 物业管理条例 Art. 10). Open for voting now: the demo owner 13800000001 (陈建华) can vote."""
+    estate = Estate.objects.filter(name=PROFESSIONAL_ESTATE).select_related("community").first()
+    officer = User.objects.filter(mobile=OFFICER_LOGIN).first()
+    if estate is None:
+        return
+    today = timezone.localdate()
+    notice_on, meeting_on = _open_assembly_days(today)
+    assembly = services.assembly_create(
+        estate=estate,
+        title=f"{today.year}年{estate.name}业主大会（选举第一届业主委员会）",
+        meeting_on=meeting_on,
+        notice_on=notice_on,
+        voting_opens_at=_at(notice_on + datetime.timedelta(days=ASSEMBLY_NOTICE_DAYS), 9),
+        voting_closes_at=_at(meeting_on, 18),
+        location=f"{estate.community.name}党群服务中心",
+        matters=[
+            ("rules_of_procedure", "通过《金汤街小区业主大会议事规则》", "规定业主大会的召集、表决方式和业主委员会的职责。"),
+            (
+                "elect_committee",
+                "选举第一届业主委员会委员（5名）",
+                "候选人由街道办事处、社区居委会组织业主推荐产生，名单已公示。",
+            ),
+        ],
+    )
+    services.assembly_call(
+        assembly=assembly,
+        by=officer if officer is not None and services._officer_of_estate(user=officer, estate=estate) else None,
+        today=notice_on,
+        residents_committee_informed_on=notice_on,
+        residents_committee_note="街道办事处书面通知金汤街社区居委会",
+    )
     counts["assemblies"] += 1
 
 

@@ -10,6 +10,7 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.db import models
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -125,6 +126,26 @@ def management_overview(*, user, model: str | None = None, subdistrict=None, sea
 # ---------------------------------------------------------------------------------------------
 # Committees
 # ---------------------------------------------------------------------------------------------
+
+
+def committees_filing_attention(*, user, on: datetime.date | None = None, limit: int | None = 20) -> QuerySet[OwnersCommittee]:
+    """Committees in the user's scope whose filing (物业管理条例 Art. 16: within 30 days) is due, overdue or was late.
+
+    Unfiled committees come first, oldest election first; then those filed after the deadline. One query.
+    """
+    from .models import COMMITTEE_FILING_DAYS
+
+    on = on or timezone.localdate()
+    qs = (
+        scope_for_user(OwnersCommittee.objects.all(), user=user)
+        .filter(term_ends_on__gte=on)
+        .filter(
+            Q(filed_on__isnull=True) | Q(filed_on__gt=models.F("elected_on") + datetime.timedelta(days=COMMITTEE_FILING_DAYS))
+        )
+        .select_related("estate__community__subdistrict")
+        .order_by(models.F("filed_on").asc(nulls_first=True), "elected_on", "pk")
+    )
+    return qs[:limit] if limit else qs
 
 
 def committee_current(*, estate: Estate, on: datetime.date | None = None) -> OwnersCommittee | None:

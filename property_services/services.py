@@ -15,6 +15,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
@@ -29,7 +30,6 @@ from . import voting
 from .models import (
     ASSEMBLY_NOTICE_DAYS,
     ASSEMBLY_TRANSITIONS,
-    COMMITTEE_FILING_DAYS,
     DECISION_TRANSITIONS,
     PROVIDER_KIND_FOR_MODEL,
     Assembly,
@@ -222,6 +222,12 @@ def arrangement_validate(
 ) -> ManagementArrangement | None:
     """Check a new arrangement against the law and the estate's history; return the one it replaces.
 
+    Civil Code Art. 278 item (4): hiring a professional property firm, and dismissing one, are the
+    owners' joint decision. Such an arrangement must cite a *passed* resolution of this estate's
+    assembly on matter (4) (选聘和解聘物业服务企业或者其他管理人). A sub-district decision without a vote
+    may only put the interim or fallback arrangements in place (the community property service centre
+    taking over, or residents' self-governance pending an assembly), never hire or dismiss a firm.
+
     Raises ``ValidationError`` (bilingual, keyed by field) for anything a person must correct.
     """
     if model not in ManagementModel.values:
@@ -260,6 +266,21 @@ def arrangement_validate(
         if rate is None or Decimal(rate) < 0:
             raise _refuse("物业费标准不能为负", f"The fee for {use} cannot be negative.", "fee_standards")
 
+    current_for_check = (
+        ManagementArrangement.objects.filter(estate=estate, ended_on__isnull=True).select_related("provider").first()
+    )
+    dismissing = current_for_check is not None and _is_dismissal(
+        current=current_for_check, provider=provider, starts_on=starts_on
+    )
+    if model == ManagementModel.PROFESSIONAL or dismissing:
+        _check_hiring_resolution(
+            estate=estate,
+            authority_kind=authority_kind,
+            authorising_matter=authorising_matter,
+            starts_on=starts_on,
+            dismissing=dismissing and model != ManagementModel.PROFESSIONAL,
+        )
+
     later = ManagementArrangement.objects.filter(estate=estate, starts_on__gte=starts_on).order_by("starts_on").first()
     if later is not None:
         raise _refuse(
@@ -297,6 +318,52 @@ def arrangement_validate(
                 "dismissal_notice_on",
             )
     return current
+
+
+def _check_hiring_resolution(
+    *,
+    estate: Estate,
+    authority_kind: str,
+    authorising_matter: AssemblyMatter | None,
+    starts_on: datetime.date,
+    dismissing: bool,
+) -> None:
+    """Civil Code Art. 278 item (4): a firm is hired or dismissed only by a passed resolution on that matter of this estate."""
+    what_zh, what_en = (
+        ("解聘物业服务企业", "Dismissing a property firm") if dismissing else ("选聘物业服务企业", "Hiring a property firm")
+    )
+    if authority_kind != AuthorityKind.ASSEMBLY_RESOLUTION:
+        raise _refuse(
+            f"{what_zh}须由业主大会表决决定（民法典第二百七十八条第一款第四项），街道决定只能安排社区物业服务中心托管或居民自治过渡",
+            f"{what_en} is decided by the owners' assembly (Civil Code Art. 278 item 4); a sub-district decision can only "
+            "put the community property service centre or residents' self-governance in place pending a vote.",
+            "authority_kind",
+        )
+    if authorising_matter is None:
+        raise _refuse(
+            f"{what_zh}须选择本小区业主大会已通过的“选聘和解聘物业服务企业”决议（民法典第二百七十八条第一款第四项）",
+            f"{what_en} must cite this estate's passed assembly resolution on hiring or dismissing the property firm "
+            "(Civil Code Art. 278 item 4).",
+            "authorising_matter",
+        )
+    matter = authorising_matter
+    if (
+        matter.assembly.estate_id != estate.pk
+        or matter.passed is not True
+        or matter.matter != voting.Matter.HIRE_OR_DISMISS_MANAGER.value
+    ):
+        raise _refuse(
+            "所选决议不是本小区业主大会已通过的“选聘和解聘物业服务企业或者其他管理人”事项（民法典第二百七十八条第一款第四项）",
+            "The chosen resolution is not a passed resolution of this estate's assembly on hiring or dismissing the "
+            "property firm or other manager (Civil Code Art. 278 item 4).",
+            "authorising_matter",
+        )
+    if matter.counted_at is not None and timezone.localtime(matter.counted_at).date() > starts_on:
+        raise _refuse(
+            f"决议于 {timezone.localtime(matter.counted_at):%Y-%m-%d} 才公布，新安排不能早于该日开始",
+            f"The resolution was published on {timezone.localtime(matter.counted_at):%Y-%m-%d}; the arrangement cannot start before it.",
+            "starts_on",
+        )
 
 
 def _is_dismissal(*, current: ManagementArrangement, provider: Provider, starts_on: datetime.date) -> bool:
@@ -394,19 +461,15 @@ def arrangement_update_details(
 
 
 def committee_validate(*, elected_on: datetime.date, term_ends_on: datetime.date, filed_on: datetime.date | None) -> None:
+    """Dates of a committee term. Filing after the 30-day deadline (物业管理条例 Art. 16) is accepted and flagged."""
     if term_ends_on <= elected_on:
         raise _refuse("任期结束日期须晚于选举日期", "The term must end after the election.", "term_ends_on")
     if filed_on is None:
         return
     if filed_on < elected_on:
         raise _refuse("备案日期不能早于选举日期", "The committee cannot be filed before it was elected.", "filed_on")
-    due = elected_on + datetime.timedelta(days=COMMITTEE_FILING_DAYS)
-    if filed_on > due:
-        raise _refuse(
-            f"业主委员会应自选举之日起{COMMITTEE_FILING_DAYS}日内备案（最迟 {due:%Y-%m-%d}）",
-            f"The committee must be filed within {COMMITTEE_FILING_DAYS} days of the election (by {due:%Y-%m-%d}).",
-            "filed_on",
-        )
+    # 物业管理条例 Art. 16: filing within 30 days. A late filing is still recorded (it is a fact);
+    # ``OwnersCommittee.filing_is_late`` flags it and the officers' dashboard lists it.
 
 
 @transaction.atomic
@@ -436,10 +499,49 @@ def committee_save(*, committee: OwnersCommittee, members: Iterable[CommitteeMem
         if member.user_id is None and member.owner.user_id is not None:
             member.user_id = member.owner.user_id
     committee.save()
+    today = timezone.localdate()
     for member in committee.members.all():
-        if member.user_id is not None:
+        if member.user_id is not None and member.is_serving(today):
             role_grant(user=member.user, role=Role.COMMITTEE_MEMBER, estate=committee.estate)
+    committee_roles_revoke_ended(on=today, estate=committee.estate)
     return committee
+
+
+def serving_committee_members(*, estate: Estate, on: datetime.date):
+    """Members in office on the day: within their own and the committee's term and not left."""
+    return CommitteeMember.objects.filter(
+        committee__estate=estate,
+        committee__elected_on__lte=on,
+        committee__term_ends_on__gte=on,
+        term_starts_on__lte=on,
+        term_ends_on__gte=on,
+    ).filter(Q(left_on__isnull=True) | Q(left_on__gte=on))
+
+
+@transaction.atomic
+def committee_roles_revoke_ended(*, on: datetime.date | None = None, estate: Estate | None = None) -> int:
+    """Take the committee role away from everyone whose seat has ended (term over or left); return how many.
+
+    A committee's powers end with its term (物业管理条例 Art. 16; Civil Code Art. 277): the back-office
+    role of a member goes when the member's term or the committee's term ends, or the member leaves.
+    Run daily by the django-q schedule ``property_services.tasks.committee_roles_daily``; running it
+    twice does no harm.
+    """
+    from estates.models import RoleAssignment
+    from estates.services import role_revoke
+
+    on = on or timezone.localdate()
+    grants = RoleAssignment.objects.filter(role=Role.COMMITTEE_MEMBER).select_related("user", "estate")
+    if estate is not None:
+        grants = grants.filter(estate=estate)
+    revoked = 0
+    for grant in grants:
+        serving = serving_committee_members(estate=grant.estate, on=on).filter(
+            Q(user_id=grant.user_id) | Q(user__isnull=True, owner__user_id=grant.user_id)
+        )
+        if not serving.exists() and role_revoke(user=grant.user, role=Role.COMMITTEE_MEMBER, estate=grant.estate):
+            revoked += 1
+    return revoked
 
 
 # ---------------------------------------------------------------------------------------------
@@ -454,6 +556,9 @@ def assembly_validate_dates(
     voting_opens_at: datetime.datetime | None = None,
     voting_closes_at: datetime.datetime | None = None,
 ) -> None:
+    """物业管理条例 Art. 14: owners are notified at least 15 days before the assembly, and no ballot of any
+    channel (online, paper, written consultation, proxy) is taken before then: voting opens no earlier
+    than 15 days after the notice is served and closes after it opens."""
     days = (meeting_on - notice_on).days
     if days < ASSEMBLY_NOTICE_DAYS:
         earliest = notice_on + datetime.timedelta(days=ASSEMBLY_NOTICE_DAYS)
@@ -464,6 +569,17 @@ def assembly_validate_dates(
             f"{notice_on:%Y-%m-%d} is only {days} days ahead; the earliest meeting date is {earliest:%Y-%m-%d}.",
             "notice_on",
         )
+    if voting_opens_at:
+        earliest_day = notice_on + datetime.timedelta(days=ASSEMBLY_NOTICE_DAYS)
+        if timezone.localtime(voting_opens_at).date() < earliest_day:
+            raise _refuse(
+                f"通知送达{ASSEMBLY_NOTICE_DAYS}日后才能开始投票（物业管理条例第十四条）：通知日期 {notice_on:%Y-%m-%d}，"
+                f"投票最早可于 {earliest_day:%Y-%m-%d} 开始，各种方式（网上、纸质、书面征求意见、委托）均同",
+                f"Voting opens no earlier than {ASSEMBLY_NOTICE_DAYS} days after the notice is served (Regulation on "
+                f"Property Management Art. 14): with notice on {notice_on:%Y-%m-%d}, voting of any channel "
+                f"(online, paper, written consultation, proxy) can open on {earliest_day:%Y-%m-%d} at the earliest.",
+                "voting_opens_at",
+            )
     if voting_opens_at and voting_closes_at and voting_closes_at <= voting_opens_at:
         raise _refuse("投票截止时间须晚于开始时间", "Voting must close after it opens.", "voting_closes_at")
 
@@ -579,6 +695,64 @@ def _call_notice_body(assembly: Assembly, matters: list[AssemblyMatter]) -> str:
     return "\n".join(lines)
 
 
+def _officer_of_estate(*, user, estate: Estate) -> bool:
+    """A sub-district officer of the estate's sub-district (or a district officer of its district)."""
+    from estates.models import RoleAssignment
+
+    grants = RoleAssignment.objects.filter(user=user)
+    subdistrict = estate.community.subdistrict
+    return (
+        grants.filter(role=Role.SUBDISTRICT_OFFICER, subdistrict_id=subdistrict.pk).exists()
+        or grants.filter(role=Role.DISTRICT_OFFICER, district_id=subdistrict.district_id).exists()
+    )
+
+
+def assembly_caller_check(*, estate: Estate, by, on: datetime.date) -> None:
+    """Who may call an assembly of the estate on the day.
+
+    - With an owners' committee in office, a serving member of it calls (物业管理条例 Art. 13).
+      A committee whose term has ended has no powers left: its members cannot call.
+    - Without a committee in office (none elected yet, or the last term over), the assembly is held
+      under the sub-district office (Civil Code Art. 277; 物业管理条例 Art. 10): a sub-district officer of
+      the estate's sub-district (or a district officer of its district) calls and runs it.
+
+    ``by=None`` is the platform itself (demo data, scripted imports); platform administrators may act too.
+    """
+    from estates.selectors import user_sees_everything
+
+    if by is None or user_sees_everything(by):
+        return
+    committee = (
+        OwnersCommittee.objects.filter(estate=estate, elected_on__lte=on, term_ends_on__gte=on).order_by("-elected_on").first()
+    )
+    if committee is not None:
+        if serving_committee_members(estate=estate, on=on).filter(Q(user=by) | Q(user__isnull=True, owner__user=by)).exists():
+            return
+        raise _refuse(
+            f"本小区业主委员会在任（任期至 {committee.term_ends_on:%Y-%m-%d}），业主大会由在任委员召集（物业管理条例第十三条）",
+            f"This estate's owners' committee is in office (term until {committee.term_ends_on:%Y-%m-%d}): a serving member "
+            "calls the assembly (Regulation on Property Management Art. 13).",
+            code="not_caller",
+        )
+    if _officer_of_estate(user=by, estate=estate):
+        return
+    last = OwnersCommittee.objects.filter(estate=estate, elected_on__lte=on).order_by("-elected_on").first()
+    if last is not None and CommitteeMember.objects.filter(committee=last).filter(Q(user=by) | Q(owner__user=by)).exists():
+        raise _refuse(
+            f"本届业主委员会任期已于 {last.term_ends_on:%Y-%m-%d} 届满，不能再召集业主大会；"
+            "请由街道办事处组织召开（民法典第二百七十七条）",
+            f"The owners' committee's term ended on {last.term_ends_on:%Y-%m-%d}: an expired committee cannot call an "
+            "assembly; the sub-district office organises the next one (Civil Code Art. 277).",
+            code="committee_expired",
+        )
+    raise _refuse(
+        "本小区尚无在任业主委员会，首次业主大会在街道办事处指导下召开，由街道办事处召集（民法典第二百七十七条、物业管理条例第十条）",
+        "This estate has no owners' committee in office: its first assembly is held under the sub-district office, "
+        "which calls it (Civil Code Art. 277; Regulation on Property Management Art. 10).",
+        code="not_caller",
+    )
+
+
 @transaction.atomic
 def assembly_call(
     *,
@@ -588,7 +762,12 @@ def assembly_call(
     residents_committee_note: str = "",
     today: datetime.date | None = None,
 ) -> Assembly:
-    """Call the assembly: check the 15-day notice, record that the residents' committee was informed, publish the call."""
+    """Call the assembly: check the 15-day notice and who calls, record that the residents' committee was informed, publish the call.
+
+    物业管理条例 Art. 14: notice at least 15 days ahead, and voting opens no earlier than day 15. The
+    caller is a serving committee member, or, without a committee in office, the sub-district office
+    (Civil Code Art. 277; 物业管理条例 Art. 10); see ``assembly_caller_check``.
+    """
     today = today or timezone.localdate()
     assembly = Assembly.objects.select_for_update().select_related("estate__community").get(pk=assembly.pk)
     assembly_validate_dates(
@@ -603,6 +782,7 @@ def assembly_call(
             f"The notice date {assembly.notice_on:%Y-%m-%d} is in the past; owners cannot be notified retroactively.",
             "notice_on",
         )
+    assembly_caller_check(estate=assembly.estate, by=by, on=today)
     matters = list(assembly.matters.all())
     if not matters:
         raise _refuse("请至少列出一项表决事项", "List at least one matter to vote on.", "matters")
@@ -719,15 +899,23 @@ def _eligible_owner(*, assembly: Assembly, owner: Owner, roll: VotingRoll) -> No
     )
 
 
-@transaction.atomic
-def assembly_vote(
-    *, assembly: Assembly, owner: Owner, choices: Mapping[int, str], by=None, at: datetime.datetime | None = None
-) -> list[Ballot]:
-    """An owner votes online on some or all matters; a new vote before the close replaces their earlier one."""
-    at = at or timezone.now()
-    assembly = Assembly.objects.select_for_update().get(pk=assembly.pk)
-    if assembly.status != AssemblyStatus.CALLED or at < assembly.voting_opens_at:
-        raise _refuse("本次业主大会尚未开始投票", "Voting on this assembly has not opened.", code="voting_not_open")
+def _voting_window_check(*, assembly: Assembly, at: datetime.datetime) -> None:
+    """Ballots of every channel only inside the voting window, never before day 15 after the notice (物业管理条例 Art. 14)."""
+    if assembly.status != AssemblyStatus.CALLED:
+        raise _refuse(
+            "只能在已召集且尚未公布结果的业主大会投票期内投票或录入选票",
+            "Ballots can be cast or recorded only while an assembly that has been called is open for voting.",
+            code="not_called",
+        )
+    opens = timezone.localtime(assembly.effective_voting_opens_at)
+    if at < opens:
+        raise _refuse(
+            f"本次业主大会尚未开始投票：通知于 {assembly.notice_on:%Y-%m-%d} 送达，"
+            f"投票自 {opens:%Y-%m-%d %H:%M} 开始（物业管理条例第十四条：通知送达15日后方可投票）",
+            f"Voting on this assembly has not opened: notice was served on {assembly.notice_on:%Y-%m-%d} and voting "
+            f"opens at {opens:%Y-%m-%d %H:%M} (Regulation on Property Management Art. 14: no voting before day 15).",
+            code="voting_not_open",
+        )
     if at >= assembly.voting_closes_at:
         closes = timezone.localtime(assembly.voting_closes_at)
         raise _refuse(
@@ -735,7 +923,17 @@ def assembly_vote(
             f"Voting closed at {closes:%Y-%m-%d %H:%M}; ballots can no longer be cast or changed.",
             code="voting_closed",
         )
-    _eligible_owner(assembly=assembly, owner=owner, roll=voting_roll(estate=assembly.estate))
+
+
+@transaction.atomic
+def assembly_vote(
+    *, assembly: Assembly, owner: Owner, choices: Mapping[int, str], by=None, at: datetime.datetime | None = None
+) -> list[Ballot]:
+    """An owner votes online on some or all matters; a new vote before the close replaces their earlier one."""
+    at = at or timezone.now()
+    assembly = Assembly.objects.select_for_update().get(pk=assembly.pk)
+    _voting_window_check(assembly=assembly, at=at)
+    _eligible_owner(assembly=assembly, owner=owner, roll=voting_roll(assembly=assembly))
     matters = {m.pk: m for m in assembly.matters.all()}
     ballots = []
     for matter_id, choice in choices.items():
@@ -770,15 +968,20 @@ def ballot_record(
     proxy_name: str = "",
     proxy_document: str = "",
     by=None,
+    at: datetime.datetime | None = None,
+    replaces: Ballot | None = None,
 ) -> Ballot:
-    """Staff record a paper ballot, a written-consultation reply or a proxy vote, until the result is published."""
+    """Staff record a paper ballot, a written-consultation reply or a proxy vote while voting is open.
+
+    物业管理条例 Art. 14: no ballot of any channel before day 15 after the notice, none after the close.
+    An owner's ballot is the owner's: a ballot the owner cast online is never changed here, and an
+    existing ballot is never silently replaced; the conflict is refused naming its channel. Correcting a
+    ballot entered in the back office is explicit (``replaces``, the edit screen) and keeps owner and
+    matter. Who entered it (``cast_by``) and the paper reference are kept on the ballot.
+    """
+    at = at or timezone.now()
     assembly = Assembly.objects.select_for_update().get(pk=matter.assembly_id)
-    if assembly.status != AssemblyStatus.CALLED:
-        raise _refuse(
-            "只能为已召集且尚未公布结果的业主大会录入选票",
-            "Ballots can be recorded only for an assembly that has been called and whose result is not yet published.",
-            code="not_called",
-        )
+    _voting_window_check(assembly=assembly, at=at)
     if choice not in BallotChoice.values:
         raise _refuse("请选择同意、反对或弃权", "Choose yes, no or abstain.", "choice")
     if channel not in BallotChannel.values or channel == BallotChannel.ONLINE:
@@ -794,20 +997,56 @@ def ballot_record(
             "A proxy vote needs the proxy's name and the power of attorney's reference.",
             "proxy_name" if not proxy_name else "proxy_document",
         )
-    _eligible_owner(assembly=assembly, owner=owner, roll=voting_roll(estate=assembly.estate))
-    ballot, _created = Ballot.objects.update_or_create(
-        matter=matter,
-        owner=owner,
-        defaults={
-            "choice": choice,
-            "channel": channel,
-            "paper_reference": paper_reference,
-            "proxy_name": proxy_name if channel == BallotChannel.PROXY else "",
-            "proxy_document": proxy_document if channel == BallotChannel.PROXY else "",
-            "cast_by": by,
-        },
-    )
-    return ballot
+    _eligible_owner(assembly=assembly, owner=owner, roll=voting_roll(assembly=assembly))
+    existing = Ballot.objects.select_for_update().filter(matter=matter, owner=owner).first()
+    _ballot_conflict_check(existing=existing, replaces=replaces)
+    values = {
+        "choice": choice,
+        "channel": channel,
+        "paper_reference": paper_reference,
+        "proxy_name": proxy_name if channel == BallotChannel.PROXY else "",
+        "proxy_document": proxy_document if channel == BallotChannel.PROXY else "",
+        "cast_by": by,
+    }
+    if existing is None:
+        return Ballot.objects.create(matter=matter, owner=owner, **values)
+    for name, value in values.items():
+        setattr(existing, name, value)
+    existing.save()
+    return existing
+
+
+def _ballot_conflict_check(*, existing: Ballot | None, replaces: Ballot | None) -> None:
+    """An online ballot is the owner's; any other existing ballot is replaced only by an explicit correction of it."""
+    if existing is not None and existing.channel == BallotChannel.ONLINE:
+        cast = timezone.localtime(existing.updated_at)
+        raise _refuse(
+            f"该业主已于 {cast:%Y-%m-%d %H:%M} 本人网上投票；业主本人的选票，工作人员和业主委员会委员不能更改",
+            f"This owner voted online themselves on {cast:%Y-%m-%d %H:%M}; an owner's online ballot cannot be changed "
+            "by staff or committee members.",
+            "owner",
+            code="online_ballot",
+        )
+    if existing is not None and (replaces is None or replaces.pk != existing.pk):
+        reference = existing.paper_reference or existing.proxy_document
+        with override("zh-hans"):
+            channel_zh = str(BallotChannel(existing.channel).label)
+        with override("en"):
+            channel_en = str(BallotChannel(existing.channel).label)
+        raise _refuse(
+            f"该业主已有一张{channel_zh}选票（{reference}），不能覆盖；如需更正，请打开该选票修改",
+            f"This owner already has a ballot on this matter: {channel_en} ({reference}). "
+            "It is not replaced; to correct it, open that ballot and change it.",
+            "owner",
+            code="ballot_exists",
+        )
+    if replaces is not None and existing is None:
+        raise _refuse(
+            "更正选票时不能更换业主或表决事项",
+            "A correction keeps the ballot's owner and matter.",
+            "owner",
+            code="correction_moves_ballot",
+        )
 
 
 def _result_notice_body(assembly: Assembly, matters: list[AssemblyMatter]) -> str:
@@ -851,6 +1090,8 @@ def _result_notice_body(assembly: Assembly, matters: list[AssemblyMatter]) -> st
 @transaction.atomic
 def assembly_result_publish(*, assembly: Assembly, by=None, at: datetime.datetime | None = None) -> Assembly:
     """Count every matter by Art. 278 after voting has closed, store the results and publish them as a notice.
+
+    物业管理条例 Art. 14 with the voting window: nothing is counted or published while voting is open.
 
     The notice exists when this returns; its PDF is rendered by a task after commit.
     """

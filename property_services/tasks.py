@@ -25,3 +25,32 @@ def joint_meeting_minutes_pdf_render(meeting_id: int) -> None:
     if meeting is None:
         return
     services.joint_meeting_minutes_store(meeting=meeting, pdf_bytes=pdf.joint_meeting_minutes_pdf(meeting=meeting))
+
+
+COMMITTEE_ROLES_SCHEDULE = "property_services.committee_roles_daily"
+
+
+def committee_roles_daily() -> int:
+    """Daily: take the back-office role from committee members whose seat ended (term over or left). Safe to run twice."""
+    return services.committee_roles_revoke_ended()
+
+
+def schedules_ensure(**kwargs) -> None:
+    """Create or update the property-services schedules (post_migrate; idempotent)."""
+    import datetime
+
+    from django.utils import timezone
+    from django_q.models import Schedule
+
+    now = timezone.localtime()
+    first_run = (now + datetime.timedelta(days=1)).replace(hour=0, minute=15, second=0, microsecond=0)
+    Schedule.objects.update_or_create(
+        name=COMMITTEE_ROLES_SCHEDULE,
+        defaults={"func": "property_services.tasks.committee_roles_daily", "schedule_type": Schedule.DAILY, "repeats": -1},
+        create_defaults={
+            "func": "property_services.tasks.committee_roles_daily",
+            "schedule_type": Schedule.DAILY,
+            "repeats": -1,
+            "next_run": first_run,
+        },
+    )

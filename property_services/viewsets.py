@@ -324,13 +324,21 @@ class CommitteeViewSet(PSModelViewSet):
     model = OwnersCommittee
     icon = "group"
     menu_label = _("Owners' committees")
-    list_display = ["__str__", "estate", "elected_on", "term_ends_on", "filed_on", "filing_reference"]
+    list_display = ["__str__", "estate", "elected_on", "term_ends_on", "filed_on", "filing_status", "filing_reference"]
     list_select_related = ("estate",)
     filterset_class = CommitteeFilterSet
     search_fields = ["estate__name", "filing_reference"]
     add_view_class = CommitteeCreateView
     edit_view_class = CommitteeEditView
-    inspect_view_fields = ["estate", "elected_on", "term_ends_on", "filed_on", "filing_reference", "electing_matter"]
+    inspect_view_fields = [
+        "estate",
+        "elected_on",
+        "term_ends_on",
+        "filed_on",
+        "filing_status",
+        "filing_reference",
+        "electing_matter",
+    ]
     edit_handler = ObjectList(
         [
             FieldPanel("estate"),
@@ -344,7 +352,7 @@ class CommitteeViewSet(PSModelViewSet):
                 panels=[
                     FieldPanel("owner"),
                     FieldPanel("role"),
-                    FieldRowPanel([FieldPanel("term_starts_on"), FieldPanel("term_ends_on")]),
+                    FieldRowPanel([FieldPanel("term_starts_on"), FieldPanel("term_ends_on"), FieldPanel("left_on")]),
                 ],
             ),
         ],
@@ -528,11 +536,20 @@ class BallotForm(PSAdminModelForm):
         if "owner" in self.fields:
             self.fields["owner"].queryset = self.fields["owner"].queryset.order_by("estate", "name")
 
+    def _get_validation_exclusions(self):
+        # services.ballot_record checks an existing ballot itself and names its channel (issue 8 rule 7),
+        # so the model's one-ballot-per-owner constraint is left to it here; the database still holds it.
+        exclude = super()._get_validation_exclusions()
+        exclude.add("owner")
+        return exclude
+
 
 class BallotSaveMixin:
     def save_instance(self):
         data = self.form.cleaned_data
         created = self.form.instance.pk is None
+        # Editing is an explicit correction of that ballot; adding never replaces one (services.ballot_record).
+        replaces = None if created else Ballot.objects.get(pk=self.form.instance.pk)
         ballot = services.ballot_record(
             matter=data["matter"],
             owner=data["owner"],
@@ -542,6 +559,7 @@ class BallotSaveMixin:
             proxy_name=data.get("proxy_name", ""),
             proxy_document=data.get("proxy_document", ""),
             by=self.request.user,
+            replaces=replaces,
         )
         log_save(ballot, self.request, created)
         return ballot

@@ -5,7 +5,7 @@ from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.components import Component
 
-from .selectors import overdue_decisions
+from .selectors import committees_filing_attention, overdue_decisions
 from .viewsets import PropertyServicesViewSetGroup
 
 
@@ -52,3 +52,28 @@ class OverdueDecisionsPanel(Component):
 def add_overdue_decisions_panel(request, panels):
     if request.user.has_perm("property_services.view_jointmeetingdecision"):
         panels.append(OverdueDecisionsPanel(request.user))
+
+
+class CommitteeFilingPanel(Component):
+    """Dashboard panel for officers: committees whose filing is due, overdue or was late (物业管理条例 Art. 16). One query."""
+
+    name = "committee_filing"
+    order = 61
+    template_name = "property_services/admin/dashboard_filing.html"
+
+    def __init__(self, user):
+        self.user = user
+
+    def get_context_data(self, parent_context=None):
+        today = timezone.localdate()
+        committees = list(committees_filing_attention(user=self.user, on=today, limit=20))
+        for committee in committees:
+            committee.late = committee.filing_is_late(today)
+        return {"committees": committees, "today": today}
+
+
+@hooks.register("construct_homepage_panels")
+def add_committee_filing_panel(request, panels):
+    # Officers file committees (change permission); committee members and staff only look at their own.
+    if request.user.has_perm("property_services.change_ownerscommittee"):
+        panels.append(CommitteeFilingPanel(request.user))

@@ -12,7 +12,7 @@ from estates.models import Owner, Ownership, Unit
 from property_services import services
 from property_services.models import AssemblyStatus, AssemblyStatusChange, Ballot, Notice, NoticeKind
 from property_services.selectors import voting_roll
-from tests.property_services.conftest import make_assembly
+from tests.property_services.conftest import call_assembly, make_assembly
 
 pytestmark = pytest.mark.django_db
 
@@ -28,9 +28,10 @@ def close_voting(assembly):
 
 
 def test_owners_must_be_notified_fifteen_days_ahead(gov_estate, gov_owners):
+    """物业管理条例 Art. 14: notice at least 15 days before the meeting."""
     today = timezone.localdate()
-    now = timezone.now()
-    window = dict(voting_opens_at=now, voting_closes_at=now + datetime.timedelta(days=14))
+    opens = timezone.make_aware(datetime.datetime.combine(today + datetime.timedelta(days=15), datetime.time(9)))
+    window = dict(voting_opens_at=opens, voting_closes_at=opens + datetime.timedelta(days=1))
     with pytest.raises(ValidationError) as error:
         services.assembly_create(
             estate=gov_estate,
@@ -57,9 +58,9 @@ def test_owners_must_be_notified_fifteen_days_ahead(gov_estate, gov_owners):
 
 def test_calling_publishes_the_call_and_records_the_residents_committee(gov_estate, gov_owners, committee_user):
     assembly = make_assembly(gov_estate, matters=[("other_major", "更换门禁"), ("use_maintenance_fund", "维修屋面")])
-    called = services.assembly_call(assembly=assembly, by=committee_user)
+    called = call_assembly(assembly, committee_user)
     assert called.status == AssemblyStatus.CALLED
-    assert called.residents_committee_informed_on == timezone.localdate()
+    assert called.residents_committee_informed_on == called.notice_on
     assert gov_estate.community.name in called.residents_committee_note
     notice = Notice.objects.get(kind=NoticeKind.ASSEMBLY_CALL)
     assert notice.estate == gov_estate and notice.source == called
@@ -69,7 +70,7 @@ def test_calling_publishes_the_call_and_records_the_residents_committee(gov_esta
         ("draft", "called", committee_user.pk)
     ]
     with pytest.raises(ValidationError, match="不能变为"):
-        services.assembly_call(assembly=called, by=committee_user)
+        call_assembly(called, committee_user)
 
 
 def test_owner_votes_once_and_can_change_until_the_close(called_assembly, gov_owners):
@@ -110,13 +111,14 @@ def test_staff_record_paper_ballots_written_consultation_and_proxies(called_asse
     assert (paper.paper_reference, paper.cast_by) == ("HP-0007", staff_user)
     assert (proxy.proxy_name, proxy.proxy_document) == ("张三", "委托书-12")
     assert written.channel == "written"
-    # paper ballots collected by the deadline can still be entered after voting closed, until the result is out
+    # 物业管理条例 Art. 14 and issue 8 rule 7: back-office entry only while voting is open
     close_voting(called_assembly)
-    services.ballot_record(
-        matter=matter, owner=gov_owners[4], choice="yes", channel="paper", paper_reference="HP-0008", by=staff_user
-    )
+    with pytest.raises(ValidationError, match="投票已于"):
+        services.ballot_record(
+            matter=matter, owner=gov_owners[4], choice="yes", channel="paper", paper_reference="HP-0008", by=staff_user
+        )
     services.assembly_result_publish(assembly=called_assembly, by=staff_user)
-    with pytest.raises(ValidationError, match="只能为已召集且尚未公布结果"):
+    with pytest.raises(ValidationError, match="只能在已召集且尚未公布结果"):
         services.ballot_record(
             matter=matter, owner=gov_owners[0], choice="yes", channel="paper", paper_reference="HP-9", by=staff_user
         )

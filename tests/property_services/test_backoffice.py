@@ -28,7 +28,13 @@ from property_services.models import (
     OwnersCommittee,
     ProviderKind,
 )
-from tests.property_services.conftest import make_assembly, make_provider, start_arrangement
+from tests.property_services.conftest import (
+    call_assembly,
+    make_assembly,
+    make_provider,
+    passed_resolution,
+    start_arrangement,
+)
 from tests.property_services.test_assemblies import close_voting
 
 pytestmark = pytest.mark.django_db
@@ -75,7 +81,7 @@ def gov_records(gov_estate, gov_owners, committee_user, staff_user):
         ),
         members=[CommitteeMember(owner=gov_owners[0], role="chair", term_starts_on=D(2026, 1, 10), term_ends_on=D(2031, 1, 9))],
     )
-    assembly = services.assembly_call(assembly=make_assembly(gov_estate), by=committee_user)
+    assembly = call_assembly(make_assembly(gov_estate), committee_user)
     ballot = services.ballot_record(
         matter=assembly.matters.first(), owner=gov_owners[1], choice="yes", channel="paper", paper_reference="HP-1", by=staff_user
     )
@@ -149,7 +155,8 @@ def test_committee_member_calls_an_assembly_and_publishes_the_result(
     client, gov_estate, gov_owners, committee_user, django_capture_on_commit_callbacks
 ):
     client.force_login(committee_user)
-    assembly = make_assembly(gov_estate, title="关于续聘物业的业主大会")
+    # called today: voting opens on day 15 after the notice (物业管理条例 Art. 14)
+    assembly = make_assembly(gov_estate, title="关于续聘物业的业主大会", notice_days_ago=0, opens_in_days=16, closes_in_days=19)
     url = reverse("property_services_assembly:call", args=[assembly.pk])
     assert "15" in client.get(url).content.decode()
     response = client.post(url, {"residents_committee_note": "书面通知送达和平社区居委会"})
@@ -162,8 +169,9 @@ def test_committee_member_calls_an_assembly_and_publishes_the_result(
     publish = reverse("property_services_assembly:publish", args=[assembly.pk])
     response = client.post(publish)
     assert response.status_code == 400 and "截止后才能计票" in response.content.decode()
+    during = assembly.voting_opens_at + datetime.timedelta(hours=1)
     for owner in gov_owners:
-        services.assembly_vote(assembly=assembly, owner=owner, choices={assembly.matters.first().pk: "yes"})
+        services.assembly_vote(assembly=assembly, owner=owner, choices={assembly.matters.first().pk: "yes"}, at=during)
     close_voting(assembly)
     with django_capture_on_commit_callbacks(execute=True):
         assert client.post(publish).status_code == 302
@@ -214,7 +222,11 @@ def test_assembly_form_refuses_less_than_fifteen_days_notice(client, gov_estate,
     assert "业主大会应于会议召开15日以前通知全体业主" in response.content.decode()
     assert not Assembly.objects.exists()
     data["meeting_on"] = (today + datetime.timedelta(days=15)).isoformat()
-    data["voting_closes_at"] = f"{(today + datetime.timedelta(days=14)).isoformat()} 18:00"
+    data["voting_closes_at"] = f"{(today + datetime.timedelta(days=15)).isoformat()} 18:00"
+    # voting may not open on the notice day either (物业管理条例 Art. 14: not before day 15)
+    response = client.post(reverse("property_services_assembly:add"), data)
+    assert response.status_code == 200 and "通知送达15日后才能开始投票" in response.content.decode()
+    data["voting_opens_at"] = f"{(today + datetime.timedelta(days=15)).isoformat()} 09:00"
     assert client.post(reverse("property_services_assembly:add"), data).status_code == 302
     assert Assembly.objects.get().matters.get().title == "安装充电桩"
 
@@ -225,6 +237,7 @@ def test_arrangement_switch_in_the_back_office_checks_article_946(client, gov_es
     firm = make_provider()
     start_arrangement(gov_estate, firm, D(2024, 1, 1), contract_until=D(2027, 12, 31))
     new_firm = make_provider(name="重庆新城物业服务有限公司", code=FIRM2_CODE)
+    resolution = passed_resolution(gov_estate, on=D(2026, 1, 10), title="解聘原物业、选聘重庆新城物业")
     client.force_login(officer)
     data = {
         "estate": gov_estate.pk,
@@ -233,10 +246,10 @@ def test_arrangement_switch_in_the_back_office_checks_article_946(client, gov_es
         "starts_on": "2026-03-01",
         "contract_until": "2029-02-28",
         "contract_reference": "HT-2026-08",
-        "authority_kind": "subdistrict_decision",
-        "authority_reference": "观音桥街道〔2026〕5号",
+        "authority_kind": "assembly_resolution",
+        "authority_reference": "和平新村业主大会决议〔2026〕1号",
         "authority_date": "2026-01-10",
-        "authorising_matter": "",
+        "authorising_matter": resolution.pk,
         "fee_standards-TOTAL_FORMS": "1",
         "fee_standards-INITIAL_FORMS": "0",
         "fee_standards-MIN_NUM_FORMS": "1",

@@ -7,9 +7,11 @@ from io import StringIO
 import pytest
 from django.utils import timezone
 
+from accounts.models import User
 from billing.models import ChargeKind, Tariff
 from estates.demo import demo_seed
 from estates.models import Estate, Owner, OwnerKind, RenovationProject
+from property_services import services
 from property_services.demo import ALREADY_PRESENT, seed_property_services_demo
 from property_services.models import (
     Assembly,
@@ -23,6 +25,7 @@ from property_services.models import (
     OwnersCommittee,
     VoterDesignation,
 )
+from property_services.selectors import assemblies_for_owner, voter_for_assembly
 
 pytestmark = pytest.mark.django_db
 
@@ -60,6 +63,25 @@ def test_demo_seed(sync_groups):
     lift = Assembly.objects.get(estate__name="洋河新村", entrance=2)
     assert lift.status == AssemblyStatus.CALLED and lift.roll_total_owners < current.roll_total_owners
     assert lift.matters.filter(matter="rebuild").exists()
+
+    # Issue 8 rules 1, 2 and 8: the firm of 金汤街小区 was hired by a passed Art. 278 item (4) resolution of that
+    # estate; each demo owner has an assembly open for voting now whose notice went out at least 15 days ago
+    # (物业管理条例 Art. 14); in 金汤街小区, which has no committee, the sub-district officer called it (Art. 277).
+    firm = ManagementArrangement.objects.get(estate__name="金汤街小区", ended_on__isnull=True)
+    hiring = firm.authorising_matter
+    assert firm.model == "professional" and hiring.matter == "hire_or_dismiss_manager" and hiring.passed is True
+    assert hiring.assembly.estate_id == firm.estate_id
+    for mobile, estate_name in (("13800000001", "金汤街小区"), ("13800000002", "洋河新村")):
+        user = User.objects.get(mobile=mobile)
+        open_now = [a for a in assemblies_for_owner(user=user) if a.voting_is_open() and a.estate.name == estate_name]
+        assert open_now, mobile
+        assembly = open_now[0]
+        assert (timezone.localdate() - assembly.notice_on).days >= 15
+        voter = voter_for_assembly(user=user, assembly=assembly)
+        (ballot,) = services.assembly_vote(assembly=assembly, owner=voter, choices={assembly.matters.first().pk: "yes"}, by=user)
+        assert ballot.channel == "online"
+    first = Assembly.objects.get(estate__name="金汤街小区", status=AssemblyStatus.CALLED)
+    assert first.called_by.mobile == "13900000002" and first.matters.filter(matter="elect_committee").exists()
 
     overdue = JointMeetingDecision.objects.filter(
         meeting__estate__name="金汤街小区", status=DecisionStatus.OPEN, due_on__lt=timezone.localdate()

@@ -128,8 +128,8 @@ def test_portal_pages_run_a_fixed_number_of_queries(client, gov_estate, gov_owne
         Assembly(
             estate=gov_estate,
             title=f"第{i}次业主大会",
-            meeting_on=today + datetime.timedelta(days=20),
-            notice_on=today,
+            meeting_on=today + datetime.timedelta(days=4),
+            notice_on=today - datetime.timedelta(days=16),
             voting_opens_at=now - datetime.timedelta(days=1),
             voting_closes_at=now + datetime.timedelta(days=5),
             status=AssemblyStatus.CALLED,
