@@ -437,3 +437,20 @@ def test_committee_member_creates_an_entrance_assembly_in_the_back_office(
     assert AssemblyMatter.objects.get(assembly=assembly).matter == "rebuild"
     html = client.get(reverse("property_services_assembly:inspect", args=[assembly.pk])).content.decode()
     assert "183.00" in html  # the entrance's roll, not the estate's
+
+
+def test_owner_sees_the_scope_and_the_roll_totals_in_the_portal(client, gov_estate, gov_owners, entrance_two, make_user):
+    """SPC interpretation Art. 8 and Civil Code Art. 278: the published result states the roll it was counted on."""
+    owner = entrance_two[0]
+    owner.user = make_user("13800002003", Role.OWNER, name="二单元业主1")
+    owner.save(update_fields=["user"])
+    building = Building.objects.get(estate=gov_estate)
+    assembly = open_assembly(gov_estate, building=building, entrance=2, matters=[("rebuild", "2单元加装电梯")])
+    services.assembly_vote(assembly=assembly, owner=owner, choices={matter_of(assembly).pk: "yes"})
+    close(assembly)
+    services.assembly_result_publish(assembly=assembly)
+    client.force_login(owner.user)
+    html = client.get(reverse("governance:assembly_detail", args=[assembly.pk])).content.decode()
+    assert 'data-testid="assembly-scope"' in html
+    totals = html.split('data-testid="roll-totals">')[1].split("</p>")[0]
+    assert "183.00" in totals and "3" in totals
