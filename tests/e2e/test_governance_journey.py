@@ -13,7 +13,17 @@ from playwright.sync_api import expect
 
 from accounts.models import Role
 from estates.models import Owner, Ownership, Unit
-from property_services.models import Assembly, AssemblyStatus, Ballot, BallotChoice, Notice, NoticeKind
+from property_services import services
+from property_services.models import (
+    Assembly,
+    AssemblyStatus,
+    Ballot,
+    BallotChoice,
+    CommitteeMember,
+    Notice,
+    NoticeKind,
+    OwnersCommittee,
+)
 from tests.conftest import PASSWORD
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -30,7 +40,20 @@ def estate_with_owners(make_estate, make_user):
         owner = Owner.objects.create(estate=estate, name=name, user=user)
         Ownership.objects.create(unit=unit, owner=owner, share=Decimal("1"), since=datetime.date(2001, 5, 1))
         owners.append(owner)
-    make_user("13900005001", Role.COMMITTEE_MEMBER, estate=estate, name="冉桂芳")
+    chair = make_user("13900005001", Role.COMMITTEE_MEMBER, estate=estate, name="冉桂芳")
+    elected = timezone.localdate() - datetime.timedelta(days=100)
+    term_ends = elected + datetime.timedelta(days=5 * 365)
+    services.committee_save(  # the committee in office calls the assembly (物业管理条例 Art. 13)
+        committee=OwnersCommittee(estate=estate, elected_on=elected, term_ends_on=term_ends, filed_on=elected),
+        members=[
+            CommitteeMember(
+                owner=Owner.objects.create(estate=estate, name="冉桂芳", user=chair),
+                role="chair",
+                term_starts_on=elected,
+                term_ends_on=term_ends,
+            )
+        ],
+    )
     make_user("13900005002", Role.ESTATE_STAFF, estate=estate, name="何晓燕")
     return estate, owners
 
@@ -85,8 +108,9 @@ def test_assembly_from_call_to_published_result(page, live_server, login, estate
     fill_date(page, "input[name=meeting_on]", (today + datetime.timedelta(days=16)).isoformat())
     page.fill("input[name=location]", "小区活动室")
     fill_date(page, "input[name=notice_on]", today.isoformat())
-    fill_date(page, "input[name=voting_opens_at]", (now - datetime.timedelta(hours=1)).strftime("%Y-%m-%d %H:%M"))
-    fill_date(page, "input[name=voting_closes_at]", (now + datetime.timedelta(days=15)).strftime("%Y-%m-%d %H:%M"))
+    # 物业管理条例 Art. 14: voting opens no earlier than day 15 after the notice
+    fill_date(page, "input[name=voting_opens_at]", f"{(today + datetime.timedelta(days=15)).isoformat()} 09:00")
+    fill_date(page, "input[name=voting_closes_at]", f"{(today + datetime.timedelta(days=16)).isoformat()} 18:00")
     page.select_option("select[name='matters-0-matter']", "other_major")
     page.fill("input[name='matters-0-title']", "更换小区门禁系统")
     with page.expect_navigation():
@@ -103,6 +127,17 @@ def test_assembly_from_call_to_published_result(page, live_server, login, estate
     assembly.refresh_from_db()
     assert assembly.status == AssemblyStatus.CALLED
     assert Notice.objects.filter(kind=NoticeKind.ASSEMBLY_CALL, estate=estate).exists()
+
+    # Fifteen days pass: voting is open (the dates move back instead of the clock moving on).
+    back = datetime.timedelta(days=15)
+    Assembly.objects.filter(pk=assembly.pk).update(
+        notice_on=assembly.notice_on - back,
+        meeting_on=assembly.meeting_on - back,
+        voting_opens_at=assembly.voting_opens_at - back - datetime.timedelta(hours=10),
+        voting_closes_at=assembly.voting_closes_at - back,
+    )
+    assembly.refresh_from_db()
+    assert assembly.voting_is_open()
 
     # 2. Two owners vote in the portal; 刘秀英 first votes no, then changes to yes before the close.
     owner_page = browser.new_context(locale="zh-CN", base_url=live_server.url).new_page()
