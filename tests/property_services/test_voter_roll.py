@@ -454,3 +454,23 @@ def test_owner_sees_the_scope_and_the_roll_totals_in_the_portal(client, gov_esta
     assert 'data-testid="assembly-scope"' in html
     totals = html.split('data-testid="roll-totals">')[1].split("</p>")[0]
     assert "183.00" in totals and "3" in totals
+
+
+def test_result_pdf_states_the_roll_and_the_co_owners_conflict(gov_estate, gov_owners, tmp_path):
+    """SPC interpretation Arts. 8-9, Civil Code Arts. 297-301: the published PDF names the roll and the conflict."""
+    import subprocess
+
+    from property_services.pdf import assembly_result_pdf
+
+    e = gov_owners[4]
+    (spouse,) = co_own(gov_estate, "302", e, ("E的配偶", D("0.5"), None))
+    assembly = open_assembly(gov_estate)
+    matter = matter_of(assembly)
+    services.assembly_vote(assembly=assembly, owner=e, choices={matter.pk: "yes"})
+    services.assembly_vote(assembly=assembly, owner=spouse, choices={matter.pk: "no"})
+    close(assembly)
+    assembly = services.assembly_result_publish(assembly=assembly)
+    path = tmp_path / "result.pdf"
+    path.write_bytes(assembly_result_pdf(assembly=Assembly.objects.get(pk=assembly.pk)))
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    assert "495.00" in text and "1-1-302" in text and "E的配偶" in text
