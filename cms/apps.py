@@ -17,3 +17,9 @@ class CmsConfig(AppConfig):
         from .demo import seed_cms_demo
 
         register_demo_step("cms", seed_cms_demo, order=30)
+
+        from estates.hooks import project_facts_listener_register
+
+        from .tasks import case_studies_search_refresh_queue
+
+        project_facts_listener_register("cms.case_studies", case_studies_search_refresh_queue)

@@ -7,9 +7,10 @@ they are rendered: nothing the inventory owns is copied into a page.
 
 import datetime
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminPageForm
@@ -26,7 +27,7 @@ from property_services.models import NoticeKind
 
 from . import selectors
 from .blocks import RICH_TEXT_FEATURES, BodyBlock, CaseStudyBodyBlock, plain_text, stream_text
-from .search import segment
+from .search import rendered_text, segment
 from .viewsets import renovation_project_chooser
 
 LISTING_PER_PAGE = 12
@@ -229,7 +230,16 @@ class CaseStudyPage(HeroImageMixin, SearchableTextMixin, Page):  # noqa: DJ008 -
         verbose_name_plural = _("case studies")
 
     def text_for_search(self) -> str:
-        return f"{self.intro}\n{stream_text(self.body)}"
+        """The story and, as the page shows them now, the project's facts (items, funding, figures).
+
+        The facts are read live when the page is rendered, so their text is refreshed here whenever
+        the project, its items or its funding change (`estates.hooks.project_facts_changed`), not
+        only when the page is published."""
+        return "\n".join(p for p in (self.intro, stream_text(self.body), self.facts_text()) if p)
+
+    def facts_text(self) -> str:
+        facts = selectors.project_facts(project_id=self.project_id) if self.project_id else None
+        return rendered_text("cms/includes/project_facts.html", {"facts": facts}) if facts else ""
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
@@ -321,7 +331,16 @@ class NoticePage(SearchableTextMixin, Page):  # noqa: DJ008 - Page.__str__ is th
             raise ValidationError({"display_until": _("The display period must end on or after the day it starts.")})
 
     def text_for_search(self) -> str:
-        return plain_text(self.body)
+        """What the page shows: kind, estate, display period and the text (a synced notice's body)."""
+        with translation.override(settings.LANGUAGE_CODE):
+            meta = [
+                str(self.get_kind_display()),
+                self.estate.name if self.estate_id and self.estate else "",
+                f"{_('Display period')}: {self.display_from:%Y-%m-%d} – {self.display_until:%Y-%m-%d}"
+                if self.display_from and self.display_until
+                else "",
+            ]
+        return "\n".join(p for p in (*meta, plain_text(self.body)) if p)
 
     def is_current(self, on: datetime.date | None = None) -> bool:
         on = on or timezone.localdate()

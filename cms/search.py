@@ -6,6 +6,12 @@ matches it. Every page therefore indexes a jieba-segmented copy of its text (`se
 query is segmented the same way and matched with "and". Queries of one or two characters, and
 queries that the index does not answer (a substring that cuts across jieba's words), fall back to
 `icontains` on the stored plain text, so any substring a person types is found, on either database.
+A Chinese query that the index answers with fewer than COUNT_CAP pages gets the substring matches
+added after the index's own (a substring that cuts jieba's words differently may match other pages
+in the index but this one only as typed).
+
+The stored text is what the page shows: its own fields and, for a case study or a notice, the live
+facts and the meta lines the page renders (`rendered_text()` of the same template include).
 """
 
 from __future__ import annotations
@@ -69,6 +75,23 @@ def tokens(text: str) -> list[str]:
 def segment(text: str) -> str:
     """The copy of ``text`` that goes into the search index: jieba tokens separated by spaces."""
     return " ".join(tokens(text))
+
+
+def rendered_text(template_name: str, context: dict) -> str:
+    """The readable text of a template include as the site shows it by default (its language),
+    one line per element, so that words of two cells or list items never run together."""
+    from bs4 import BeautifulSoup
+    from django.conf import settings
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    with translation.override(settings.LANGUAGE_CODE):
+        markup = render_to_string(template_name, context)
+    soup = BeautifulSoup(markup, "html.parser")
+    for hidden in soup.select("svg, script, style"):
+        hidden.decompose()
+    lines = (" ".join(line.split()) for line in soup.get_text("\n").splitlines())
+    return "\n".join(line for line in lines if line)
 
 
 def normalise_query(query: str) -> str:
@@ -262,6 +285,20 @@ def _matching_ids(results, rank) -> tuple[list[int], bool]:
     return ids[:COUNT_CAP], len(ids) > COUNT_CAP
 
 
+def _with_substring_matches(ids: list[int], query: str) -> tuple[list[int], bool]:
+    """The index's matches, then the pages that contain the query as typed but that the index missed.
+
+    A Chinese query that cuts across jieba's words ("查看每" of "查看 每个") is segmented into other
+    tokens than the page's text, and the index may answer with other pages only; a page that shows
+    the query must still be found. Only when the index found fewer than COUNT_CAP pages: a broad
+    query lists "more than 500, newest first" anyway, and the extra scan would cost time for nothing.
+    """
+    extra, more = _matching_ids(live_pages().filter(_substring_q(query)), None)
+    seen = set(ids)
+    merged = ids + [pk for pk in extra if pk not in seen]
+    return merged[:COUNT_CAP], more or len(merged) > COUNT_CAP
+
+
 def search_pages(query: str, *, page_number: int | str = 1, per_page: int = RESULTS_PER_PAGE) -> SearchOutcome:
     """One page of search results, each with the matched passage highlighted."""
     query = normalise_query(query)
@@ -272,6 +309,8 @@ def search_pages(query: str, *, page_number: int | str = 1, per_page: int = RESU
         how = way
         if ids:
             break
+    if how != "substring" and not more and has_cjk(query):
+        ids, more = _with_substring_matches(ids, query)
     current = Paginator(ids, per_page).get_page(page_number)
     pages = _specific(list(current.object_list))
     terms = highlight_terms(query)

@@ -183,6 +183,31 @@ def notice_pages_sync(*, on: datetime.date | None = None, stdout: TextIO | None 
     return counts
 
 
+# --- search ------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def case_studies_search_refresh(*, project_ids: list[int]) -> int:
+    """Re-index the case studies that show these projects' facts, as they show them now.
+
+    Called (through a task queued after commit) when a project, its content items or funding, or
+    its estate changed: the page shows those facts live, so its search text must follow without a
+    new revision being published. Returns how many pages' text changed; running it twice is harmless.
+    """
+    from wagtail.search import index as search_index
+
+    from .models import CaseStudyPage
+
+    changed = 0
+    for page in CaseStudyPage.objects.filter(project_id__in=project_ids).order_by("pk"):
+        text = page.text_for_search()
+        if text != page.search_text:
+            CaseStudyPage.objects.filter(pk=page.pk).update(search_text=text)
+            changed += 1
+        search_index.insert_or_update_object(page)
+    return changed
+
+
 # --- permissions, workflow, schedule -----------------------------------------------------------
 
 

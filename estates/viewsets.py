@@ -17,6 +17,7 @@ from wagtail.log_actions import log
 from accounts.validators import normalise_mobile
 
 from .admin_scoping import ScopedAdminModelForm, ScopedEditView, ScopedModelViewSet, ScopedObjectMixin
+from .hooks import project_facts_changed
 from .models import (
     AssetKind,
     Building,
@@ -147,8 +148,30 @@ class CommunityViewSet(ScopedModelViewSet):
     )
 
 
+class ProjectFactsChangedMixin:
+    """A saved project (with its content items and funding) or estate (name, address) changes the
+    facts that case studies show: the pages that show them are told after commit (estates.hooks)."""
+
+    def save_instance(self):
+        instance = super().save_instance()
+        if isinstance(instance, Estate):
+            project_facts_changed(project_ids=instance.renovation_projects.values_list("pk", flat=True))
+        else:
+            project_facts_changed(project_ids=[instance.pk])
+        return instance
+
+
+class ProjectFactsCreateView(ProjectFactsChangedMixin, CreateView):
+    pass
+
+
+class ProjectFactsEditView(ProjectFactsChangedMixin, ScopedEditView):
+    pass
+
+
 class EstateViewSet(ScopedModelViewSet):
     model = Estate
+    edit_view_class = ProjectFactsEditView
     icon = "home"
     menu_label = _("Estates")
     list_display = ["name", "code", "community", "address", "built_year"]
@@ -346,6 +369,8 @@ class CommonAssetViewSet(ScopedModelViewSet):
 
 class RenovationProjectViewSet(ScopedModelViewSet):
     model = RenovationProject
+    add_view_class = ProjectFactsCreateView
+    edit_view_class = ProjectFactsEditView
     icon = "cogs"
     menu_label = _("Renovation projects")
     list_display = ["name", "estate", "year", "status", "management_model_after"]
