@@ -348,7 +348,11 @@ def voting_roll(
             names.update(Owner.objects.filter(pk__in=missing).values_list("pk", "name"))
     else:
         units = live_units
-    designated = dict(VoterDesignation.objects.filter(unit_id__in=[u.unit_id for u in units]).values_list("unit_id", "owner_id"))
+    designated = dict(
+        VoterDesignation.objects.filter(
+            **_scope_filter(estate=estate, building=building, entrance=entrance, prefix="unit__")
+        ).values_list("unit_id", "owner_id")
+    )
     return VotingRoll(
         units=tuple(units),
         taken_at=assembly.roll_taken_at if stored else None,

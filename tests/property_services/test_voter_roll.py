@@ -294,7 +294,10 @@ def test_organisation_counts_once_and_votes_only_through_its_representative(clie
     assert (matter.total_owners, matter.yes_owners, matter.yes_area) == (3, 1, D("249.00"))
 
 
-def test_staff_see_the_area_and_heads_nobody_can_vote_for_before_the_call(client, gov_estate, gov_owners, staff_user):
+def test_staff_see_the_area_and_heads_nobody_can_vote_for_before_the_call(
+    client, gov_estate, gov_owners, staff_user, committee_user
+):
+    """SPC interpretation Art. 8: every exclusive part stays in the denominators; the screen says who cannot vote."""
     make_work_unit(gov_estate, ["201"])  # no representative yet
     for number in ("301", "302"):  # no owner on record
         Ownership.objects.filter(unit=unit(gov_estate, number)).delete()
@@ -313,6 +316,11 @@ def test_staff_see_the_area_and_heads_nobody_can_vote_for_before_the_call(client
     html = client.get(reverse("property_services_assembly:inspect", args=[assembly.pk])).content.decode()
     assert "251.00" in html  # 82 + 84 + 85 m² with nobody able to vote
     assert "1-1-201" in html and "1-1-301" in html and "1-1-302" in html
+    # and on the screen the committee confirms the call on
+    client.force_login(committee_user)
+    html = client.get(reverse("property_services_assembly:call", args=[assembly.pk])).content.decode()
+    assert "251.00" in html and "1-1-302" in html
+    assert voting_roll(estate=gov_estate).unvotable_owners == 3  # the work unit and each ownerless unit
 
 
 # --------------------------------------------------------------------------------------------------
