@@ -33,6 +33,13 @@ Rules
       and English. Then everything is written in one transaction with bulk inserts and updates.
     * At most ``MAX_ROWS_PER_SHEET`` data rows per sheet; the file is read with openpyxl's
       read-only mode, so memory stays proportional to the rows, not to the XML.
+    * Limits against "zip bombs" (a few hundred kilobytes expanding to millions of cells or to one
+      enormous cell), checked on the zip and its XML before openpyxl parses anything
+      (``estates.spreadsheets.workbook_limit_problem``): 256 MB uncompressed in all (the declared
+      sizes, which Python's zipfile enforces), 1,000,000 cells per sheet, 100 columns, 1,000
+      characters per cell; columns and cell length are checked again on the values as they are
+      read, and reading stops after ``MAX_READ_SECONDS``. A file over a limit is refused within
+      seconds, naming the limit and the sheet and cell where it was passed.
     * Matching (so that importing the same file again changes nothing): estates by code,
       buildings by (estate, number), units by (building, entrance, number), owners by (estate,
       keyed digest of the ID number) or (estate, credit code), ownerships by (unit, owner) among
@@ -77,6 +84,7 @@ import datetime
 import hashlib
 import io
 import re
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -103,7 +111,14 @@ from .models import (
     UnitUse,
 )
 from .selectors import estates_visible_to, user_sees_everything
-from .spreadsheets import looks_like_formula, xlsx_row
+from .spreadsheets import (
+    MAX_CELL_CHARS,
+    MAX_COLUMNS,
+    LimitProblem,
+    looks_like_formula,
+    workbook_limit_problem,
+    xlsx_row,
+)
 from .validators import (
     is_valid_resident_id,
     is_valid_uscc,
@@ -115,6 +130,7 @@ from .validators import (
 )
 
 MAX_ROWS_PER_SHEET = 200_000
+MAX_READ_SECONDS = 120  # reading and checking the rows; the limits below usually refuse a file much sooner
 COUNTED = ("estates", "buildings", "units", "owners", "ownerships")
 _BATCH = 2000
 
@@ -739,6 +755,11 @@ def _read_workbook(file, errors: list[InventoryError]) -> dict[str, _Sheet] | No
                 )
             )
             return None
+        problem = workbook_limit_problem(handle, wanted=_is_inventory_sheet)
+        handle.seek(0)
+        if problem is not None:
+            errors.append(_limit_error(problem))
+            return None
         try:
             workbook = openpyxl.load_workbook(handle, read_only=True, data_only=True)
         except Exception:  # openpyxl raises many kinds on a damaged or foreign zip
@@ -763,8 +784,22 @@ def _read_workbook(file, errors: list[InventoryError]) -> dict[str, _Sheet] | No
             handle.close()
 
 
+def _sheets_by_name() -> dict[str, SheetSpec]:
+    return {name: spec for spec in SHEETS for name in _names(spec.key, spec.zh, spec.aliases)}
+
+
+def _is_inventory_sheet(title: str) -> bool:
+    return _normalise_header(title) in _sheets_by_name()
+
+
+def _limit_error(problem: LimitProblem) -> InventoryError:
+    match = re.fullmatch(r"([A-Z]+)([0-9]+)", problem.cell)
+    row, column = (int(match.group(2)), match.group(1)) if match else (None, None)
+    return InventoryError(problem.sheet, row, column, problem.message_zh, problem.message_en)
+
+
 def _read_sheets(workbook, errors: list[InventoryError]) -> dict[str, _Sheet] | None:
-    by_name = {name: spec for spec in SHEETS for name in _names(spec.key, spec.zh, spec.aliases)}
+    by_name = _sheets_by_name()
     sheets: dict[str, _Sheet] = {}
     for worksheet in workbook.worksheets:
         spec = by_name.get(_normalise_header(worksheet.title))
@@ -801,7 +836,21 @@ def _read_rows(worksheet, sheet: _Sheet, errors: list[InventoryError]) -> None:
     reader = _READERS[sheet.spec.key]
     header_seen = False
     count = 0
+    started = time.monotonic()
     for number, values in enumerate(worksheet.iter_rows(values_only=True), start=1):
+        problem = _row_limit_problem(values)
+        if problem is None and number % 1000 == 0 and time.monotonic() - started > MAX_READ_SECONDS:
+            problem = (
+                None,
+                f"读取超过 {MAX_READ_SECONDS} 秒的时间上限，请拆分成多个文件",
+                f"reading took longer than the limit of {MAX_READ_SECONDS} seconds; split the file",
+            )
+        if problem is not None:
+            column, zh, en = problem
+            sheet.sound = False
+            sheet.rows = []
+            errors.append(InventoryError(sheet.title, number, column, zh, en))
+            return
         if not any(v is not None and not (isinstance(v, str) and not v.strip()) for v in values):
             continue
         if not header_seen:
@@ -830,6 +879,25 @@ def _read_rows(worksheet, sheet: _Sheet, errors: list[InventoryError]) -> None:
         row = reader(row_reader)
         row.valid = row_reader.ok
         sheet.rows.append(row)
+
+
+def _row_limit_problem(values: tuple) -> tuple[str | None, str, str] | None:
+    """Column and text-length limits of one row, checked again as openpyxl reads it (the check before
+    parsing sees the XML; this sees the values, e.g. a text split over several runs)."""
+    if len(values) > MAX_COLUMNS and any(v is not None for v in values[MAX_COLUMNS:]):
+        return (
+            get_column_letter(MAX_COLUMNS + 1),
+            f"超过 {MAX_COLUMNS} 列的上限",
+            f"more than the limit of {MAX_COLUMNS} columns",
+        )
+    for position, value in enumerate(values):
+        if isinstance(value, str) and len(value) > MAX_CELL_CHARS:
+            return (
+                get_column_letter(position + 1),
+                f"单元格内容超过 {MAX_CELL_CHARS} 个字符的上限",
+                f"a cell holds more than the limit of {MAX_CELL_CHARS} characters",
+            )
+    return None
 
 
 def _read_header(sheet: _Sheet, number: int, values: tuple, errors: list[InventoryError]) -> bool:
