@@ -1,12 +1,26 @@
 #!/usr/bin/env bash
 # `make run`: prepare the database, then serve the site and run a django-q2 worker side by side.
-# Ctrl-C (or either process ending) stops both.
+# Without a STRIPE_SECRET_KEY, the local fake Stripe (test mode, billing/fake_stripe.py) runs beside
+# them and the app is pointed at it, so that paying a bill works out of the box; with a real key it
+# is not started. Ctrl-C (or any process ending) stops them all.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PY=.venv/bin/python
+PY="${ANJU_DEV_PYTHON:-.venv/bin/python}"  # overridable for tests/test_tooling.py
 VENV_STAMP=.venv/.installed-stamp
 PORT="${PORT:-8000}"
+FAKE_STRIPE_PORT="${FAKE_STRIPE_PORT:-12111}"
+export SITE_URL="${SITE_URL:-http://127.0.0.1:$PORT}"
+
+use_fake_stripe=0
+if [ -z "${STRIPE_SECRET_KEY:-}" ]; then
+    # The fake's test values (billing/fake_stripe.py); production settings refuse them.
+    use_fake_stripe=1
+    export STRIPE_SECRET_KEY=sk_test_anju_fake
+    export STRIPE_PUBLISHABLE_KEY=pk_test_anju_fake
+    export STRIPE_WEBHOOK_SECRET=whsec_anju_test_secret
+    export STRIPE_API_BASE="http://127.0.0.1:$FAKE_STRIPE_PORT"
+fi
 
 # collectstatic hashes and compresses every file (half a minute): only when something changed since.
 manifest=staticfiles/staticfiles.json
@@ -57,12 +71,19 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 set -m
+if [ "$use_fake_stripe" -eq 1 ]; then
+    "$PY" manage.py fake_stripe --port "$FAKE_STRIPE_PORT" --webhook-url "http://127.0.0.1:$PORT/billing/stripe/webhook/" </dev/null &
+    pids+=($!)
+fi
 "$PY" manage.py qcluster </dev/null &
 pids+=($!)
 "$PY" manage.py runserver "127.0.0.1:$PORT" </dev/null &
 pids+=($!)
 set +m
 
+if [ "$use_fake_stripe" -eq 1 ]; then
+    echo "Payments: no STRIPE_SECRET_KEY is set, so a local fake Stripe runs in TEST MODE on $STRIPE_API_BASE (no real money moves)."
+fi
 echo "Anju: http://127.0.0.1:$PORT/  (back office: http://127.0.0.1:$PORT/admin/)  Ctrl-C stops the server and the worker."
 status=0
 wait -n || status=$?
