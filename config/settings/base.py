@@ -151,6 +151,10 @@ AXES_COOLOFF_TIME = 1
 AXES_LOCKOUT_PARAMETERS = ["username"]
 AXES_CLIENT_IP_CALLABLE = "accounts.throttling.client_address"
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)  # reverse proxies in front that set X-Forwarded-For
+# axes warns when ip_address is not a lockout parameter; the per-address limit is kept by
+# accounts.throttling.NumberLockHandler instead (as a lockout parameter it would share the
+# number's limit of five, and a successful log-in would wipe the address's count).
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_CALLABLE = "accounts.validators.axes_username"
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
