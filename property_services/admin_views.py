@@ -167,6 +167,14 @@ class AssemblyCallView(ScopedActionView):
             % {"date": f"{a.notice_on:%Y-%m-%d}", "meeting": f"{a.meeting_on:%Y-%m-%d}", "days": a.notice_days},
             _("The call is published as a notice and the residents' committee of %(community)s is recorded as informed.")
             % {"community": a.estate.community.name},
+            # 物业管理条例 Art. 14: no ballot of any channel before day 15 after the notice.
+            _("Voting of every channel (online, paper, written consultation, proxy) opens on %(opens)s at the earliest.")
+            % {"opens": f"{timezone.localtime(a.voting_earliest_at):%Y-%m-%d}"},
+            # Civil Code Art. 277; 物业管理条例 Arts. 10, 13: services.assembly_caller_check.
+            _(
+                "A serving member of the owners' committee calls the assembly; an estate without a committee in office "
+                "holds it under the sub-district office, whose officer calls it."
+            ),
             *assembly_roll_lines(a),
         ]
 

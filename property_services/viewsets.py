@@ -577,8 +577,9 @@ class BallotViewSet(PSModelViewSet):
     model = Ballot
     icon = "tick-inverse"
     menu_label = _("Ballots")
-    list_display = ["owner", "matter", "choice", "channel", "paper_reference", "proxy_name", "updated_at"]
-    list_select_related = ("owner", "matter__assembly")
+    # Who entered each ballot and its paper reference are shown: back-office entry is logged on the ballot.
+    list_display = ["owner", "matter", "choice", "channel", "paper_reference", "proxy_name", "cast_by", "updated_at"]
+    list_select_related = ("owner", "matter__assembly", "cast_by")
     filterset_class = BallotFilterSet
     search_fields = ["owner__name", "paper_reference", "proxy_name"]
     add_view_class = BallotCreateView
