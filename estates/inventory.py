@@ -37,7 +37,7 @@ Rules
       enormous cell), checked on the zip and its XML before openpyxl parses anything
       (``estates.spreadsheets.workbook_limit_problem``): 256 MB uncompressed in all (the declared
       sizes, which Python's zipfile enforces), 1,000,000 cells per sheet, 100 columns, 1,000
-      characters per cell; columns and cell length are checked again on the values as they are
+      characters per cell, 2,000,000 shared texts; columns and cell length are checked again on the values as they are
       read, and reading stops after ``MAX_READ_SECONDS``. A file over a limit is refused within
       seconds, naming the limit and the sheet and cell where it was passed.
     * Matching (so that importing the same file again changes nothing): estates by code,

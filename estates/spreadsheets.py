@@ -20,6 +20,7 @@ back-office list export (``SafeSpreadsheetExportMixin`` in the scoped index view
 
 from __future__ import annotations
 
+import datetime
 import posixpath
 import re
 import zipfile
@@ -32,6 +33,9 @@ from defusedxml import ElementTree
 from defusedxml.common import DefusedXmlException
 from openpyxl.cell import Cell, WriteOnlyCell
 from openpyxl.utils import get_column_letter
+from wagtail.admin.views.mixins import list_to_str
+
+from accounts.formats import format_instant, naive_local
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 _PLAIN_NUMBER = re.compile(r"[+-]?\d+(\.\d+)?")
@@ -66,7 +70,7 @@ def as_text_cell(cell: Cell) -> Cell:
 
 def xlsx_cell(worksheet, value: Any, *, number_format: str | None = None) -> Cell:
     # WriteOnlyCell is a factory of Cell objects, not a class.
-    cell = value if isinstance(value, Cell) else WriteOnlyCell(worksheet, value=value)
+    cell = value if isinstance(value, Cell) else WriteOnlyCell(worksheet, value=naive_local(value))
     if number_format:
         cell.number_format = number_format
     return as_text_cell(cell)
@@ -81,6 +85,14 @@ class SafeSpreadsheetExportMixin:
     """For views built on Wagtail's ``SpreadsheetExportMixin`` (every ModelViewSet index view with
     ``list_export``): its XLSX rows already avoid formula cells but not Excel's re-evaluation on
     edit, and its CSV rows are written raw."""
+
+    # Instants in Beijing time (Wagtail's default writes XLSX in UTC and CSV as "…+00:00"); openpyxl
+    # stores naive datetimes only, so the wall-clock time is written without a zone.
+    custom_value_preprocess = {
+        datetime.datetime: {"xlsx": naive_local, "csv": format_instant},
+        (datetime.date, datetime.time): {"xlsx": None},
+        list: {"csv": list_to_str, "xlsx": list_to_str},
+    }
 
     def generate_xlsx_row(self, worksheet, row_dict, date_format=None):
         for cell in super().generate_xlsx_row(worksheet, row_dict, date_format=date_format):
@@ -99,6 +111,7 @@ MAX_ZIP_MEMBERS = 1000
 MAX_CELLS_PER_SHEET = 1_000_000
 MAX_COLUMNS = 100
 MAX_CELL_CHARS = 1000
+MAX_SHARED_TEXTS = 2_000_000
 _CHUNK = 1024 * 1024
 # A text of MAX_CELL_CHARS characters takes at most this many bytes of XML (UTF-8 and escapes).
 _MAX_TEXT_BYTES = 8 * MAX_CELL_CHARS
@@ -232,6 +245,12 @@ def workbook_limit_problem(file, *, wanted: Callable[[str], bool]) -> LimitProbl
                 for run_start, _run_end in _long_runs(segment):
                     long_shared.add(seen + _count(segment[:run_start], tags) - 1)
                 seen += _count(segment, tags)
+                if seen > MAX_SHARED_TEXTS:
+                    # openpyxl holds the whole table in memory, one Python string per entry.
+                    return LimitProblem(
+                        f"工作簿的共享文本超过 {MAX_SHARED_TEXTS} 条的上限",
+                        f"the workbook's shared text table has more than the limit of {MAX_SHARED_TEXTS} entries",
+                    )
         for title, member in sheets:
             try:
                 problem = _sheet_problem(archive, title, member, long_shared)

@@ -213,3 +213,11 @@ def test_reading_stops_at_the_time_limit(tmp_path, monkeypatch):
     message, _took = command_refuses(tmp_path, workbook("房屋", [b'<row r="1">' + UNIT_HEADER + b"</row>", rows]))
     assert "[房屋] 第1000行: 读取超过 0 秒的时间上限" in message
     assert "reading took longer than the limit of 0 seconds" in message
+
+
+def test_a_shared_text_table_of_millions_of_entries_is_refused(tmp_path, monkeypatch):
+    """openpyxl keeps the whole table in memory: tiny entries by the million are a memory bomb."""
+    monkeypatch.setattr(spreadsheets, "MAX_SHARED_TEXTS", 100_000)
+    entries = [b"<si><t>a</t></si>" * 50_000] * 3
+    message, took = command_refuses(tmp_path, workbook("房屋", [b'<row r="1">' + UNIT_HEADER + b"</row>"], entries, 150_000))
+    assert "工作簿的共享文本超过 100000 条的上限" in message and took < SECONDS
