@@ -637,6 +637,17 @@ class AssemblyMatter(Orderable):
     matter = models.CharField(_("Art. 278 matter"), max_length=40, choices=MatterKind.choices)
     title = models.CharField(_("motion"), max_length=200)
     description = models.TextField(_("details"), blank=True)
+    # What owners read before voting (the plan, the contract, the quote): shown beside the matter in the portal.
+    document = models.ForeignKey(
+        "wagtaildocs.Document",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("document"),
+        help_text=_("E.g. the plan, the draft contract or the quotes the owners vote on."),
+    )
+    link = models.URLField(_("link"), blank=True, help_text=_("A web page with more about the matter (optional)."))
     # The stored tally (filled when the result is published).
     counted_at = models.DateTimeField(_("counted at"), null=True, blank=True, editable=False)
     total_area = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True, editable=False)

@@ -486,7 +486,7 @@ class AssemblyViewSet(PSModelViewSet):
                 heading=_("Matters to vote on"),
                 label=_("Matter"),
                 min_num=1,
-                panels=[FieldPanel("matter"), FieldPanel("title"), FieldPanel("description")],
+                panels=[FieldPanel("matter"), FieldPanel("title"), FieldPanel("description"), FieldPanel("document"), FieldPanel("link")],
             ),
         ],
         base_form_class=AssemblyForm,
