@@ -77,7 +77,10 @@ if [ "$use_fake_stripe" -eq 1 ]; then
 fi
 "$PY" manage.py qcluster </dev/null &
 pids+=($!)
-"$PY" manage.py runserver "127.0.0.1:$PORT" </dev/null &
+# RUNSERVER_ARGS, e.g. --noreload (the browser test of `make run` uses it: a tree that others edit
+# would restart the server under it).
+read -r -a runserver_args <<<"${RUNSERVER_ARGS:-}"
+"$PY" manage.py runserver "${runserver_args[@]}" "127.0.0.1:$PORT" </dev/null &
 pids+=($!)
 set +m
 
