@@ -18,6 +18,7 @@ from wagtail.admin.viewsets.model import ModelViewSetGroup
 from estates.admin_scoping import ScopedIndexView, ScopedModelViewSet
 from estates.models import Estate, UnitUse
 from estates.selectors import estates_visible_to
+from estates.unit_record import UnitRecordColumn
 
 from . import admin_views, selectors
 from .models import (
@@ -182,7 +183,7 @@ class InvoiceViewSet(ReadOnlyViewSet):
     icon = "doc-full"
     menu_label = _("Bills")
     detail_view = staticmethod(admin_views.InvoiceDetailView.as_view())
-    list_display = ["number", "estate", "unit", "payer_name", "period", "charge_kind", "total", "paid_amount", "status", "due_on"]
+    list_display = ["number", "estate", UnitRecordColumn("unit"), "payer_name", "period", "charge_kind", "total", "paid_amount", "status", "due_on"]
     list_select_related = ("estate", "unit__building__estate")
     filterset_class = InvoiceFilterSet
     search_fields = ["number", "payer_name"]

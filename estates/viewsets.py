@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel, ObjectList
+from wagtail.admin.ui.tables import TitleColumn
 from wagtail.admin.views.generic import CreateView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.viewsets.model import ModelViewSetGroup
@@ -16,7 +17,7 @@ from wagtail.log_actions import log
 
 from accounts.validators import normalise_mobile
 
-from .admin_scoping import ScopedAdminModelForm, ScopedEditView, ScopedModelViewSet, ScopedObjectMixin
+from .admin_scoping import ScopedAdminModelForm, ScopedEditView, ScopedIndexView, ScopedModelViewSet, ScopedObjectMixin
 from .hooks import project_facts_changed
 from .models import (
     AssetKind,
@@ -36,6 +37,7 @@ from .models import (
 )
 from .selectors import accounts_linkable_to_owners, estates_visible_to, scope_queryset
 from .services import owner_reveal_personal_data, owner_save
+from .unit_record import UnitRecordColumn, UnitRecordView, unit_record_url
 from .validators import validate_resident_id
 
 
@@ -200,8 +202,16 @@ class BuildingViewSet(ScopedModelViewSet):
     )
 
 
+class UnitIndexView(ScopedIndexView):
+    """The units list: a unit's name opens its one-page record (editing stays in the row's buttons)."""
+
+    def _get_title_column(self, field_name, column_class=TitleColumn, **kwargs):
+        return self._get_custom_column(field_name, self._get_title_column_class(column_class), get_url=unit_record_url, **kwargs)
+
+
 class UnitViewSet(ScopedModelViewSet):
     model = Unit
+    index_view_class = UnitIndexView
     icon = "doc-empty"
     menu_label = _("Units")
     list_display = ["__str__", "floor", "exclusive_area", "use"]
@@ -214,6 +224,9 @@ class UnitViewSet(ScopedModelViewSet):
         FieldRowPanel([FieldPanel("entrance"), FieldPanel("floor"), FieldPanel("number")]),
         FieldRowPanel([FieldPanel("exclusive_area"), FieldPanel("use"), FieldPanel("built_year")]),
     )
+
+    def get_urlpatterns(self):
+        return [*super().get_urlpatterns(), path("record/<int:pk>/", UnitRecordView.as_view(), name="record")]
 
 
 class OwnerForm(ScopedAdminModelForm):
@@ -341,7 +354,7 @@ class OwnershipViewSet(ScopedModelViewSet):
     model = Ownership
     icon = "link"
     menu_label = _("Ownerships")
-    list_display = ["unit", "owner", "share", "since", "until"]
+    list_display = ["__str__", UnitRecordColumn("unit", full=True), "share", "since", "until"]
     list_select_related = ("unit__building__estate", "owner")
     filterset_class = OwnershipFilterSet
     search_fields = ["owner__name", "unit__number"]

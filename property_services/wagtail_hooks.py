@@ -6,6 +6,7 @@ from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.components import Component
 
 from .selectors import committees_filing_attention, overdue_decisions
+from .unit_record import unit_ballots_section
 from .viewsets import PropertyServicesViewSetGroup
 
 
@@ -77,3 +78,7 @@ def add_committee_filing_panel(request, panels):
     # Officers file committees (change permission); committee members and staff only look at their own.
     if request.user.has_perm("property_services.change_ownerscommittee"):
         panels.append(CommitteeFilingPanel(request.user))
+
+
+# The unit's ballots on its back-office record (estates.unit_record).
+hooks.register("register_unit_record_section", unit_ballots_section)
