@@ -31,6 +31,9 @@ from .services import (
 
 DEMO_ESTATES = ("金汤街小区", "通远门新村", "洋河新村")
 DEMO_OWNER = "13800000001"  # 陈建华, owner in 金汤街小区
+# Both demo owners' portals tell the story: last month paid (with receipts), the oldest month still
+# owed (with a reminder). 刘秀英 is an owner in 洋河新村.
+DEMO_OWNERS = (DEMO_OWNER, "13800000002")
 DEMO_STAFF = "13900000001"  # 何晓燕, staff of 金汤街小区
 
 
@@ -73,16 +76,15 @@ def seed_billing_demo(stdout: TextIO | None = None, *, seed: int = 2026) -> dict
     invoices_mark_overdue()
 
     staff = User.objects.filter(mobile=DEMO_STAFF).first()
-    owner_user = User.objects.filter(mobile=DEMO_OWNER).first()
+    owner_users = list(User.objects.filter(mobile__in=DEMO_OWNERS).order_by("mobile"))
     now = timezone.now()
+    unpaid = [InvoiceStatus.OPEN, InvoiceStatus.OVERDUE]
     oldest = (
-        Invoice.objects.filter(period=periods[0], estate__in=estates, status__in=[InvoiceStatus.OPEN, InvoiceStatus.OVERDUE])
-        .select_related("estate")
-        .order_by("pk")
+        Invoice.objects.filter(period=periods[0], estate__in=estates, status__in=unpaid).select_related("estate").order_by("pk")
     )
     for invoice in oldest:
-        if invoice.payer_owner and invoice.payer_owner.user_id and invoice.payer_owner.user == owner_user:
-            continue  # 陈建华 still owes the oldest month: his portal shows a reminder
+        if invoice.payer_owner and invoice.payer_owner.user_id in {u.pk for u in owner_users}:
+            continue  # the demo owners still owe the oldest month: their portals show a reminder
         if rng.random() < 0.6:
             payment_record(
                 estate=invoice.estate,
@@ -95,9 +97,28 @@ def seed_billing_demo(stdout: TextIO | None = None, *, seed: int = 2026) -> dict
             )
             counts["payments"] += 1
 
+    # The demo owners paid last month's bills at the counter: a payment history with receipts.
+    for owner_user in owner_users:
+        last_month = (
+            Invoice.objects.filter(period=periods[1], payer_owner__user=owner_user, status__in=unpaid)
+            .select_related("estate")
+            .order_by("pk")
+        )
+        for invoice in last_month:
+            payment_record(
+                estate=invoice.estate,
+                invoices=[invoice],
+                amount=invoice.total,
+                method=PaymentMethod.BANK_TRANSFER,
+                received_at=now - datetime.timedelta(days=rng.randrange(2, 10)),
+                payer_name=invoice.payer_name,
+                recorded_by=staff,
+            )
+            counts["payments"] += 1
+
     from .dunning import dunning_run
 
-    if owner_user is not None:
+    for owner_user in owner_users:
         counts["reminders"] += dunning_run(invoices=Invoice.objects.filter(payer_owner__user=owner_user))
     counts["reminders"] += dunning_run(limit=20)
     _write(
