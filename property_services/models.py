@@ -513,6 +513,16 @@ class Assembly(ClusterableModel):
     called_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("called by")
     )
+    # Who drafted it in the back office: that person may delete the draft (services.assembly_delete).
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("drafted by"),
+    )
     result_published_at = models.DateTimeField(_("result published at"), null=True, blank=True, editable=False)
     # The voter roll fixed when notice is served (SPC interpretation Arts. 8-9): units with area, owners and
     # shares; see selectors.voting_roll. The tally counts against it, whatever changes in the register later.
