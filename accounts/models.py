@@ -46,6 +46,8 @@ class UserManager(BaseUserManager):
 class User(AbstractBaseUser, PermissionsMixin):
     """A person who logs in: staff, officer, owner, tenant or editor. Logs in by mobile number."""
 
+    log_label_is_personal = True  # its str names a person: accounts.audit keeps it out of the audit log
+
     mobile = models.CharField(
         _("mobile number"),
         max_length=11,

@@ -183,6 +183,8 @@ class Owner(models.Model):
     representative, whose login is ``user``.
     """
 
+    log_label_is_personal = True  # its str names a person: accounts.audit keeps it out of the audit log
+
     estate = models.ForeignKey(Estate, on_delete=models.PROTECT, related_name="owners", verbose_name=_("estate"))
     kind = models.CharField(_("kind"), max_length=20, choices=OwnerKind.choices, default=OwnerKind.PERSON)
     name = models.CharField(_("name"), max_length=100)
@@ -257,6 +259,8 @@ class Owner(models.Model):
 
 class Ownership(models.Model):
     """Title of an owner to a unit, with a share (joint owners hold parts) and a period."""
+
+    log_label_is_personal = True  # its str names a person: accounts.audit keeps it out of the audit log
 
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="ownerships", verbose_name=_("unit"))
     owner = models.ForeignKey(Owner, on_delete=models.PROTECT, related_name="ownerships", verbose_name=_("owner"))
@@ -494,6 +498,8 @@ class RoleAssignment(models.Model):
 
 class PersonalDataAccess(models.Model):
     """Audit: a staff member saw an owner's full personal data (PIPL: every view is logged)."""
+
+    log_label_is_personal = True  # its str names a person: accounts.audit keeps it out of the audit log
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("viewed by"))
     owner = models.ForeignKey(Owner, on_delete=models.PROTECT, related_name="data_accesses", verbose_name=_("owner"))

@@ -4,6 +4,7 @@ from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.components import Component
 
+from .admin_reports import reports_menu_for_platform_admins
 from .selectors import estate_counts
 from .viewsets import InventoryViewSetGroup
 
@@ -11,6 +12,9 @@ from .viewsets import InventoryViewSetGroup
 @hooks.register("register_admin_viewset")
 def register_inventory():
     return InventoryViewSetGroup()
+
+
+hooks.register("construct_reports_menu", reports_menu_for_platform_admins)
 
 
 @hooks.register("register_admin_urls")

@@ -172,6 +172,8 @@ class Provider(ClusterableModel):
 class ProviderContact(models.Model):
     """A person to contact at a provider (project manager, centre head, group leader)."""
 
+    log_label_is_personal = True  # its str names a person: accounts.audit keeps it out of the audit log
+
     provider = ParentalKey(Provider, on_delete=models.CASCADE, related_name="contacts", verbose_name=_("provider"))
     name = models.CharField(_("name"), max_length=50)
     position = models.CharField(_("position"), max_length=50, blank=True)
@@ -382,6 +384,8 @@ class CommitteeRole(models.TextChoices):
 
 class CommitteeMember(models.Model):
     """An owner serving on the committee, with a role and a term. Members get the committee role for the estate."""
+
+    log_label_is_personal = True  # its str names a person: accounts.audit keeps it out of the audit log
 
     estate_scope_path = "committee__estate_id"
 
@@ -727,6 +731,8 @@ class VoterDesignation(models.Model):
     votes for the unit. It lapses by itself when the designated person no longer co-owns the unit.
     """
 
+    log_label_is_personal = True  # its str names a person: accounts.audit keeps it out of the audit log
+
     estate_scope_path = "unit__building__estate_id"
 
     unit = models.OneToOneField(Unit, on_delete=models.CASCADE, related_name="voter_designation", verbose_name=_("unit"))
@@ -764,6 +770,8 @@ class BallotChannel(models.TextChoices):
 
 class Ballot(models.Model):
     """An owner's vote on one matter: one per owner and matter, changeable until voting closes."""
+
+    log_label_is_personal = True  # its str names a person: accounts.audit keeps it out of the audit log
 
     estate_scope_path = "matter__assembly__estate_id"
 
@@ -804,7 +812,8 @@ class Ballot(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.owner} · {self.get_choice_display()}"
+        # Never the owner's name or the choice: this string is what lists, messages and logs show.
+        return _("Ballot #%(number)s on matter %(matter)s") % {"number": self.pk or "-", "matter": self.matter_id}
 
 
 # ---------------------------------------------------------------------------------------------
