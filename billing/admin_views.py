@@ -24,7 +24,7 @@ from django.views.generic import TemplateView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from estates.selectors import estates_visible_to, user_sees_everything
-from estates.spreadsheets import xlsx_row
+from estates.spreadsheets import Heading, append_header, xlsx_row
 
 from . import selectors
 from .forms import BillingRunStartForm, BillLookupForm, EstateChoiceForm, PaymentRecordForm, ReasonForm, RefundForm
@@ -355,17 +355,18 @@ def arrears_export(request):
     _form, estate = _estate_choice(request)
     workbook = Workbook(write_only=True)
     summary = workbook.create_sheet("按楼栋 By building")
-    summary.append(
+    append_header(
+        summary,
         [
-            "小区编号 Estate code",
-            "小区 Estate",
-            "楼栋 Building",
-            "欠费户数 Units",
-            "账单数 Bills",
-            "逾期 Overdue",
-            "欠费金额 Outstanding (CNY)",
-            "最早应缴 Oldest due",
-        ]
+            Heading("小区编号", gettext_lazy("Estate code")),
+            Heading("小区", gettext_lazy("Estate")),
+            Heading("楼栋", gettext_lazy("Building")),
+            Heading("欠费户数", gettext_lazy("Units in arrears")),
+            Heading("账单数", gettext_lazy("Bills")),
+            Heading("逾期账单数", gettext_lazy("Overdue bills")),
+            Heading("欠费金额（元）", gettext_lazy("Outstanding (CNY)")),
+            Heading("最早应缴日期", gettext_lazy("Oldest due date")),
+        ],
     )
     for row in selectors.arrears_by_building(user=request.user, estate=estate):
         summary.append(
@@ -384,21 +385,22 @@ def arrears_export(request):
             )
         )
     bills = workbook.create_sheet("账单 Bills")
-    bills.append(
+    append_header(
+        bills,
         [
-            "账单编号 Bill",
-            "小区 Estate",
-            "楼栋 Building",
-            "单元-户 Unit",
-            "付款人 Payer",
-            "账期 Period",
-            "项目 Charge",
-            "金额 Total",
-            "已付 Paid",
-            "欠费 Outstanding",
-            "应缴日期 Due",
-            "状态 Status",
-        ]
+            Heading("账单编号", gettext_lazy("Bill number")),
+            Heading("小区", gettext_lazy("Estate")),
+            Heading("楼栋", gettext_lazy("Building")),
+            Heading("单元-房号", gettext_lazy("Entrance-unit")),
+            Heading("缴费人", gettext_lazy("Payer")),
+            Heading("账期", gettext_lazy("Period")),
+            Heading("收费项目", gettext_lazy("Charge")),
+            Heading("应缴金额（元）", gettext_lazy("Total (CNY)")),
+            Heading("已缴金额（元）", gettext_lazy("Paid (CNY)")),
+            Heading("欠费金额（元）", gettext_lazy("Outstanding (CNY)")),
+            Heading("应缴日期", gettext_lazy("Due date")),
+            Heading("状态", gettext_lazy("Status")),
+        ],
     )
     for invoice in selectors.arrears_bills(user=request.user, estate=estate).iterator(chunk_size=2000):
         unit = invoice.unit

@@ -18,6 +18,7 @@ from wagtail.admin.viewsets.model import ModelViewSetGroup
 from estates.admin_scoping import ScopedIndexView, ScopedModelViewSet
 from estates.models import Estate, UnitUse
 from estates.selectors import estates_visible_to
+from estates.spreadsheets import Heading
 from estates.unit_record import UnitRecordColumn
 
 from . import admin_views, selectors
@@ -188,6 +189,18 @@ class InvoiceViewSet(ReadOnlyViewSet):
     filterset_class = InvoiceFilterSet
     search_fields = ["number", "payer_name"]
     list_export = ["number", "estate", "unit", "payer_name", "period", "charge_kind", "total", "paid_amount", "status", "due_on"]
+    export_headings = {
+        "number": Heading("账单编号", _("Bill number")),
+        "estate": Heading("小区", _("Estate")),
+        "unit": Heading("房屋", _("Unit")),
+        "payer_name": Heading("缴费人", _("Payer")),
+        "period": Heading("账期", _("Period")),
+        "charge_kind": Heading("收费项目", _("Charge")),
+        "total": Heading("应缴金额（元）", _("Total (CNY)")),
+        "paid_amount": Heading("已缴金额（元）", _("Paid (CNY)")),
+        "status": Heading("状态", _("Status")),
+        "due_on": Heading("应缴日期", _("Due date")),
+    }
 
     def extra_urls(self):
         return [

@@ -61,8 +61,9 @@ Who may import what (``user``; ``None`` is the operator's command with full acce
     move an estate to another community.
 
 Export, and why the back office gets masked numbers
-    ``inventory_export`` writes the same four sheets (Chinese sheet names, the English column keys
-    above as headers, plus a ``说明`` sheet explaining them), so export → import is a round trip
+    ``inventory_export`` writes the same four sheets (Chinese sheet names; as headers the Chinese
+    column names above in Chinese mode, the keys in words — ``Estate code`` — in English mode; the
+    header row frozen; plus a ``说明`` sheet explaining them), so export → import is a round trip
     that changes nothing. The ``export_inventory`` command runs on the server by an operator who
     could read the database and its key anyway, so it writes full ID numbers and phones. The
     back-office download writes the masked copies instead (``mask_personal_data=True``): a
@@ -115,6 +116,8 @@ from .spreadsheets import (
     MAX_CELL_CHARS,
     MAX_COLUMNS,
     LimitProblem,
+    append_header,
+    in_chinese,
     looks_like_formula,
     workbook_limit_problem,
     xlsx_row,
@@ -1613,7 +1616,15 @@ def inventory_import(*, file, user=None) -> ImportReport:
 
 # --- export ---------------------------------------------------------------------------------
 
-_HEADERS = {spec.key: [c.key for c in spec.columns] for spec in SHEETS}
+
+def _header(col: Col) -> str:
+    """The column's header in the reader's language: its Chinese name (``小区编码``), or in English mode
+    its key in words (``Estate code``). Both are names the import recognises, so the round trip holds."""
+    return col.zh if in_chinese() else col.key.replace("_", " ").capitalize()
+
+
+def _headers(spec: SheetSpec) -> list[str]:
+    return [_header(col) for col in spec.columns]
 
 
 def _text_cell(ws, value: str | None) -> WriteOnlyCell:
@@ -1634,7 +1645,7 @@ def inventory_export(*, file, estates_qs=None, mask_personal_data: bool = False)
     wb = openpyxl.Workbook(write_only=True)
 
     ws = wb.create_sheet(ESTATES.zh)
-    ws.append(_HEADERS["estates"])
+    append_header(ws, _headers(ESTATES))
     for row in estates.values_list(
         "code",
         "name",
@@ -1647,7 +1658,7 @@ def inventory_export(*, file, estates_qs=None, mask_personal_data: bool = False)
         ws.append(xlsx_row(ws, [row[0], row[1], row[2], row[3], row[4], row[5] or None, row[6]]))
 
     ws = wb.create_sheet(BUILDINGS.zh)
-    ws.append(_HEADERS["buildings"])
+    append_header(ws, _headers(BUILDINGS))
     for row in (
         Building.objects.filter(estate__in=estate_ids)
         .order_by("estate__code", "number")
@@ -1657,7 +1668,7 @@ def inventory_export(*, file, estates_qs=None, mask_personal_data: bool = False)
         ws.append(xlsx_row(ws, row))
 
     ws = wb.create_sheet(UNITS.zh)
-    ws.append(_HEADERS["units"])
+    append_header(ws, _headers(UNITS))
     for code, building, entrance, floor, number, area, use, built_year in (
         Unit.objects.filter(building__estate__in=estate_ids)
         .order_by("building__estate__code", "building__number", "entrance", "number")
@@ -1671,7 +1682,7 @@ def inventory_export(*, file, estates_qs=None, mask_personal_data: bool = False)
         ws.append(xlsx_row(ws, [code, building, entrance, floor, number, area_cell, use, built_year]))
 
     ws = wb.create_sheet(OWNERS.zh)
-    ws.append(_HEADERS["owners"])
+    append_header(ws, _headers(OWNERS))
     plain: dict[int, tuple[str, str]] = {}
     for (
         code,
@@ -1736,7 +1747,7 @@ def inventory_export(*, file, estates_qs=None, mask_personal_data: bool = False)
         )
 
     ws = wb.create_sheet("说明")
-    ws.append(["sheet 工作表", "column 列", "说明", "required 必填", "note"])
+    append_header(ws, ["sheet 工作表", "column 列", "说明", "required 必填", "note"])
     for spec in SHEETS:
         for col in spec.columns:
             ws.append(xlsx_row(ws, [f"{spec.zh} / {spec.key}", col.key, col.zh, "*" if col.required else "", col.note]))

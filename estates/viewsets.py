@@ -37,6 +37,7 @@ from .models import (
 )
 from .selectors import accounts_linkable_to_owners, estates_visible_to, scope_queryset
 from .services import owner_reveal_personal_data, owner_save
+from .spreadsheets import Heading
 from .unit_record import UnitRecordColumn, UnitRecordView, unit_record_url
 from .validators import validate_resident_id
 
@@ -181,6 +182,13 @@ class EstateViewSet(ScopedModelViewSet):
     filterset_class = EstateFilterSet
     search_fields = ["name", "code", "address"]
     list_export = ["code", "name", "community", "address", "built_year"]
+    export_headings = {
+        "code": Heading("小区编码", _("Estate code")),
+        "name": Heading("小区名称", _("Estate name")),
+        "community": Heading("社区", _("Community")),
+        "address": Heading("地址", _("Address")),
+        "built_year": Heading("建成年份", _("Year built")),
+    }
     edit_handler = scoped_panels(
         FieldPanel("community"), FieldPanel("code"), FieldPanel("name"), FieldPanel("address"), FieldPanel("built_year")
     )
@@ -195,6 +203,13 @@ class BuildingViewSet(ScopedModelViewSet):
     filterset_class = BuildingFilterSet
     search_fields = ["number", "estate__name"]
     list_export = ["estate", "number", "floors", "built_year", "lift_added_year"]
+    export_headings = {
+        "estate": Heading("小区", _("Estate")),
+        "number": Heading("楼栋号", _("Building number")),
+        "floors": Heading("地上层数", _("Floors above ground")),
+        "built_year": Heading("建成年份", _("Year built")),
+        "lift_added_year": Heading("加装电梯年份", _("Year a lift was added")),
+    }
     edit_handler = scoped_panels(
         FieldPanel("estate"),
         FieldPanel("number"),
@@ -219,6 +234,15 @@ class UnitViewSet(ScopedModelViewSet):
     filterset_class = UnitFilterSet
     search_fields = ["number", "building__number", "building__estate__name"]
     list_export = ["building", "entrance", "floor", "number", "exclusive_area", "use", "built_year"]
+    export_headings = {
+        "building": Heading("楼栋", _("Building")),
+        "entrance": Heading("单元", _("Entrance")),
+        "floor": Heading("楼层", _("Floor")),
+        "number": Heading("房号", _("Unit number")),
+        "exclusive_area": Heading("专有面积（㎡）", _("Exclusive area (m²)")),
+        "use": Heading("用途", _("Use")),
+        "built_year": Heading("建成年份", _("Year built")),
+    }
     edit_handler = scoped_panels(
         FieldPanel("building"),
         FieldRowPanel([FieldPanel("entrance"), FieldPanel("floor"), FieldPanel("number")]),
@@ -330,6 +354,14 @@ class OwnerViewSet(ScopedModelViewSet):
         "user",
     ]
     list_export = ["estate", "kind", "name", "id_number_masked", "credit_code", "phone_masked"]
+    export_headings = {
+        "estate": Heading("小区", _("Estate")),
+        "kind": Heading("业主类型", _("Owner type")),
+        "name": Heading("业主姓名", _("Owner name")),
+        "id_number_masked": Heading("证件号码（已遮蔽）", _("ID number (masked)")),
+        "credit_code": Heading("统一社会信用代码", _("Unified social credit code")),
+        "phone_masked": Heading("联系电话（已遮蔽）", _("Phone (masked)")),
+    }
     edit_view_class = OwnerEditView
     add_view_class = OwnerCreateView
 

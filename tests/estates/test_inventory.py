@@ -369,7 +369,7 @@ def test_export_then_import_changes_nothing(imported, tmp_path):
     wb = openpyxl.load_workbook(path, read_only=True)
     assert wb.sheetnames[:4] == ["小区", "楼栋", "房屋", "业主"]
     owners = list(wb["业主"].iter_rows(values_only=True))
-    assert owners[0] == tuple(OWNER_HEAD)
+    assert owners[0] == tuple(inventory.OWNERS.column(key).zh for key in OWNER_HEAD)  # Chinese headers
     assert ID_ZHANG in {row[6] for row in owners}  # the operator's export has full numbers
     wb.close()
 

@@ -1,6 +1,8 @@
 """manage.py export_inventory FILE.xlsx [--estate CODE ...] — the inventory as an import-shaped workbook."""
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import translation
 
 from estates.inventory import inventory_export
 from estates.models import Estate, Ownership, Unit
@@ -17,8 +19,14 @@ class Command(BaseCommand):
         parser.add_argument("file", help="the .xlsx workbook to write")
         parser.add_argument("--estate", action="append", default=[], metavar="CODE", help="only this estate (repeatable)")
         parser.add_argument("--masked", action="store_true", help="write masked ID numbers and phones")
+        parser.add_argument(
+            "--language",
+            choices=[code for code, _name in settings.LANGUAGES],
+            default=settings.LANGUAGE_CODE,
+            help="language of the column headers (default: %(default)s); the import reads either",
+        )
 
-    def handle(self, *args, file, estate, masked, **options):
+    def handle(self, *args, file, estate, masked, language, **options):
         file = str(file)
         if not file.lower().endswith(".xlsx"):
             raise CommandError("文件名须以 .xlsx 结尾 / The file name must end in .xlsx")
@@ -29,7 +37,8 @@ class Command(BaseCommand):
             if missing:
                 raise CommandError(f"未知的小区编码 / Unknown estate code: {', '.join(missing)}")
         try:
-            inventory_export(file=file, estates_qs=estates, mask_personal_data=masked)
+            with translation.override(language):
+                inventory_export(file=file, estates_qs=estates, mask_personal_data=masked)
         except OSError as exc:
             raise CommandError(f"无法写入文件 / Cannot write {file}: {exc}") from exc
         units = Unit.objects.filter(building__estate__in=estates).count()
