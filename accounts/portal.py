@@ -19,14 +19,16 @@ class PortalSection:
 
 
 SectionProvider = Callable[[HttpRequest], PortalSection | None]
-_providers: list[tuple[int, str, SectionProvider]] = []
+#: Where a section appears: the portal home (首页) and/or the personal page (我的).
+HOME, ME = "home", "me"
+_providers: list[tuple[int, str, SectionProvider, frozenset[str]]] = []
 
 
-def register_section(name: str, provider: SectionProvider, *, order: int = 100) -> None:
+def register_section(name: str, provider: SectionProvider, *, order: int = 100, places: tuple[str, ...] = (HOME,)) -> None:
     global _providers
-    _providers = [p for p in _providers if p[1] != name] + [(order, name, provider)]
+    _providers = [p for p in _providers if p[1] != name] + [(order, name, provider, frozenset(places))]
     _providers.sort(key=lambda p: (p[0], p[1]))
 
 
-def sections_for(request: HttpRequest) -> list[PortalSection]:
-    return [section for _, _, provider in _providers if (section := provider(request)) is not None]
+def sections_for(request: HttpRequest, *, place: str = HOME) -> list[PortalSection]:
+    return [section for _, _, provider, places in _providers if place in places and (section := provider(request)) is not None]

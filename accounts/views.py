@@ -5,7 +5,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from .portal import sections_for
+from .portal import ME, sections_for
 
 
 @never_cache
@@ -25,3 +25,9 @@ def healthz(request):
 def portal_home(request):
     """The signed-in owner's or tenant's home: every app's section for them."""
     return render(request, "accounts/portal_home.html", {"sections": sections_for(request)})
+
+
+@login_required
+def portal_me(request):
+    """我的: who is signed in, their flats, whom to call at the property office, the public site, log out."""
+    return render(request, "accounts/portal_me.html", {"sections": sections_for(request, place=ME)})

@@ -220,3 +220,27 @@ def project_facts(*, project_id: int) -> ProjectFacts | None:
     )
     facts.chart = funding_bar_chart(funding, total=total, title=project.name)
     return facts
+
+
+def notice_pages_for_user(*, user) -> QuerySet:
+    """The portal's 公告: published notices of the estates where the signed-in person owns a flat,
+    and city-wide notices (no estate), newest first, with estate and PDF joined."""
+    from estates.models import Owner
+
+    from .models import NoticePage
+
+    estate_ids = Owner.objects.filter(user=user).values("estate_id") if user.is_authenticated else []
+    return (
+        NoticePage.objects.live()
+        .public()
+        .filter(Q(estate__in=estate_ids) | Q(estate__isnull=True))
+        .select_related("estate", "pdf")
+        .order_by("-display_from", "-pk")
+    )
+
+
+def notice_index_page():
+    """The public notice index (公示), for "see all notices on the public site"; None if not set up."""
+    from .models import NoticeIndexPage
+
+    return NoticeIndexPage.objects.live().public().first()

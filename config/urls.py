@@ -14,6 +14,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("accounts.urls")),
     path("portal/", account_views.portal_home, name="portal_home"),
+    path("portal/me/", account_views.portal_me, name="portal_me"),
+    path("portal/notices/", include("cms.portal_urls")),
     path("portal/", include("billing.portal_urls")),
     path("portal/governance/", include("property_services.portal_urls")),
     path("billing/", include("billing.urls")),

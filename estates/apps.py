@@ -12,8 +12,8 @@ class EstatesConfig(AppConfig):
 
         post_migrate.connect(sync_role_groups, dispatch_uid="estates.sync_role_groups")
 
-        from accounts.portal import register_section
+        from accounts.portal import HOME, ME, register_section
 
         from .portal import my_units_section
 
-        register_section("estates.units", my_units_section, order=10)
+        register_section("estates.units", my_units_section, order=10, places=(HOME, ME))

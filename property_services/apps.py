@@ -8,11 +8,12 @@ class PropertyServicesConfig(AppConfig):
     verbose_name = _("Property services")
 
     def ready(self):
-        from accounts.portal import register_section
+        from accounts.portal import HOME, ME, register_section
 
-        from .portal import my_assemblies_section
+        from .portal import my_assemblies_section, property_office_section
 
         register_section("property_services.assemblies", my_assemblies_section, order=30)
+        register_section("property_services.office", property_office_section, order=60, places=(HOME, ME))
 
         from estates.demo import register_demo_step
 

@@ -9,10 +9,23 @@ from .models import AssemblyMatter, Ballot, BallotChoice
 class VoteForm(forms.Form):
     """One yes/no/abstain choice per matter of an assembly; matters left blank keep the owner's earlier choice."""
 
-    def __init__(self, *args, matters: list[AssemblyMatter], ballots: dict[int, Ballot] | None = None, **kwargs):
+    #: Sent by "submit anyway" after the warning that some matters are left blank.
+    confirm_blank = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    def __init__(
+        self,
+        *args,
+        matters: list[AssemblyMatter],
+        ballots: dict[int, Ballot] | None = None,
+        warn_blank: bool = True,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
+        self.warn_blank = warn_blank
         ballots = ballots or {}
         self.matters = matters
+        self.ballots = ballots
+        self.blank_matters: list[AssemblyMatter] = []
         for matter in matters:
             ballot = ballots.get(matter.pk)
             self.fields[f"matter_{matter.pk}"] = forms.ChoiceField(
@@ -27,7 +40,19 @@ class VoteForm(forms.Form):
         data = super().clean()
         if not any(data.get(f"matter_{m.pk}") for m in self.matters):
             raise forms.ValidationError("请至少对一项事项表决 / Vote on at least one matter.")
+        # A matter with no choice now and none before is not voted on at all: say so and ask again.
+        self.blank_matters = [m for m in self.matters if not data.get(f"matter_{m.pk}") and m.pk not in self.ballots]
+        if self.warn_blank and self.blank_matters and not data.get("confirm_blank"):
+            raise forms.ValidationError(
+                "有事项未表决，未表决的事项不计入您的投票。确认提交吗？ / "
+                "Some matters are left blank: you will not have voted on them. Submit anyway?",
+                code="blank_matters",
+            )
         return data
+
+    @property
+    def asks_blank_confirmation(self) -> bool:
+        return any(e.code == "blank_matters" for e in self.non_field_errors().as_data())
 
     def choices(self) -> dict[int, str]:
         return {m.pk: self.cleaned_data[f"matter_{m.pk}"] for m in self.matters if self.cleaned_data.get(f"matter_{m.pk}")}

@@ -97,6 +97,22 @@ def arrangement_in_effect(*, estate: Estate, on: datetime.date | None = None) ->
     )
 
 
+def property_offices_of_user(*, user, on: datetime.date | None = None) -> list[dict]:
+    """Whom an owner calls: for each estate where they own a flat, the provider in effect with its
+    service phone and contacts, or the estate itself (address) when no arrangement is in effect.
+    Three queries however many estates."""
+    on = on or timezone.localdate()
+    estates = list(Estate.objects.filter(pk__in=owner_records_of_user(user=user).values("estate_id")).order_by("name", "pk"))
+    arrangements = {
+        a.estate_id: a
+        for a in ManagementArrangement.objects.filter(estate__in=[e.pk for e in estates], starts_on__lte=on)
+        .filter(Q(ended_on__isnull=True) | Q(ended_on__gte=on))
+        .select_related("provider")
+        .prefetch_related("provider__contacts")
+    }
+    return [{"estate": e, "arrangement": arrangements.get(e.pk)} for e in estates]
+
+
 def management_overview(*, user, model: str | None = None, subdistrict=None, search: str = "") -> QuerySet[Estate]:
     """Every estate the user sees, with all its arrangements (newest first) for the officer's report.
 
@@ -453,7 +469,9 @@ def assembly_for_owner(*, user, pk: int) -> Assembly | None:
     return (
         assemblies_for_owner(user=user)
         .filter(pk=pk)
-        .prefetch_related(Prefetch("matters", queryset=AssemblyMatter.objects.order_by("sort_order", "pk")))
+        .prefetch_related(
+            Prefetch("matters", queryset=AssemblyMatter.objects.select_related("document").order_by("sort_order", "pk"))
+        )
         .first()
     )
 

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from . import services
 from .forms import VoteForm
 from .models import AssemblyStatus
+from .portal import threshold_bars
 from .selectors import assemblies_for_owner, assembly_for_owner, ballots_of_owner, voter_for_assembly
 
 PAGE_SIZE = 20
@@ -29,6 +30,8 @@ def _detail(request, assembly, form=None, status=200):
     matters = list(assembly.matters.all())
     if form is None and assembly.voting_is_open():
         form = VoteForm(matters=matters, ballots=ballots)
+    for matter in matters:
+        matter.bars = threshold_bars(matter)
     rows = [(matter, ballots.get(matter.pk)) for matter in matters]
     context = {
         "assembly": assembly,
@@ -55,7 +58,13 @@ def assembly_vote(request, pk: int):
     if assembly is None:
         raise Http404
     voter = voter_for_assembly(user=request.user, assembly=assembly)
-    form = VoteForm(request.POST, matters=list(assembly.matters.all()), ballots=ballots_of_owner(owner=voter, assembly=assembly))
+    form = VoteForm(
+        request.POST,
+        matters=list(assembly.matters.all()),
+        ballots=ballots_of_owner(owner=voter, assembly=assembly),
+        # Once voting has closed the service's refusal says so; asking about blank matters first would hide it.
+        warn_blank=assembly.voting_is_open(),
+    )
     if form.is_valid():
         try:
             services.assembly_vote(assembly=assembly, owner=voter, choices=form.choices(), by=request.user)
