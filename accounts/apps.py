@@ -13,3 +13,18 @@ class AccountsConfig(AppConfig):
         from .audit import log_entry_label_scrub
 
         pre_save.connect(log_entry_label_scrub, sender=ModelLogEntry, dispatch_uid="accounts.log_entry_label_scrub")
+        _register_readable_display()
+
+
+def _register_readable_display():
+    """Wagtail's inspect pages write a field with `|localize`, which turns an aware datetime into text
+    in UTC before the template's time-zone conversion can happen (assembly deadlines showed 8 hours
+    early), and an empty field into "None". Every back-office detail page writes values our way
+    (accounts.admin_display); more specific registrations (images, documents) still win."""
+    from django.db import models
+    from wagtail.admin.ui.fields import register_display_class
+
+    from .admin_display import ReadableDisplay
+
+    register_display_class(models.Field, display_class=ReadableDisplay)
+    register_display_class(models.ForeignKey, to=models.Model, display_class=ReadableDisplay)

@@ -20,6 +20,7 @@ back-office list export (``SafeSpreadsheetExportMixin`` in the scoped index view
 
 from __future__ import annotations
 
+import datetime
 import posixpath
 import re
 import zipfile
@@ -35,6 +36,9 @@ from django.utils.translation import get_language
 from openpyxl.cell import Cell, WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
+from wagtail.admin.views.mixins import list_to_str
+
+from accounts.formats import format_instant, naive_local
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 _PLAIN_NUMBER = re.compile(r"[+-]?\d+(\.\d+)?")
@@ -69,7 +73,7 @@ def as_text_cell(cell: Cell) -> Cell:
 
 def xlsx_cell(worksheet, value: Any, *, number_format: str | None = None) -> Cell:
     # WriteOnlyCell is a factory of Cell objects, not a class.
-    cell = value if isinstance(value, Cell) else WriteOnlyCell(worksheet, value=value)
+    cell = value if isinstance(value, Cell) else WriteOnlyCell(worksheet, value=naive_local(value))
     if number_format:
         cell.number_format = number_format
     return as_text_cell(cell)
@@ -143,6 +147,14 @@ class SafeSpreadsheetExportMixin:
         for item in queryset:
             worksheet.append(self.generate_xlsx_row(worksheet, self.to_row_dict(item), date_format=date_format))
         workbook.save(output)
+
+    # Instants in Beijing time (Wagtail's default writes XLSX in UTC and CSV as "…+00:00"); openpyxl
+    # stores naive datetimes only, so the wall-clock time is written without a zone.
+    custom_value_preprocess = {
+        datetime.datetime: {"xlsx": naive_local, "csv": format_instant},
+        (datetime.date, datetime.time): {"xlsx": None},
+        list: {"csv": list_to_str, "xlsx": list_to_str},
+    }
 
     def generate_xlsx_row(self, worksheet, row_dict, date_format=None):
         for cell in super().generate_xlsx_row(worksheet, row_dict, date_format=date_format):

@@ -9,13 +9,16 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import override
 
+from accounts.formats import PEOPLE_TIME_ZONE
+
 from .models import Assembly, AssemblyMatter, JointMeeting
 
 
 def _render(template: str, context: dict) -> bytes:
     from weasyprint import HTML
 
-    with override("zh-hans"):  # public documents are issued in Chinese
+    # Public documents are issued in Chinese and in Beijing time, whoever renders them (a task, a request).
+    with override("zh-hans"), timezone.override(PEOPLE_TIME_ZONE):
         html = render_to_string(template, context)
     return HTML(string=html).write_pdf()
 

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
+from accounts.formats import format_instant, local_instant
 from accounts.models import Role
 from accounts.sanitize import clean_text_or_html
 from estates.models import Building, Estate, ManagementModel, Owner, Ownership, Unit
@@ -358,10 +359,10 @@ def _check_hiring_resolution(
             "property firm or other manager (Civil Code Art. 278 item 4).",
             "authorising_matter",
         )
-    if matter.counted_at is not None and timezone.localtime(matter.counted_at).date() > starts_on:
+    if matter.counted_at is not None and local_instant(matter.counted_at).date() > starts_on:
         raise _refuse(
-            f"决议于 {timezone.localtime(matter.counted_at):%Y-%m-%d} 才公布，新安排不能早于该日开始",
-            f"The resolution was published on {timezone.localtime(matter.counted_at):%Y-%m-%d}; the arrangement cannot start before it.",
+            f"决议于 {local_instant(matter.counted_at):%Y-%m-%d} 才公布，新安排不能早于该日开始",
+            f"The resolution was published on {local_instant(matter.counted_at):%Y-%m-%d}; the arrangement cannot start before it.",
             "starts_on",
         )
 
@@ -571,7 +572,7 @@ def assembly_validate_dates(
         )
     if voting_opens_at:
         earliest_day = notice_on + datetime.timedelta(days=ASSEMBLY_NOTICE_DAYS)
-        if timezone.localtime(voting_opens_at).date() < earliest_day:
+        if local_instant(voting_opens_at).date() < earliest_day:
             raise _refuse(
                 f"通知送达{ASSEMBLY_NOTICE_DAYS}日后才能开始投票（物业管理条例第十四条）：通知日期 {notice_on:%Y-%m-%d}，"
                 f"投票最早可于 {earliest_day:%Y-%m-%d} 开始，各种方式（网上、纸质、书面征求意见、委托）均同",
@@ -685,8 +686,8 @@ def _call_notice_body(assembly: Assembly, matters: list[AssemblyMatter]) -> str:
     lines.append(
         _("Voting: from %(opens)s to %(closes)s, online in the owners' portal or on paper.")
         % {
-            "opens": f"{timezone.localtime(assembly.voting_opens_at):%Y-%m-%d %H:%M}",
-            "closes": f"{timezone.localtime(assembly.voting_closes_at):%Y-%m-%d %H:%M}",
+            "opens": format_instant(assembly.voting_opens_at),
+            "closes": format_instant(assembly.voting_closes_at),
         }
     )
     lines.append(_("Matters to be decided:"))
@@ -819,7 +820,7 @@ def assembly_call(
         body=body,
         estate=assembly.estate,
         display_from=assembly.notice_on,
-        display_until=max(assembly.meeting_on, timezone.localtime(assembly.voting_closes_at).date()),
+        display_until=max(assembly.meeting_on, local_instant(assembly.voting_closes_at).date()),
         source=assembly,
     )
     return assembly
@@ -907,7 +908,7 @@ def _voting_window_check(*, assembly: Assembly, at: datetime.datetime) -> None:
             "Ballots can be cast or recorded only while an assembly that has been called is open for voting.",
             code="not_called",
         )
-    opens = timezone.localtime(assembly.effective_voting_opens_at)
+    opens = local_instant(assembly.effective_voting_opens_at)
     if at < opens:
         raise _refuse(
             f"本次业主大会尚未开始投票：通知于 {assembly.notice_on:%Y-%m-%d} 送达，"
@@ -917,7 +918,7 @@ def _voting_window_check(*, assembly: Assembly, at: datetime.datetime) -> None:
             code="voting_not_open",
         )
     if at >= assembly.voting_closes_at:
-        closes = timezone.localtime(assembly.voting_closes_at)
+        closes = local_instant(assembly.voting_closes_at)
         raise _refuse(
             f"投票已于 {closes:%Y-%m-%d %H:%M} 截止，不能再投票或改票",
             f"Voting closed at {closes:%Y-%m-%d %H:%M}; ballots can no longer be cast or changed.",
@@ -1019,7 +1020,7 @@ def ballot_record(
 def _ballot_conflict_check(*, existing: Ballot | None, replaces: Ballot | None) -> None:
     """An online ballot is the owner's; any other existing ballot is replaced only by an explicit correction of it."""
     if existing is not None and existing.channel == BallotChannel.ONLINE:
-        cast = timezone.localtime(existing.updated_at)
+        cast = local_instant(existing.updated_at)
         raise _refuse(
             f"该业主已于 {cast:%Y-%m-%d %H:%M} 本人网上投票；业主本人的选票，工作人员和业主委员会委员不能更改",
             f"This owner voted online themselves on {cast:%Y-%m-%d %H:%M}; an owner's online ballot cannot be changed "
@@ -1098,7 +1099,7 @@ def assembly_result_publish(*, assembly: Assembly, by=None, at: datetime.datetim
     at = at or timezone.now()
     assembly = Assembly.objects.select_for_update().select_related("estate").get(pk=assembly.pk)
     if assembly.status == AssemblyStatus.CALLED and at < assembly.voting_closes_at:
-        closes = timezone.localtime(assembly.voting_closes_at)
+        closes = local_instant(assembly.voting_closes_at)
         raise _refuse(
             f"投票将于 {closes:%Y-%m-%d %H:%M} 截止，截止后才能计票并公布结果",
             f"Voting is open until {closes:%Y-%m-%d %H:%M}; the result can be counted and published after that.",
@@ -1151,7 +1152,7 @@ def assembly_result_publish(*, assembly: Assembly, by=None, at: datetime.datetim
             "passed",
         ],
     )
-    local_day = timezone.localtime(at).date()
+    local_day = local_instant(at).date()
     with override(settings.LANGUAGE_CODE):
         title = _("Result of the owners' assembly of %(estate)s: %(title)s") % {
             "estate": assembly.estate.name,
@@ -1237,7 +1238,7 @@ def joint_meeting_summary_publish(*, meeting: JointMeeting, by=None, at: datetim
     meeting = JointMeeting.objects.select_for_update().select_related("estate").get(pk=meeting.pk)
     meeting.summary_published_at = at
     meeting.save(update_fields=["summary_published_at"])
-    local_day = timezone.localtime(at).date()
+    local_day = local_instant(at).date()
     with override(settings.LANGUAGE_CODE):
         title = _("Joint meeting of %(estate)s: %(title)s") % {"estate": meeting.estate.name, "title": meeting.title}
         body = _summary_body(meeting)

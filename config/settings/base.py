@@ -166,6 +166,10 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
+# Every estate is in mainland China: people always see Beijing time (accounts.formats). With one
+# choice Wagtail hides its per-user time-zone preference, which otherwise re-renders the back office
+# in whatever zone a user once picked.
+WAGTAIL_USER_TIME_ZONES = [TIME_ZONE]
 WAGTAILADMIN_PERMITTED_LANGUAGES = LANGUAGES
 WAGTAIL_I18N_ENABLED = False
 
