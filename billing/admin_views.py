@@ -24,12 +24,13 @@ from django.views.generic import TemplateView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from estates.selectors import estates_visible_to, user_sees_everything
-from estates.spreadsheets import Heading, append_header, xlsx_row
+from estates.spreadsheets import Heading, append_header, xlsx_cell, xlsx_row
 
 from . import selectors
 from .forms import BillingRunStartForm, BillLookupForm, EstateChoiceForm, PaymentRecordForm, ReasonForm, RefundForm
 from .ledger import ONLINE_METHODS
 from .models import BillingRunStatus, InvoiceStatus
+from .money import EXCEL_RMB_FORMAT
 from .online_services import payment_refund
 from .services import billing_runs_start_for, invoice_void, invoice_write_off, payment_record
 
@@ -379,7 +380,7 @@ def arrears_export(request):
                     row["units"],
                     row["bills"],
                     row["overdue"],
-                    row["outstanding"],
+                    xlsx_cell(summary, row["outstanding"], number_format=EXCEL_RMB_FORMAT),
                     row["oldest_due"],
                 ],
             )
@@ -415,9 +416,9 @@ def arrears_export(request):
                     invoice.payer_name,
                     f"{invoice.period:%Y-%m}",
                     str(invoice.get_charge_kind_display()),
-                    invoice.total,
-                    invoice.paid_amount,
-                    invoice.outstanding,
+                    xlsx_cell(bills, invoice.total, number_format=EXCEL_RMB_FORMAT),
+                    xlsx_cell(bills, invoice.paid_amount, number_format=EXCEL_RMB_FORMAT),
+                    xlsx_cell(bills, invoice.outstanding, number_format=EXCEL_RMB_FORMAT),
                     invoice.due_on,
                     str(invoice.get_status_display()),
                 ],

@@ -35,7 +35,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.portal import PortalSection
 
 from .models import DunningLevel, DunningNotice, Invoice, InvoiceStatus
-from .money import rmb_upper
+from .money import format_rmb, rmb_upper
 
 logger = logging.getLogger(__name__)
 
@@ -146,9 +146,9 @@ def notice_text(notice: DunningNotice) -> tuple[str, str]:
     subject = f"{invoice.estate.name} {title[0]} / {title[1]} {invoice.number}"
     body = (
         f"{invoice.payer_name}：您好！{invoice.estate.name} {place} {invoice.period:%Y年%m月}{invoice.get_charge_kind_display()}"
-        f"账单 {invoice.number} 尚欠 ¥{amount}（人民币{rmb_upper(amount)}），应缴日期 {invoice.due_on:%Y-%m-%d}。"
+        f"账单 {invoice.number} 尚欠 {format_rmb(amount)}（人民币{rmb_upper(amount)}），应缴日期 {invoice.due_on:%Y-%m-%d}。"
         f"请登录业主门户缴纳。依照《民法典》第九百四十四条，我们不会以停水、停电、停气、停暖等方式催缴。\n\n"
-        f"Dear {invoice.payer_name}, bill {invoice.number} for {place} in {invoice.estate.name} still owes ¥{amount}; "
+        f"Dear {invoice.payer_name}, bill {invoice.number} for {place} in {invoice.estate.name} still owes {format_rmb(amount)}; "
         f"it was due on {invoice.due_on:%Y-%m-%d}. Please pay in the owners' portal. Under Art. 944 of the Civil Code "
         f"no water, power, gas or heating is ever cut to collect fees."
     )

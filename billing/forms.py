@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from estates.models import Estate
 
 from .models import PaymentMethod
+from .money import format_rmb
 
 OFFLINE_METHODS = [
     (PaymentMethod.CASH.value, PaymentMethod.CASH.label),
@@ -65,7 +66,7 @@ class PaymentRecordForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["invoices"].queryset = invoices
         self.fields["invoices"].label_from_instance = lambda i: (
-            f"{i.number} · {i.period:%Y-%m} {i.get_charge_kind_display()} · ¥{i.outstanding}"
+            f"{i.number} · {i.period:%Y-%m} {i.get_charge_kind_display()} · {format_rmb(i.outstanding)}"
         )
         if not self.is_bound:
             self.initial.setdefault("received_at", timezone.localtime().strftime("%Y-%m-%dT%H:%M"))

@@ -14,6 +14,8 @@ from django.utils.translation import gettext_lazy as _
 
 from estates.models import Estate, Owner, Unit, UnitUse
 
+from .money import format_rmb
+
 
 class ChargeKind(models.TextChoices):
     PROPERTY_FEE = "property_fee", _("Property service fee")
@@ -312,7 +314,7 @@ class Payment(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.get_method_display()} ¥{self.amount}"
+        return f"{self.get_method_display()} {format_rmb(self.amount)}"
 
 
 class PaymentAllocation(models.Model):
@@ -354,7 +356,7 @@ class Refund(models.Model):
         constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_positive")]
 
     def __str__(self):
-        return f"−¥{self.amount}"
+        return f"−{format_rmb(self.amount)}"
 
 
 class ReceiptCounter(models.Model):

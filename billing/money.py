@@ -7,6 +7,8 @@ This module is pure Python and deliberately imports nothing from Django.
 * ``to_fen`` / ``from_fen`` convert at the Stripe boundary (Stripe amounts are
   integers in the smallest currency unit, 分 for CNY). ``to_fen`` refuses to
   round: an amount that is not a whole number of 分 is a bug upstream.
+* ``format_rmb`` is the ONE way an amount is written for people:
+  ``¥14,514.13`` (thousands separated, two places, rounded by ``quantize``).
 * ``rmb_upper`` writes the Chinese capital amount (人民币大写) used on
   receipts and invoices, following the PBoC rules in 《支付结算办法》附件一
   “正确填写票据和结算凭证的基本规定”. Where the rules allow a choice, this
@@ -20,6 +22,8 @@ from decimal import ROUND_HALF_UP, Decimal
 
 __all__ = [
     "CENT",
+    "EXCEL_RMB_FORMAT",
+    "format_rmb",
     "from_fen",
     "quantize",
     "rmb_upper",
@@ -27,6 +31,10 @@ __all__ = [
 ]
 
 CENT = Decimal("0.01")
+
+# Excel's number format for amounts in exports: the cell stays a number (sums, imports read it
+# back unchanged) and shows as ¥14,514.13.
+EXCEL_RMB_FORMAT = '"¥"#,##0.00'
 
 # rmb_upper handles amounts strictly below 1万亿 (10**12 元).
 RMB_UPPER_LIMIT = Decimal(10) ** 12
@@ -69,6 +77,21 @@ def quantize(amount: Decimal | int | str) -> Decimal:
     # anyone's changes to the thread's context can alter or break the result.
     context = decimal.Context(prec=max(28, value.adjusted() + 4))
     return value.quantize(CENT, rounding=ROUND_HALF_UP, context=context)
+
+
+def format_rmb(amount: Decimal | int | str | None, *, symbol: bool = True, empty: str = "—") -> str:
+    """Write an amount for people: ``Decimal("14514.1300000000") -> "¥14,514.13"``; the one money format.
+
+    Pages (``{{ amount|rmb }}``), PDFs, messages and exports all go through here. ``symbol=False``
+    leaves the ¥ out for sentences that already write it (``"14,514.13"``); negatives read
+    ``-¥12.00``; ``None`` (no amount) is ``empty``.
+    """
+    if amount is None or amount == "":
+        return empty
+    value = quantize(amount)
+    text = f"{abs(value):,.2f}"
+    sign = "-" if value < 0 else ""
+    return f"{sign}¥{text}" if symbol else f"{sign}{text}"
 
 
 def to_fen(amount: Decimal) -> int:

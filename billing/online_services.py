@@ -47,7 +47,7 @@ from .models import (
     Receipt,
     Refund,
 )
-from .money import quantize
+from .money import format_rmb, quantize
 from .providers import (
     CheckoutLine,
     CheckoutRequest,
@@ -446,7 +446,7 @@ def _apply(*, attempt_pk: int, session: CheckoutSession, details) -> _Outcome:
         why = [
             f"{label} {', '.join(numbers)}" for label, numbers in (("voided", voided), ("already paid", already_paid)) if numbers
         ]
-        attempt.flag_reason = f"¥{excess} refunded automatically: {'; '.join(why)}"[:300]
+        attempt.flag_reason = f"{format_rmb(excess)} refunded automatically: {'; '.join(why)}"[:300]
         money_audit(
             action=EXCESS_DECIDED,
             obj=attempt,

@@ -14,12 +14,13 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.db.models import Prefetch
 from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import translation
 
+from accounts.formats import format_instant
 from estates.models import OwnerKind
 
 from .models import PaymentAllocation, Receipt
-from .money import rmb_upper
+from .money import format_rmb, rmb_upper
 
 CJK_FONT = "Noto Sans CJK SC"
 
@@ -69,14 +70,14 @@ def receipt_context(receipt: Receipt) -> dict:
                 "period": f"{a.invoice.period:%Y-%m}",
                 "unit": a.invoice.unit.key if a.invoice.unit_id else "",
                 "number": a.invoice.number,
-                "amount": f"{a.amount:,.2f}",
+                "amount": format_rmb(a.amount),
             }
             for a in allocations
         ],
-        "amount": f"{payment.amount:,.2f}",
+        "amount": format_rmb(payment.amount),
         "amount_upper": rmb_upper(payment.amount),
         "method": payment.get_method_display(),
-        "received_at": timezone.localtime(payment.received_at),
+        "received_at": format_instant(payment.received_at),
         "reference": payment.reference,
         "font": CJK_FONT,
     }

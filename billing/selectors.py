@@ -23,6 +23,7 @@ from .models import (
     MoneyOwner,
     Payment,
 )
+from .money import quantize
 
 UNPAID = (InvoiceStatus.OPEN, InvoiceStatus.PARTIALLY_PAID, InvoiceStatus.OVERDUE)
 OUTSTANDING = ExpressionWrapper(F("total") - F("paid_amount"), output_field=DecimalField(max_digits=14, decimal_places=2))
@@ -112,7 +113,7 @@ def arrears_by_building(*, user, estate: Estate | None = None) -> list[dict]:
     invoices = scope_queryset(Invoice.objects.filter(status__in=UNPAID), user=user)
     if estate is not None:
         invoices = invoices.filter(estate=estate)
-    return list(
+    rows = list(
         invoices.values("estate_id", "estate__code", "estate__name", "unit__building__number")
         .annotate(
             bills=Count("pk"),
@@ -123,6 +124,9 @@ def arrears_by_building(*, user, estate: Estate | None = None) -> list[dict]:
         )
         .order_by("estate__code", "unit__building__number")
     )
+    for row in rows:  # SQLite sums decimals as 14514.1300000000: money has two places
+        row["outstanding"] = quantize(row["outstanding"] or 0)
+    return rows
 
 
 def arrears_totals(rows: list[dict]) -> dict:

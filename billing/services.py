@@ -52,7 +52,7 @@ from .models import (
     Tariff,
     TariffBasis,
 )
-from .money import quantize
+from .money import format_rmb, quantize
 from .transitions import invoice_transition, invoice_transition_many
 
 logger = logging.getLogger(__name__)
@@ -284,8 +284,8 @@ def _existing_payment(*, method: str, reference: str, attempt) -> Payment | None
 def _same_payment(existing: Payment, *, estate, amount: Decimal) -> Payment:
     if existing.estate_id != estate.pk or existing.amount != amount:
         raise _refuse(
-            f"参考号 {existing.reference} 已用于另一笔付款（¥{existing.amount}）",
-            f"Reference {existing.reference} was already used for another payment (¥{existing.amount}).",
+            f"参考号 {existing.reference} 已用于另一笔付款（{format_rmb(existing.amount)}）",
+            f"Reference {existing.reference} was already used for another payment ({format_rmb(existing.amount)}).",
             "reference_used",
         )
     return existing
@@ -374,8 +374,8 @@ def payment_record(
     outstanding = sum((invoice.outstanding for invoice in locked), ZERO)
     if amount > outstanding:
         raise _refuse(
-            f"付款金额 ¥{amount} 超过所选账单的欠款 ¥{outstanding}",
-            f"The amount ¥{amount} is more than the ¥{outstanding} the bills still owe.",
+            f"付款金额 {format_rmb(amount)} 超过所选账单的欠款 {format_rmb(outstanding)}",
+            f"The amount {format_rmb(amount)} is more than the {format_rmb(outstanding)} the bills still owe.",
             "overpayment",
         )
 
@@ -496,8 +496,8 @@ def refund_check(*, payment: Payment, amount: Decimal, reason: str) -> Decimal:
     refundable = payment.amount - payment.refunded_amount
     if amount > refundable:
         raise _refuse(
-            f"退款金额 ¥{amount} 超过可退金额 ¥{refundable}",
-            f"The refund ¥{amount} is more than the ¥{refundable} that can still be refunded.",
+            f"退款金额 {format_rmb(amount)} 超过可退金额 {format_rmb(refundable)}",
+            f"The refund {format_rmb(amount)} is more than the {format_rmb(refundable)} that can still be refunded.",
             "over_refund",
         )
     invoices = Invoice.objects.filter(pk__in=payment.allocations.values("invoice_id")).in_bulk()
@@ -544,8 +544,8 @@ def refund_record(
     refundable = payment.amount - payment.refunded_amount
     if amount > refundable:
         raise _refuse(
-            f"退款金额 ¥{amount} 超过可退金额 ¥{refundable}",
-            f"The refund ¥{amount} is more than the ¥{refundable} that can still be refunded.",
+            f"退款金额 {format_rmb(amount)} 超过可退金额 {format_rmb(refundable)}",
+            f"The refund {format_rmb(amount)} is more than the {format_rmb(refundable)} that can still be refunded.",
             "over_refund",
         )
     refund = Refund(

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import django_filters
 from django.urls import path
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.menu import MenuItem
@@ -15,13 +17,13 @@ from wagtail.admin.ui.tables import Column
 from wagtail.admin.viewsets.base import ViewSet
 from wagtail.admin.viewsets.model import ModelViewSetGroup
 
-from estates.admin_scoping import ScopedIndexView, ScopedModelViewSet
+from estates.admin_scoping import ScopedIndexView, ScopedInspectView, ScopedModelViewSet
 from estates.models import Estate, UnitUse
 from estates.selectors import estates_visible_to
 from estates.spreadsheets import Heading
 from estates.unit_record import UnitRecordColumn
 
-from . import admin_views, selectors
+from . import admin_views, audit, selectors
 from .models import (
     BillingRun,
     BillingRunStatus,
@@ -35,6 +37,7 @@ from .models import (
     Refund,
     Tariff,
 )
+from .money import format_rmb
 from .services import PERIOD_RE
 
 
@@ -179,12 +182,29 @@ class BillingRunViewSet(ReadOnlyViewSet):
         return [path("progress/<int:pk>/", admin_views.billing_run_progress_json, name="progress")]
 
 
+def money_column(model, field_name: str) -> Column:
+    """A list column writing an amount as ¥14,514.13 (billing.money.format_rmb), still sortable by the field."""
+    label = model._meta.get_field(field_name).verbose_name
+    return Column(field_name, label=label, sort_key=field_name, accessor=lambda obj: format_rmb(getattr(obj, field_name)))
+
+
 class InvoiceViewSet(ReadOnlyViewSet):
     model = Invoice
     icon = "doc-full"
     menu_label = _("Bills")
     detail_view = staticmethod(admin_views.InvoiceDetailView.as_view())
-    list_display = ["number", "estate", UnitRecordColumn("unit"), "payer_name", "period", "charge_kind", "total", "paid_amount", "status", "due_on"]
+    list_display = [
+        "number",
+        "estate",
+        UnitRecordColumn("unit"),
+        "payer_name",
+        "period",
+        "charge_kind",
+        money_column(Invoice, "total"),
+        money_column(Invoice, "paid_amount"),
+        "status",
+        "due_on",
+    ]
     list_select_related = ("estate", "unit__building__estate")
     filterset_class = InvoiceFilterSet
     search_fields = ["number", "payer_name"]
@@ -229,7 +249,7 @@ class PaymentViewSet(ReadOnlyViewSet):
         "received_at",
         Column("receipt", label=_("Receipt"), accessor=_receipt_number),
         "reference",
-        "refunded_amount",
+        money_column(Payment, "refunded_amount"),
     ]
     list_select_related = ("estate", "receipt")
     filterset_class = PaymentFilterSet
@@ -243,6 +263,11 @@ class PaymentViewSet(ReadOnlyViewSet):
         return [path("refund/<int:pk>/", admin_views.RefundView.as_view(), name="refund")]
 
 
+class RefundInspectView(ScopedInspectView):
+    def get_amount_display_value(self):
+        return format_rmb(self.object.amount)
+
+
 class RefundViewSet(ReadOnlyViewSet):
     model = Refund
     icon = "undo"
@@ -250,6 +275,7 @@ class RefundViewSet(ReadOnlyViewSet):
     list_display = ["__str__", "payment", "reason", "provider_refund_id", "created_by", "created_at"]
     list_select_related = ("payment__estate", "created_by")
     filterset_class = RefundFilterSet
+    inspect_view_class = RefundInspectView
     inspect_view_fields = ["payment", "amount", "reason", "provider_refund_id", "created_by", "created_at"]
 
 
@@ -262,13 +288,44 @@ class TariffViewSet(ReadOnlyViewSet):
     filterset_class = TariffFilterSet
 
 
+def _audit_record(audit: MoneyAudit) -> str:
+    return f"{audit.object_type.model_class()._meta.verbose_name} #{audit.object_id}" if audit.object_type_id else "—"
+
+
+class MoneyAuditInspectView(ScopedInspectView):
+    """One audit row as staff read it: what happened, to which record, each change as label and value."""
+
+    def get_field_label(self, field_name, field):
+        labels = {"action": _("What happened"), "object_id": _("Record"), "data": _("Changes")}
+        return labels.get(field_name) or super().get_field_label(field_name, field)
+
+    def get_action_display_value(self):
+        return audit.action_label(self.object.action)
+
+    def get_object_id_display_value(self):
+        return _audit_record(self.object)
+
+    def get_data_display_value(self):
+        changes = audit.audit_changes(self.object.data)
+        return format_html_join(mark_safe("<br>"), "{}: {}", changes) or "—"
+
+
 class MoneyAuditViewSet(ReadOnlyViewSet):
     model = MoneyAudit
     icon = "history"
     menu_label = _("Money audit")
-    list_display = ["action", "estate", "user", "object_type", "object_id", "at", "data"]
+    list_display = [
+        Column("action", label=_("What happened"), accessor=lambda a: audit.action_label(a.action)),
+        "estate",
+        "user",
+        Column("object_id", label=_("Record"), accessor=_audit_record),
+        "at",
+        Column("data", label=_("Changes"), accessor=lambda a: audit.audit_summary(a.data)),
+    ]
     list_select_related = ("estate", "user", "object_type")
     filterset_class = MoneyAuditFilterSet
+    inspect_view_class = MoneyAuditInspectView
+    inspect_view_fields = ["at", "estate", "user", "action", "object_id", "data"]
 
 
 class PermissionMenuViewSet(ViewSet):
