@@ -5,7 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.db.models import Count, DecimalField, ExpressionWrapper, F, Min, Q, QuerySet, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Substr
+from django.utils.translation import gettext, ngettext
 
 from estates.models import Estate
 from estates.selectors import estates_visible_to, scope_queryset, user_sees_everything
@@ -15,6 +16,7 @@ from .models import (
     ACCOUNT_BELONGS_TO,
     AccountKind,
     BillingRun,
+    BillingRunStatus,
     ChargeKind,
     Invoice,
     InvoiceStatus,
@@ -90,7 +92,34 @@ def billing_runs_for_staff(*, user) -> QuerySet[BillingRun]:
     return runs.filter(estate__in=estates_visible_to(user=user).values("pk"))
 
 
+def billing_run_progress_texts(*, run: BillingRun, percent: int) -> dict[str, str]:
+    """The run page's counters in words, saying what each counts (units of the estate, bills issued)."""
+    return {
+        "progress": gettext("%(done)s of %(total)s units processed (%(percent)s%%)")
+        % {"done": run.done_units, "total": run.total_units, "percent": percent},
+        "invoices_created": ngettext("%(count)s bill issued", "%(count)s bills issued", run.invoices_created)
+        % {"count": run.invoices_created},
+        "units_already_billed": ngettext(
+            "%(count)s unit already billed for this period",
+            "%(count)s units already billed for this period",
+            run.units_already_billed,
+        )
+        % {"count": run.units_already_billed},
+        "units_without_tariff": ngettext(
+            "%(count)s unit without a tariff (no bill)", "%(count)s units without a tariff (no bill)", run.units_without_tariff
+        )
+        % {"count": run.units_without_tariff},
+        "units_without_owner": ngettext(
+            "%(count)s unit without a current owner (no bill)",
+            "%(count)s units without a current owner (no bill)",
+            run.units_without_owner,
+        )
+        % {"count": run.units_without_owner},
+    }
+
+
 def billing_run_progress(*, run: BillingRun) -> dict:
+    """What the run page shows and polls (billing/static/billing/js/run_progress.js): counts, and the same counts in words."""
     percent = 100 if not run.total_units else int(100 * run.done_units / run.total_units)
     return {
         "id": run.pk,
@@ -104,7 +133,8 @@ def billing_run_progress(*, run: BillingRun) -> dict:
         "units_without_tariff": run.units_without_tariff,
         "units_without_owner": run.units_without_owner,
         "error": run.error,
-        "finished": run.status == "done",
+        "finished": run.status in (BillingRunStatus.DONE, BillingRunStatus.FAILED),
+        "texts": billing_run_progress_texts(run=run, percent=percent),
     }
 
 
@@ -194,3 +224,14 @@ def ledger_entries(*, estate: Estate) -> QuerySet[LedgerEntry]:
 
 def money_audits_for_staff(*, user) -> QuerySet[MoneyAudit]:
     return scope_queryset(MoneyAudit.objects.all(), user=user).select_related("estate", "user", "object_type")
+
+
+# Bill numbers are "PF202611-12-4711": charge code and month (8 characters), the source's type and
+# its id, unpadded. Ordered as text, …-10 comes before …-9; ordered by these parts they come naturally.
+def invoices_in_number_order(queryset: QuerySet[Invoice], *, descending: bool = False, period_first: bool = False):
+    """Bills in the natural order of their numbers (…-9 before …-10); newest month first with ``period_first``."""
+    parts = [Substr("number", 1, 8), F("source_type_id"), F("source_id"), F("number")]
+    keys = [part.desc() if descending else part.asc() for part in parts]
+    if period_first:
+        keys.insert(0, F("period").desc())
+    return queryset.order_by(*keys)

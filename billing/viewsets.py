@@ -182,6 +182,17 @@ class BillingRunViewSet(ReadOnlyViewSet):
         return [path("progress/<int:pk>/", admin_views.billing_run_progress_json, name="progress")]
 
 
+class InvoiceIndexView(ScopedIndexView):
+    """Bills newest month first, and by number in the numbers' natural order (…-9 before …-10)."""
+
+    def order_queryset(self, queryset):
+        if self.ordering in ("number", "-number"):
+            return selectors.invoices_in_number_order(queryset, descending=self.ordering == "-number")
+        if not self.ordering:
+            return selectors.invoices_in_number_order(queryset, period_first=True)
+        return super().order_queryset(queryset)
+
+
 def money_column(model, field_name: str) -> Column:
     """A list column writing an amount as ¥14,514.13 (billing.money.format_rmb), still sortable by the field."""
     label = model._meta.get_field(field_name).verbose_name
@@ -192,6 +203,7 @@ class InvoiceViewSet(ReadOnlyViewSet):
     model = Invoice
     icon = "doc-full"
     menu_label = _("Bills")
+    index_view_class = InvoiceIndexView
     detail_view = staticmethod(admin_views.InvoiceDetailView.as_view())
     list_display = [
         "number",

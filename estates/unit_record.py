@@ -99,6 +99,14 @@ class UnitRecordView(ScopedObjectMixin, WagtailAdminTemplateMixin, TemplateView)
     def get_page_subtitle(self):
         return str(self.unit) if getattr(self, "unit", None) else ""
 
+    def get_breadcrumbs_items(self):
+        # The page's own title (not only "Home"): Home › Units › Unit record.
+        return [
+            *self.breadcrumbs_items,
+            {"url": reverse("estates_unit:index"), "label": Unit._meta.verbose_name_plural},
+            {"url": "", "label": self.get_page_title(), "sublabel": self.get_page_subtitle()},
+        ]
+
     def get(self, request, pk):
         if not request.user.has_perm("estates.view_unit"):
             raise PermissionDenied

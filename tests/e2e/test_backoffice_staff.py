@@ -39,6 +39,9 @@ def test_estate_staff_work_on_their_estate_and_never_see_another(page, live_serv
     expect(page.get_by_text("山城公寓")).to_have_count(0)
     unit = Unit.objects.get(building__estate=x, building__number="21", number="102")
     page.locator("table.listing tbody tr").filter(has_text="21-1-102").get_by_role("link").first.click()
+    # The unit's name opens its one-page record (issue 10 item 8); editing is one click further.
+    expect(page).to_have_url(re.compile(rf"/admin/estates/unit/record/{unit.pk}/$"))
+    page.locator(f'a[href="/admin/estates/unit/edit/{unit.pk}/"]').first.click()
     expect(page).to_have_url(re.compile(rf"/admin/estates/unit/edit/{unit.pk}/$"))
     expect(page.locator("input[name=exclusive_area]")).to_have_value("87.50")
 
