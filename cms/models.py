@@ -256,11 +256,21 @@ class NoticeIndexPage(IndexPage):  # noqa: DJ008 - Page.__str__ is the title
         verbose_name = _("notice index")
 
     def children_for_listing(self, request):
-        return selectors.notice_pages_live(parent=self, show=request.GET.get("show", ""))
+        return selectors.notice_pages_live(
+            parent=self, show=request.GET.get("show", ""), estate_code=request.GET.get("estate", "").strip()
+        )
 
     def get_context(self, request, *args, **kwargs):
+        from django.utils.http import urlencode
+
         context = super().get_context(request, *args, **kwargs)
-        context["show"] = request.GET.get("show", "")
+        show, estate = request.GET.get("show", ""), request.GET.get("estate", "").strip()
+        context["show"] = show
+        context["estate_code"] = estate
+        context["estates"] = list(selectors.notice_estates(parent=self))
+        # The other filter, kept by each filter link and by the pagination.
+        context["estate_query"] = urlencode({"estate": estate}) if estate else ""
+        context["extra_query"] = urlencode({k: v for k, v in (("show", show), ("estate", estate)) if v})
         return context
 
 

@@ -84,19 +84,34 @@ def case_studies_latest(*, limit: int = 3) -> list:
     return list(case_studies_live()[:limit])
 
 
-def notice_pages_live(*, parent=None, show: str = "") -> QuerySet:
-    """Notice pages, newest display first. ``show``: "current", "ended" or anything else for all."""
+def notice_pages_live(*, parent=None, show: str = "", estate_code: str = "") -> QuerySet:
+    """Notice pages, newest display first. ``show``: "current", "ended" or anything else for all;
+    ``estate_code``: only that estate's notices (a blank code: every notice, city-wide ones too)."""
     from .models import NoticePage
 
     today = timezone.localdate()
     qs = NoticePage.objects.live().public().select_related("estate", "pdf")
     if parent is not None:
         qs = qs.child_of(parent)
+    if estate_code:
+        qs = qs.filter(estate__code=estate_code)
     if show == "current":
         qs = qs.filter(display_from__lte=today, display_until__gte=today)
     elif show == "ended":
         qs = qs.filter(display_until__lt=today)
     return qs.order_by("-display_from", "-pk")
+
+
+def notice_estates(*, parent=None) -> QuerySet:
+    """The estates that have a published notice (under ``parent``), by name: the notice filter's choices."""
+    from estates.models import Estate
+
+    from .models import NoticePage
+
+    pages = NoticePage.objects.live().public()
+    if parent is not None:
+        pages = pages.child_of(parent)
+    return Estate.objects.filter(pk__in=pages.filter(estate__isnull=False).values("estate_id")).order_by("name", "code")
 
 
 def notice_pages_latest(*, limit: int = 5) -> list:

@@ -1,7 +1,8 @@
-"""Public site views beside Wagtail's page serving: search and robots.txt."""
+"""Public site views beside Wagtail's page serving: search, robots.txt and /favicon.ico."""
 
 from django.http import HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.views.decorators.http import require_GET
 
 from .forms import SearchForm
@@ -30,3 +31,9 @@ def robots_txt(request):
         "",
     ]
     return HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")
+
+
+@require_GET
+def favicon(request):
+    """/favicon.ico, which browsers and feed readers ask for whatever the page links: the static icon."""
+    return redirect(static("favicon.ico"))

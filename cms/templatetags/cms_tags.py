@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from django import template
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy as _
 from wagtail.models import Site
 from wagtail.rich_text import RichText, expand_db_html
 
@@ -54,3 +55,23 @@ def clean_richtext(value) -> str:
     by a path that skipped it, is still inert on the page."""
     source = value.source if isinstance(value, RichText) else str(value or "")
     return mark_safe(clean_html(expand_db_html(source)))  # noqa: S308 - nh3 output, allow-listed
+
+
+# What a visitor calls each kind of page (the site's section names), not the model's name.
+_SECTION_LABELS = {
+    "CaseStudyPage": _("Case studies"),
+    "NoticePage": _("Notices"),
+    "NewsPage": _("News"),
+    "PolicyPage": _("Policy"),
+    "CaseStudyIndexPage": _("Case studies"),
+    "NoticeIndexPage": _("Notices"),
+    "NewsIndexPage": _("News"),
+    "HomePage": _("Home"),
+}
+
+
+@register.filter
+def section_label(page) -> str:
+    """The section a search hit belongs to, in words a visitor understands (典型案例, 公示公告, 新闻动态, 政策文件)."""
+    cls = page.specific_class
+    return str(_SECTION_LABELS.get(cls.__name__ if cls else "", cls._meta.verbose_name if cls else ""))
