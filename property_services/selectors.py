@@ -139,6 +139,33 @@ def management_overview(*, user, model: str | None = None, subdistrict=None, sea
     return qs
 
 
+#: How far ahead the home page warns of a management contract's end. Civil Code Art. 947: the
+#: owners decide on renewal before the term ends, and a firm that will not renew says so in writing
+#: 90 days before; an assembly needs 15 days' notice (物业管理条例 Art. 14). 90 days leaves time for both.
+CONTRACT_WARNING_DAYS = 90
+
+
+def arrangements_contract_ending(
+    *, user, on: datetime.date | None = None, within_days: int = CONTRACT_WARNING_DAYS, limit: int | None = 20
+) -> QuerySet[ManagementArrangement]:
+    """Arrangements in effect in the user's estates whose contract term ends within ``within_days`` or has ended.
+
+    Civil Code Arts. 947-948: before the term ends the owners renew or hire another provider; a term
+    that ran out without that decision goes on as a contract without a fixed term, which either side
+    may end with 60 days' written notice. Each carries ``days_left`` (negative: days since the term
+    ended). Soonest (or longest expired) first. One query.
+    """
+    on = on or timezone.localdate()
+    qs = (
+        scope_for_user(ManagementArrangement.objects.all(), user=user)
+        .filter(starts_on__lte=on, ended_on__isnull=True, contract_until__isnull=False)
+        .filter(contract_until__lte=on + datetime.timedelta(days=within_days))
+        .select_related("estate", "provider")
+        .order_by("contract_until", "pk")
+    )
+    return qs[:limit] if limit else qs
+
+
 # ---------------------------------------------------------------------------------------------
 # Committees
 # ---------------------------------------------------------------------------------------------

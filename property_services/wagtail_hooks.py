@@ -5,7 +5,7 @@ from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.components import Component
 
-from .selectors import committees_filing_attention, overdue_decisions
+from .selectors import CONTRACT_WARNING_DAYS, arrangements_contract_ending, committees_filing_attention, overdue_decisions
 from .unit_record import unit_ballots_section
 from .viewsets import PropertyServicesViewSetGroup
 
@@ -70,14 +70,45 @@ class CommitteeFilingPanel(Component):
         committees = list(committees_filing_attention(user=self.user, on=today, limit=20))
         for committee in committees:
             committee.late = committee.filing_is_late(today)
-        return {"committees": committees, "today": today}
+        return {
+            "committees": committees,
+            "today": today,
+            "can_change": self.user.has_perm("property_services.change_ownerscommittee"),
+        }
 
 
 @hooks.register("construct_homepage_panels")
 def add_committee_filing_panel(request, panels):
-    # Officers file committees (change permission); committee members and staff only look at their own.
-    if request.user.has_perm("property_services.change_ownerscommittee"):
+    # Officers file committees (change permission); estate staff and committee members see their own
+    # estates' filing too (issue 10 item 11), linked to the committee's read-only page.
+    if request.user.has_perm("property_services.view_ownerscommittee"):
         panels.append(CommitteeFilingPanel(request.user))
+
+
+class ContractEndingPanel(Component):
+    """Dashboard panel: management contracts of the user's estates whose term ends soon or has ended
+    while the arrangement runs on (Civil Code Arts. 947-948). One query."""
+
+    name = "contracts_ending"
+    order = 59
+    template_name = "property_services/admin/dashboard_contracts.html"
+
+    def __init__(self, user):
+        self.user = user
+
+    def get_context_data(self, parent_context=None):
+        today = timezone.localdate()
+        arrangements = list(arrangements_contract_ending(user=self.user, on=today))
+        for arrangement in arrangements:
+            arrangement.days_left = (arrangement.contract_until - today).days
+            arrangement.days_expired = -arrangement.days_left
+        return {"arrangements": arrangements, "within_days": CONTRACT_WARNING_DAYS}
+
+
+@hooks.register("construct_homepage_panels")
+def add_contract_ending_panel(request, panels):
+    if request.user.has_perm("property_services.view_managementarrangement"):
+        panels.append(ContractEndingPanel(request.user))
 
 
 # The unit's ballots on its back-office record (estates.unit_record).
