@@ -28,6 +28,17 @@ CHROMIUM_ARGS = [
     "--disable-quic",
 ]
 RESULTS_DIR = Path(__file__).resolve().parents[2] / "test-results"
+# Every Content-Security-Policy violation Chromium reports while a journey runs (issue 9 item 5):
+# the journeys are the proof that the public, portal and back-office policies let the pages work.
+CSP_VIOLATIONS: list[str] = []
+
+
+def _watch_csp(page) -> None:
+    def on_console(message) -> None:
+        if message.type == "error" and "Content Security Policy" in message.text:
+            CSP_VIOLATIONS.append(f"{page.url}: {message.text}")
+
+    page.on("console", on_console)
 
 
 def pytest_collection_modifyitems(items):
@@ -55,6 +66,14 @@ def browser():
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        new_context = browser.new_context
+
+        def new_context_watching_csp(*args, **kwargs):
+            context = new_context(*args, **kwargs)
+            context.on("page", _watch_csp)
+            return context
+
+        browser.new_context = new_context_watching_csp
         yield browser
         browser.close()
 
@@ -75,6 +94,15 @@ def page(browser, live_server, request):
         except Exception as exc:  # noqa: BLE001 - a failed screenshot must not hide the test's own failure
             print(f"screenshot failed: {exc}")
     context.close()
+
+
+@pytest.fixture(autouse=True)
+def no_csp_violations():
+    """Fails a journey in which the browser refused anything under the Content-Security-Policy."""
+    CSP_VIOLATIONS.clear()
+    yield
+    violations, CSP_VIOLATIONS[:] = list(CSP_VIOLATIONS), []
+    assert not violations, "Content-Security-Policy violations:\n" + "\n".join(violations)
 
 
 def admin_login(page, live_server, mobile: str, password: str) -> None:
