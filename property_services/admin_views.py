@@ -5,6 +5,9 @@ Every view loads its object through ``scope_for_user`` first (404 outside the sc
 the permission (403), then calls one service.
 """
 
+from decimal import Decimal
+from fractions import Fraction
+
 from django import forms
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -17,12 +20,13 @@ from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView, View
 from wagtail.admin import messages
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
-from wagtail.admin.widgets.button import Button
+from wagtail.admin.widgets.button import BaseButton, Button, HeaderButton
 
+from accounts.formats import format_instant
 from estates.models import ManagementModel, Subdistrict
 from estates.selectors import estates_visible_to
 
-from . import pdf, services
+from . import pdf, services, voting
 from .forms import CallAssemblyForm, ConfirmForm, DecisionStatusForm
 from .models import Assembly, AssemblyStatus, DecisionStatus, JointMeeting, JointMeetingDecision
 from .selectors import (
@@ -39,14 +43,49 @@ def _url(viewset: str, action: str, pk) -> str:
     return reverse(f"property_services_{viewset}:{action}", args=[pk])
 
 
-def assembly_action_buttons(assembly: Assembly, user, *, menu: bool = False) -> list[Button]:
+def assembly_action_buttons(
+    assembly: Assembly, user, *, powers: services.AssemblyPowers | None = None, row: bool = False, now=None
+) -> list[BaseButton]:
+    """The "Call assembly" and "Publish result" buttons for the people who run the assembly (``services.AssemblyPowers``).
+
+    Shown outright (not in a "more" menu): on the list's rows (``row``) and in the header of the assembly's
+    pages. "Publish result" only once voting has closed (物业管理条例 Art. 14: nothing is counted while
+    voting is open; ``services.assembly_result_publish`` refuses too).
+    """
     if not user.has_perm("property_services.change_assembly"):
         return []
-    if assembly.status == AssemblyStatus.DRAFT:
-        return [Button(_("Call assembly"), url=_url("assembly", "call", assembly.pk), icon_name="mail", priority=5)]
-    if assembly.status == AssemblyStatus.CALLED:
-        return [Button(_("Publish result"), url=_url("assembly", "publish", assembly.pk), icon_name="tick", priority=5)]
+    if powers is None:
+        powers = services.assembly_powers(user=user, estate_ids=[assembly.estate_id])
+    now = now or timezone.now()
+    button = RowButton if row else HeaderButton
+    if assembly.status == AssemblyStatus.DRAFT and powers.may_call(assembly):
+        return [
+            button(
+                _("Call assembly"),
+                url=_url("assembly", "call", assembly.pk),
+                icon_name="mail",
+                attrs={"data-testid": f"call-assembly-{assembly.pk}"},
+                priority=5,
+            )
+        ]
+    if assembly.status == AssemblyStatus.CALLED and now >= assembly.voting_closes_at and powers.may_publish(assembly):
+        return [
+            button(
+                _("Publish result"),
+                url=_url("assembly", "publish", assembly.pk),
+                icon_name="tick",
+                attrs={"data-testid": f"publish-result-{assembly.pk}"},
+                priority=5,
+            )
+        ]
     return []
+
+
+class RowButton(BaseButton):
+    """A button shown on a list row itself, not folded into the row's "more" menu."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, classname="button button-small button-secondary", **kwargs)
 
 
 def assembly_roll_lines(assembly: Assembly) -> list[str]:
@@ -94,6 +133,107 @@ def assembly_roll_lines(assembly: Assembly) -> list[str]:
         for matter in assembly.matters.all():
             lines.extend(f"{matter.title}: {note}" for note in conflict_notes(roll=roll, result=tallies[matter.pk]))
     return lines
+
+
+def _percent(ratio: Fraction) -> Decimal:
+    return (Decimal(ratio.numerator) / Decimal(ratio.denominator) * 100).quantize(Decimal("0.01"))
+
+
+def _bar(label: str, part, whole, *, threshold: Fraction, strict: bool, figures: str) -> dict:
+    """One bar against an Art. 278 threshold: ``strict`` is "more than" (超过), else "at least" (以上, Art. 1259)."""
+    ratio = Fraction(part) / Fraction(whole) if whole else Fraction(0)
+    met = ratio > threshold if strict else ratio >= threshold
+    percent = _percent(ratio)
+    sign = ">" if strict else "≥"
+    return {
+        "label": label,
+        "figures": figures,
+        "percent": percent,
+        "width": f"{min(percent, Decimal(100)):.2f}",
+        "mark": f"{_percent(threshold):.2f}",
+        "threshold_label": f"{sign} {threshold.numerator}/{threshold.denominator} ({_percent(threshold)}%)",
+        "met": met,
+    }
+
+
+def assembly_turnout(assembly: Assembly, *, now=None) -> dict | None:
+    """Turnout so far of a called assembly, per matter, against the Civil Code Art. 278 thresholds.
+
+    Participation: owners holding at least 2/3 of the exclusive area and at least 2/3 of the owners by
+    headcount of the roll stored at the notice (SPC interpretation Arts. 8-9). Consent so far, among those
+    taking part: more than half for ordinary matters, at least 3/4 for matters (6)-(8) (Art. 1259: 以上
+    includes the number, 超过 does not). Figures from the ballots recorded until now; the published count
+    is made by ``services.assembly_result_publish`` after voting closes.
+    """
+    if assembly.status != AssemblyStatus.CALLED:
+        return None
+    now = now or timezone.now()
+    roll = voting_roll(assembly=assembly)
+    tallies = assembly_tallies(assembly=assembly, roll=roll)
+    matters = []
+    for matter in assembly.matters.all():
+        result = tallies[matter.pk]
+        special = result.matter.special
+        consent = voting.SPECIAL_CONSENT_THRESHOLD if special else voting.ORDINARY_CONSENT_THRESHOLD
+        area, heads = _("Exclusive area"), _("Owners by headcount")
+        matters.append(
+            {
+                "title": matter.title,
+                "kind": matter.get_matter_display(),
+                "participation_met": result.participation_met,
+                "consent_met": result.participation_met and result.consent_met,
+                "groups": [],
+                "participation": [
+                    _bar(
+                        area,
+                        result.participating_area,
+                        result.total_area,
+                        threshold=voting.PARTICIPATION_THRESHOLD,
+                        strict=False,
+                        figures=f"{result.participating_area} / {result.total_area} m²",
+                    ),
+                    _bar(
+                        heads,
+                        result.participating_owners,
+                        result.total_owners,
+                        threshold=voting.PARTICIPATION_THRESHOLD,
+                        strict=False,
+                        figures=f"{result.participating_owners} / {result.total_owners}",
+                    ),
+                ],
+                "consent": [
+                    _bar(
+                        area,
+                        result.yes_area,
+                        result.participating_area,
+                        threshold=consent,
+                        strict=not special,
+                        figures=f"{result.yes_area} / {result.participating_area} m²",
+                    ),
+                    _bar(
+                        heads,
+                        result.yes_owners,
+                        result.participating_owners,
+                        threshold=consent,
+                        strict=not special,
+                        figures=f"{result.yes_owners} / {result.participating_owners}",
+                    ),
+                ],
+            }
+        )
+    for matter in matters:
+        matter["groups"] = [(_("Taking part"), matter["participation"]), (_("Consent so far"), matter["consent"])]
+    opens, closes = assembly.effective_voting_opens_at, assembly.voting_closes_at
+    state = "before" if now < opens else ("open" if now < closes else "closed")
+    return {
+        "state": state,
+        "opens": format_instant(opens),
+        "closes": format_instant(closes),
+        "as_of": format_instant(now),
+        "roll_area": roll.total_area,
+        "roll_owners": roll.total_owners,
+        "matters": matters,
+    }
 
 
 def meeting_action_buttons(meeting: JointMeeting, user, *, menu: bool = False) -> list[Button]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
@@ -15,7 +16,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
@@ -754,6 +755,134 @@ def assembly_caller_check(*, estate: Estate, by, on: datetime.date) -> None:
     )
 
 
+@dataclass(frozen=True)
+class AssemblyPowers:
+    """What one person may do with the assemblies of some estates on a day, worked out in a fixed number of queries.
+
+    The same rules as ``assembly_caller_check``, for a whole list page at once:
+    - call: a serving member of the estate's owners' committee in office (物业管理条例 Art. 13); without a
+      committee in office, a sub-district officer of the estate (Civil Code Art. 277; 物业管理条例 Art. 10);
+    - publish the result: whoever may call, or the officer who called it (a first assembly held under the
+      sub-district office stays theirs to count even once the committee it elected is recorded);
+    - delete: only a draft, by the person who drafted it or a serving committee member of the estate.
+    Platform administrators (and ``user=None``, the platform itself) may do everything.
+    """
+
+    user_id: int | None
+    everything: bool = False
+    committee_estates: frozenset[int] = frozenset()
+    officer_estates: frozenset[int] = frozenset()
+    estates_with_committee: frozenset[int] = frozenset()
+
+    def may_call(self, assembly: Assembly) -> bool:
+        if self.everything:
+            return True
+        estate_id = assembly.estate_id
+        if estate_id in self.estates_with_committee:
+            return estate_id in self.committee_estates
+        return estate_id in self.officer_estates
+
+    def may_publish(self, assembly: Assembly) -> bool:
+        if self.may_call(assembly):
+            return True
+        return (
+            assembly.called_by_id is not None
+            and assembly.called_by_id == self.user_id
+            and assembly.estate_id in self.officer_estates
+        )
+
+    def may_delete(self, assembly: Assembly) -> bool:
+        return assembly.status == AssemblyStatus.DRAFT and self.drafter_or_committee(assembly)
+
+    def drafter_or_committee(self, assembly: Assembly) -> bool:
+        return (
+            self.everything
+            or (assembly.created_by_id is not None and assembly.created_by_id == self.user_id)
+            or assembly.estate_id in self.committee_estates
+        )
+
+
+def assembly_powers(*, user, estate_ids: Iterable[int], on: datetime.date | None = None) -> AssemblyPowers:
+    """``AssemblyPowers`` of ``user`` over the assemblies of ``estate_ids`` on the day (default today, Beijing)."""
+    from estates.models import Estate as EstateModel
+    from estates.models import RoleAssignment
+    from estates.selectors import user_sees_everything
+
+    on = on or timezone.localdate()
+    if user is None or user_sees_everything(user):
+        return AssemblyPowers(user_id=getattr(user, "pk", None), everything=True)
+    if not getattr(user, "is_authenticated", False):
+        return AssemblyPowers(user_id=None)
+    if not isinstance(estate_ids, QuerySet):  # a queryset stays a subquery (a list page's whole scope)
+        estate_ids = set(estate_ids)
+        if not estate_ids:
+            return AssemblyPowers(user_id=user.pk)
+    committee_estates = (
+        CommitteeMember.objects.filter(
+            committee__estate_id__in=estate_ids,
+            committee__elected_on__lte=on,
+            committee__term_ends_on__gte=on,
+            term_starts_on__lte=on,
+            term_ends_on__gte=on,
+        )
+        .filter(Q(left_on__isnull=True) | Q(left_on__gte=on))
+        .filter(Q(user=user) | Q(user__isnull=True, owner__user=user))
+        .values_list("committee__estate_id", flat=True)
+    )
+    with_committee = OwnersCommittee.objects.filter(
+        estate_id__in=estate_ids, elected_on__lte=on, term_ends_on__gte=on
+    ).values_list("estate_id", flat=True)
+    grants = RoleAssignment.objects.filter(user=user, role__in=[Role.SUBDISTRICT_OFFICER, Role.DISTRICT_OFFICER])
+    officer_estates = EstateModel.objects.filter(pk__in=estate_ids).filter(
+        Q(community__subdistrict_id__in=grants.filter(role=Role.SUBDISTRICT_OFFICER).values("subdistrict_id"))
+        | Q(community__subdistrict__district_id__in=grants.filter(role=Role.DISTRICT_OFFICER).values("district_id"))
+    )
+    return AssemblyPowers(
+        user_id=user.pk,
+        committee_estates=frozenset(committee_estates),
+        officer_estates=frozenset(officer_estates.values_list("pk", flat=True)),
+        estates_with_committee=frozenset(with_committee),
+    )
+
+
+def assembly_publisher_check(*, assembly: Assembly, by, on: datetime.date) -> None:
+    """Who counts and publishes an assembly's result: whoever may call the estate's assemblies on the day
+    (``assembly_caller_check``: a serving committee member, or without a committee in office the sub-district
+    office, 物业管理条例 Arts. 10, 13, Civil Code Art. 277), or the sub-district officer who called this one."""
+    if assembly_powers(user=by, estate_ids=[assembly.estate_id], on=on).may_publish(assembly):
+        return
+    raise _refuse(
+        "业主大会表决结果由召集人公布：在任业主委员会委员，或无在任业主委员会时由街道办事处公布（物业管理条例第十条、第十三条）",
+        "The result is published by whoever runs the assembly: a serving member of the owners' committee, or the "
+        "sub-district office when no committee is in office (Regulation on Property Management Arts. 10, 13).",
+        code="not_publisher",
+    )
+
+
+@transaction.atomic
+def assembly_delete(*, assembly: Assembly, by) -> None:
+    """Delete a draft assembly: by the person who drafted it or a serving committee member of the estate.
+
+    Once called, an assembly has been notified to the owners (物业管理条例 Art. 14) and its record is kept:
+    it is never deleted.
+    """
+    assembly = Assembly.objects.select_for_update().get(pk=assembly.pk)
+    if assembly.status != AssemblyStatus.DRAFT:
+        raise _refuse(
+            f"业主大会已于 {assembly.notice_on:%Y-%m-%d} 通知业主，召集后不能删除，记录须保留",
+            f"The assembly was notified to the owners on {assembly.notice_on:%Y-%m-%d}: once called it cannot be "
+            "deleted and its record is kept.",
+            code="not_draft",
+        )
+    if not assembly_powers(user=by, estate_ids=[assembly.estate_id]).drafter_or_committee(assembly):
+        raise _refuse(
+            "只有起草人或本小区在任业主委员会委员可以删除草稿",
+            "Only the person who drafted it or a serving member of the estate's owners' committee may delete a draft.",
+            code="not_drafter",
+        )
+    assembly.delete()  # its matters go with it
+
+
 @transaction.atomic
 def assembly_call(
     *,
@@ -1093,11 +1222,13 @@ def assembly_result_publish(*, assembly: Assembly, by=None, at: datetime.datetim
     """Count every matter by Art. 278 after voting has closed, store the results and publish them as a notice.
 
     物业管理条例 Art. 14 with the voting window: nothing is counted or published while voting is open.
+    Who publishes: see ``assembly_publisher_check`` (物业管理条例 Arts. 10, 13; Civil Code Art. 277).
 
     The notice exists when this returns; its PDF is rendered by a task after commit.
     """
     at = at or timezone.now()
     assembly = Assembly.objects.select_for_update().select_related("estate").get(pk=assembly.pk)
+    assembly_publisher_check(assembly=assembly, by=by, on=local_instant(at).date())
     if assembly.status == AssemblyStatus.CALLED and at < assembly.voting_closes_at:
         closes = local_instant(assembly.voting_closes_at)
         raise _refuse(

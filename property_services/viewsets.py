@@ -6,12 +6,17 @@ Saves go through services: an arrangement is started (and the previous one close
 
 import django_filters
 from django import forms
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
-from django.urls import path
+from django.http import Http404
+from django.shortcuts import redirect
+from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
+from wagtail.admin import messages as wagtail_messages
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel, ObjectList
 from wagtail.admin.ui.tables import Column
@@ -21,9 +26,18 @@ from wagtail.log_actions import log
 from accounts.sanitize import clean_text_or_html
 from estates.models import Estate, ManagementModel
 from estates.selectors import estates_visible_to, user_sees_everything
+from estates.unit_record import UnitRecordColumn
 
 from . import admin_views, services
-from .admin_scoping import PSAdminModelForm, PSCreateView, PSEditView, PSIndexView, PSInspectView, PSModelViewSet
+from .admin_scoping import (
+    PSAdminModelForm,
+    PSCreateView,
+    PSDeleteView,
+    PSEditView,
+    PSIndexView,
+    PSInspectView,
+    PSModelViewSet,
+)
 from .models import (
     Assembly,
     AssemblyStatus,
@@ -41,6 +55,7 @@ from .models import (
     ProviderKind,
     VoterDesignation,
 )
+from .selectors import scope_for_user
 
 
 def _visible_estates(request):
@@ -404,25 +419,97 @@ class AssemblyForm(PSAdminModelForm):
         return data
 
 
-class AssemblyIndexView(PSIndexView):
+class AssemblyPowersMixin:
+    """What the signed-in person may do with the assemblies shown (services.AssemblyPowers), worked out once."""
+
+    @cached_property
+    def assembly_powers(self):
+        return services.assembly_powers(
+            user=self.request.user, estate_ids=scope_for_user(Assembly.objects.all(), user=self.request.user).values("estate_id")
+        )
+
+
+class AssemblyIndexView(AssemblyPowersMixin, PSIndexView):
     def annotate(self, queryset):
         return queryset.annotate(matter_count=Count("matters", distinct=True))
 
+    def get_edit_url(self, instance):
+        # Only a draft can be changed: the title of a called or published assembly opens its page (turnout, result).
+        return super().get_edit_url(instance) if instance.status == AssemblyStatus.DRAFT else None
+
+    def get_delete_url(self, instance):
+        if self.delete_url_name and self.assembly_powers.may_delete(instance):
+            return reverse(self.delete_url_name, args=[instance.pk])
+        return None
+
     def get_list_more_buttons(self, instance):
         buttons = super().get_list_more_buttons(instance)
-        return buttons + admin_views.assembly_action_buttons(instance, self.request.user, menu=True)
+        return buttons + admin_views.assembly_action_buttons(instance, self.request.user, powers=self.assembly_powers, row=True)
 
 
-class AssemblyEditView(PSEditView):
-    @property
-    def header_more_buttons(self):
-        return super().header_more_buttons + admin_views.assembly_action_buttons(self.object, self.request.user)
+class AssemblyCreateView(PSCreateView):
+    def save_instance(self):
+        self.form.instance.created_by = self.request.user  # the drafter may delete the draft
+        return super().save_instance()
 
 
-class AssemblyInspectView(PSInspectView):
-    @property
-    def header_more_buttons(self):
-        return super().header_more_buttons + admin_views.assembly_action_buttons(self.object, self.request.user)
+class AssemblyEditView(AssemblyPowersMixin, PSEditView):
+    @cached_property
+    def header_buttons(self):
+        return [*super().header_buttons, *admin_views.assembly_action_buttons(self.object, self.request.user)]
+
+    @cached_property
+    def can_delete(self):
+        return self.assembly_powers.may_delete(self.object)
+
+
+class AssemblyDeleteView(PSDeleteView):
+    """A draft is deleted by the person who drafted it or a serving committee member (services.assembly_delete);
+    a called assembly never is."""
+
+    permission_required = None
+
+    def dispatch(self, request, *args, **kwargs):
+        if not scope_for_user(Assembly.objects.filter(pk=self.object.pk), user=request.user).exists():
+            raise Http404
+        powers = services.assembly_powers(user=request.user, estate_ids=[self.object.estate_id])
+        if not powers.drafter_or_committee(self.object):
+            raise PermissionDenied
+        if self.object.status != AssemblyStatus.DRAFT:
+            return self.refuse()
+        return super().dispatch(request, *args, **kwargs)
+
+    def refuse(self, exc: ValidationError | None = None):
+        if exc is None:
+            try:
+                services.assembly_delete(assembly=self.object, by=self.request.user)
+            except ValidationError as refused:
+                exc = refused
+        wagtail_messages.error(self.request, " ".join(exc.messages) if exc else "")
+        return redirect(reverse("property_services_assembly:inspect", args=[self.object.pk]))
+
+    def form_valid(self, form):
+        try:
+            services.assembly_delete(assembly=self.object, by=self.request.user)
+        except ValidationError as exc:
+            return self.refuse(exc)
+        log(self.object, "wagtail.delete", user=self.request.user)
+        wagtail_messages.success(self.request, self.get_success_message())
+        return redirect(self.get_success_url())
+
+
+class AssemblyInspectView(AssemblyPowersMixin, PSInspectView):
+    template_name = "property_services/admin/assembly_inspect.html"
+
+    @cached_property
+    def header_buttons(self):
+        return [*super().header_buttons, *admin_views.assembly_action_buttons(self.object, self.request.user)]
+
+    def get_delete_url(self):
+        return super().get_delete_url() if self.assembly_powers.may_delete(self.object) else None
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(turnout=admin_views.assembly_turnout(self.object), **kwargs)
 
     def get_result_summary_display_value(self):
         return format_html_join(mark_safe("<br>"), "{}", ((line,) for line in self.object.result_summary.splitlines())) or "-"
@@ -443,7 +530,9 @@ class AssemblyViewSet(PSModelViewSet):
     icon = "group"
     menu_label = _("Owners' assemblies")
     index_view_class = AssemblyIndexView
+    add_view_class = AssemblyCreateView
     edit_view_class = AssemblyEditView
+    delete_view_class = AssemblyDeleteView
     inspect_view_class = AssemblyInspectView
     list_display = [
         "title",
@@ -486,7 +575,13 @@ class AssemblyViewSet(PSModelViewSet):
                 heading=_("Matters to vote on"),
                 label=_("Matter"),
                 min_num=1,
-                panels=[FieldPanel("matter"), FieldPanel("title"), FieldPanel("description"), FieldPanel("document"), FieldPanel("link")],
+                panels=[
+                    FieldPanel("matter"),
+                    FieldPanel("title"),
+                    FieldPanel("description"),
+                    FieldPanel("document"),
+                    FieldPanel("link"),
+                ],
             ),
         ],
         base_form_class=AssemblyForm,
@@ -643,7 +738,7 @@ class VoterDesignationViewSet(PSModelViewSet):
     model = VoterDesignation
     icon = "user"
     menu_label = _("Designated voters")
-    list_display = ["unit", "owner", "agreement_reference", "recorded_at"]
+    list_display = ["owner", UnitRecordColumn("unit", full=True), "agreement_reference", "recorded_at"]
     list_select_related = ("unit__building__estate", "owner")
     search_fields = ["owner__name", "agreement_reference"]
     add_view_class = VoterDesignationCreateView

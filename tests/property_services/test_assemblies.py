@@ -87,7 +87,7 @@ def test_owner_votes_once_and_can_change_until_the_close(called_assembly, gov_ow
     assert Ballot.objects.get(owner=owner).choice == "yes"
 
 
-def test_staff_record_paper_ballots_written_consultation_and_proxies(called_assembly, gov_owners, staff_user):
+def test_staff_record_paper_ballots_written_consultation_and_proxies(called_assembly, gov_owners, staff_user, committee_user):
     matter = called_assembly.matters.first()
     with pytest.raises(ValidationError, match="请填写表决票编号"):
         services.ballot_record(matter=matter, owner=gov_owners[1], choice="yes", channel="paper", by=staff_user)
@@ -117,7 +117,7 @@ def test_staff_record_paper_ballots_written_consultation_and_proxies(called_asse
         services.ballot_record(
             matter=matter, owner=gov_owners[4], choice="yes", channel="paper", paper_reference="HP-0008", by=staff_user
         )
-    services.assembly_result_publish(assembly=called_assembly, by=staff_user)
+    services.assembly_result_publish(assembly=called_assembly, by=committee_user)  # the committee publishes
     with pytest.raises(ValidationError, match="只能在已召集且尚未公布结果"):
         services.ballot_record(
             matter=matter, owner=gov_owners[0], choice="yes", channel="paper", paper_reference="HP-9", by=staff_user
