@@ -333,7 +333,7 @@ class PaymentAllocation(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.payment_id}→{self.invoice_id} {self.amount}"
+        return f"{self.payment_id}→{self.invoice_id} {format_rmb(self.amount)}"
 
 
 class Refund(models.Model):
@@ -476,7 +476,7 @@ class LedgerEntry(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.debit_id}←{self.credit_id} {self.amount}"
+        return f"{self.debit_id}←{self.credit_id} {format_rmb(self.amount)}"
 
 
 class ProviderEvent(models.Model):

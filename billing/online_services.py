@@ -403,7 +403,7 @@ def _apply(*, attempt_pk: int, session: CheckoutSession, details) -> _Outcome:
     elif attempt.provider_session_id != session.id:
         return _flag_mismatch(attempt, f"session {session.id} is not this attempt's session {attempt.provider_session_id}")
     if session.amount is None or quantize(session.amount) != attempt.amount:
-        return _flag_mismatch(attempt, f"amount paid {session.amount} ≠ amount asked {attempt.amount}")
+        return _flag_mismatch(attempt, f"amount paid {format_rmb(session.amount)} ≠ amount asked {format_rmb(attempt.amount)}")
     if session.currency.lower() != attempt.currency.lower():
         return _flag_mismatch(attempt, f"currency paid {session.currency} ≠ currency asked {attempt.currency}")
 

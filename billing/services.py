@@ -228,7 +228,7 @@ def invoice_write_off(*, invoice: Invoice, reason: str, by=None) -> Invoice:
             "nothing_outstanding",
         )
     amount = invoice.outstanding
-    invoice_transition(invoice=invoice, to=InvoiceStatus.VOID, by=by, note=f"write-off {amount}: {reason}")
+    invoice_transition(invoice=invoice, to=InvoiceStatus.VOID, by=by, note=f"write-off {format_rmb(amount)}: {reason}")
     ledger_post(
         estate_id=invoice.estate_id,
         postings=[

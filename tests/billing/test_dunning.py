@@ -56,7 +56,7 @@ def test_first_reminder_by_portal_email_and_sms_once(owned):
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert message.to == ["owner@example.com"]
-    assert "¥1234.50" in message.body and "壹仟贰佰叁拾肆元伍角整" in message.body
+    assert "¥1,234.50" in message.body and "壹仟贰佰叁拾肆元伍角整" in message.body
     assert "第九百四十四条" in message.body  # never a service cut
     assert len(ConsoleSmsBackend.sent) == 1 and ConsoleSmsBackend.sent[0][0] == "13812345678"
 
@@ -109,7 +109,7 @@ def test_sms_backend_is_pluggable(owned):
     RecordingSms.sent.clear()
     overdue_bill(units[0], 16)
     dunning_run()
-    assert len(RecordingSms.sent) == 1 and "1234.50" in RecordingSms.sent[0][1]
+    assert len(RecordingSms.sent) == 1 and "¥1,234.50" in RecordingSms.sent[0][1]
     assert ConsoleSmsBackend.sent == []
 
 
@@ -152,7 +152,7 @@ def test_reminders_show_in_the_owners_portal_and_only_theirs(client, owned):
     dunning_run()
     client.force_login(user)
     html = client.get("/portal/").content.decode()
-    assert 'data-testid="reminder"' in html and "1234.50" in html
+    assert 'data-testid="reminder"' in html and "1,234.50" in html
 
     stranger = UserFactory(mobile="13800000702")
     client.force_login(stranger)

@@ -157,7 +157,7 @@ def test_the_ledger_page_says_whose_money_each_account_is_and_shows_the_fund_per
         ("cash", "held"),
     ):
         assert f'data-testid="account-{kind}" data-belongs-to="{owner}"' in html, kind
-    assert 'data-testid="balance-maintenance_fund">¥-40.25' in html
+    assert 'data-testid="balance-maintenance_fund">-¥40.25' in html
     assert 'data-testid="balance-sum">¥0.00' in html
     row = html.split(f'data-testid="fund-unit-{units[1].pk}"', 1)[1].split("</tr>", 1)[0]
     assert '<td data-testid="fund-balance">¥15.25</td>' in row
