@@ -248,22 +248,49 @@ def _image(title: str, *, after: bool, seed: int, counts):
         return existing
     image = image_model(title=title, description=title)
     image.file = ImageFile(
-        io.BytesIO(facade_png(after=after, seed=seed)), name=f"demo-facade-{seed}-{'after' if after else 'before'}.png"
+        io.BytesIO(facade_png(after=after, seed=seed, caption=title)),
+        name=f"demo-facade-{seed}-{'after' if after else 'before'}.png",
     )
     image.save()
     counts["images"] += 1
     return image
 
 
-def facade_png(*, after: bool, seed: int, width: int = 960, height: int = 600) -> bytes:
-    """A drawn photo of a six-storey block: weathered before, repainted (with a lift shaft) after."""
+# Fonts that draw Chinese, in order of preference (Debian/Ubuntu's fonts-noto-cjk, then others).
+CJK_FONTS = (
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc",
+    "/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc",
+    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+    "NotoSansCJK-Regular.ttc",
+)
+
+
+def _cjk_font(size: int):
+    from PIL import ImageFont
+
+    for name in CJK_FONTS:
+        try:
+            return ImageFont.truetype(name, size)
+        except OSError:
+            continue
+    return None
+
+
+def facade_png(*, after: bool, seed: int, width: int = 960, height: int = 600, caption: str = "") -> bytes:
+    """A drawn photo of a six-storey block: weathered before, repainted (with a lift shaft) after.
+
+    Each estate (``seed``) gets its own wall colour and windows; ``caption`` (the estate and
+    before/after, in Chinese) is written on a band at the top when a CJK font is installed.
+    Drawn locally with Pillow: the demo downloads nothing."""
     from PIL import Image, ImageDraw
 
     rng = random.Random(seed)
     sky = (172, 206, 230) if after else (190, 192, 188)
     image = Image.new("RGB", (width, height), sky)
     draw = ImageDraw.Draw(image)
-    wall = (236, 222, 196) if after else (150, 146, 138)
+    walls = [(236, 222, 196), (232, 206, 186), (214, 224, 206), (226, 214, 226), (240, 232, 210)]
+    wall = walls[seed % len(walls)] if after else (150, 146, 138)
     left, top, right, bottom = 110, 90, width - 110, height - 40
     draw.rectangle((left, top, right, bottom), fill=wall)
     for floor in range(6):
@@ -284,6 +311,11 @@ def facade_png(*, after: bool, seed: int, width: int = 960, height: int = 600) -
             draw.rectangle((right + 5, y, right + 45, y + 50), fill=(140, 190, 215))
         draw.rectangle((0, bottom, width, height), fill=(96, 160, 96))
     draw.rectangle((0, bottom, width, height), fill=(96, 160, 96) if after else (120, 110, 96))
+    font = _cjk_font(max(16, height // 14)) if caption else None
+    if font is not None:
+        band = height // 9
+        draw.rectangle((0, 0, width, band), fill=(11, 93, 59) if after else (70, 70, 70))
+        draw.text((width // 2, band // 2), caption, font=font, fill=(255, 255, 255), anchor="mm")
     out = io.BytesIO()
     image.save(out, format="PNG", optimize=True)
     return out.getvalue()

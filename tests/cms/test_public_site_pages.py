@@ -166,3 +166,27 @@ def test_search_results_are_labelled_by_section(client, site_tree, make_case_stu
     assert labels >= 2
     assert "典型案例" in html and "公示公告" in html
     assert "case study" not in html.lower() and ">notice<" not in html.lower()
+
+
+# --- demo pictures ------------------------------------------------------------------------------
+
+
+def test_demo_case_study_pictures_are_drawn_per_estate_with_its_name():
+    """Drawn locally with Pillow (nothing downloaded): each estate its own picture, captioned in Chinese."""
+    import io
+
+    from PIL import Image
+
+    from cms.demo import _cjk_font, facade_png
+
+    if _cjk_font(20) is None:
+        pytest.skip("no CJK font installed (fonts-noto-cjk)")
+    plain = Image.open(io.BytesIO(facade_png(after=True, seed=1)))
+    captioned = Image.open(io.BytesIO(facade_png(after=True, seed=1, caption="洋河新村 改造后")))
+    other = Image.open(io.BytesIO(facade_png(after=True, seed=2, caption="金汤街小区 改造后")))
+    assert captioned.size == (960, 600)
+    assert captioned.getpixel((5, 5)) == (11, 93, 59)  # the caption band in the site's green
+    assert plain.getpixel((5, 5)) != (11, 93, 59)
+    band = captioned.crop((0, 0, 960, 60)).convert("L")
+    assert band.getextrema()[1] == 255  # white text drawn on the band
+    assert captioned.tobytes() != other.tobytes()
