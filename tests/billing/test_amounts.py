@@ -12,8 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Role
-from billing.money import format_rmb
 from billing.models import MoneyAudit, PaymentMethod, Receipt
+from billing.money import format_rmb
 from billing.pdf import receipt_pdf
 from billing.services import invoice_void, payment_record
 from estates.services import role_grant
