@@ -15,7 +15,7 @@ from accounts.models import Role
 from billing.models import Invoice, PaymentMethod
 from billing.services import billing_run_execute, billing_run_start, payment_record
 from estates.models import Ownership, PersonalDataAccess
-from property_services.models import Assembly, AssemblyMatter, AssemblyStatus, Ballot
+from property_services.models import Assembly, AssemblyMatter, AssemblyStatus, Ballot, VoterDesignation
 from tests.billing.factories import bill, billed_estate
 
 pytestmark = pytest.mark.django_db
@@ -134,7 +134,9 @@ def test_every_list_that_shows_a_unit_links_to_its_record(client, world):
     client.force_login(world["staff_x"])
     unit = world["unit"]
     link = f'href="{record_url(unit)}"'
-    for name in ("estates_unit:index", "estates_ownership:index", "billing_invoice:index"):
+    VoterDesignation.objects.create(unit=unit, owner=world["owner"], agreement_reference="约定-1")
+    lists = ("estates_unit:index", "estates_ownership:index", "billing_invoice:index", "property_services_voterdesignation:index")
+    for name in lists:
         html = client.get(reverse(name)).content.decode()
         assert link in html, name
     for url in (
