@@ -91,3 +91,16 @@ def test_an_owners_log_label_holds_no_name(client, gov_estate, staff_user, gov_o
     owner = gov_owners[0]
     entry = log(instance=owner, action="wagtail.edit", user=staff_user)
     assert owner.name not in entry.label and entry.label.endswith(f"#{owner.pk}")
+
+
+def test_entries_written_before_the_fix_are_relabelled_by_the_migration(recorded_ballot):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("property_services.migrations.0010_audit_log_labels_without_personal_data")
+    entry = ModelLogEntry.objects.get(object_id=str(recorded_ballot.pk), content_type__model="ballot")
+    ModelLogEntry.objects.filter(pk=entry.pk).update(label="葛秀兰 · 反对")  # as Wagtail wrote it before
+    migration.relabel(apps, None)
+    entry.refresh_from_db()
+    assert "葛秀兰" not in entry.label and entry.label.endswith(f"#{recorded_ballot.pk}")
