@@ -6,6 +6,7 @@ app_name = "portal_billing"
 
 urlpatterns = [
     path("bills/", portal_views.bills, name="bills"),
+    path("bills/checkout/", portal_views.checkout, name="checkout"),
     path("payments/<int:pk>/", portal_views.payment_result, name="payment_result"),
     path("payments/<int:pk>/cancel/", portal_views.payment_cancel, name="payment_cancel"),
     path("receipts/<int:pk>.pdf", portal_views.receipt_download, name="receipt"),

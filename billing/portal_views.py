@@ -1,5 +1,7 @@
 """Owners pay their bills online and download receipts (mounted at /portal/)."""
 
+from decimal import Decimal
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -9,16 +11,19 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from .models import AttemptStatus, Payment, PaymentAttempt
+from .models import AttemptStatus, InvoiceStatus, Payment, PaymentAttempt
+from .money import quantize
 from .online_services import (
-    PaymentInProgressError,
+    PAYABLE,
     attempt_cancel,
     attempt_create,
     attempt_sync,
+    attempts_blocking,
     excess_decision,
     invoices_of_user,
 )
 from .online_tasks import receipt_render
+from .payees import payees_for
 from .portal import attempts_open, bills_history, bills_open, payments_of_user, receipts_of_user
 
 HISTORY_PER_PAGE = 50
@@ -32,34 +37,95 @@ def _selected_ids(request) -> list[int]:
         raise Http404("bad bill id") from None
 
 
-@login_required
-def bills(request):
-    """GET: open bills to pick, payments with receipts, history. POST: pay the picked bills."""
-    if request.method == "POST":
-        ids = _selected_ids(request)
-        invoices = list(invoices_of_user(user=request.user).filter(pk__in=ids))
-        if len(invoices) != len(ids):
-            raise Http404("not your bill")
-        try:
-            attempt = attempt_create(user=request.user, invoices=invoices)
-        except PaymentInProgressError as exc:
-            messages.error(request, exc.messages[0])
-            return redirect("portal_billing:bills")
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-            return redirect("portal_billing:bills")
-        return HttpResponseRedirect(attempt.checkout_url)
+def _bills_page(request, *, selected: frozenset[int] = frozenset(), status: int = 200):
     history = Paginator(bills_history(user=request.user), HISTORY_PER_PAGE).get_page(request.GET.get("page"))
+    open_bills = list(bills_open(user=request.user))
     return render(
         request,
         "billing/portal/bills.html",
         {
-            "open_bills": list(bills_open(user=request.user)),
+            "open_bills": open_bills,
+            "has_overdue": any(bill.status == InvoiceStatus.OVERDUE for bill in open_bills),
+            "selected": selected,
             "history": history,
             "payments": list(payments_of_user(user=request.user)[:RECENT_PAYMENTS]),
             "attempts": list(attempts_open(user=request.user)),
         },
+        status=status,
     )
+
+
+def _picked_bills(request) -> list:
+    """The bills a POST names (404 if one is not the person's), or every overdue one for "pay everything overdue"."""
+    if request.POST.get("action") == "overdue":
+        return [bill for bill in bills_open(user=request.user) if bill.status == InvoiceStatus.OVERDUE]
+    ids = _selected_ids(request)
+    invoices = list(invoices_of_user(user=request.user).filter(pk__in=ids).select_related("estate", "unit__building"))
+    if len(invoices) != len(ids):
+        raise Http404("not your bill")
+    for invoice in invoices:  # paid or cancelled meanwhile: say which, as attempt_create would
+        if invoice.status == InvoiceStatus.VOID:
+            raise ValidationError(_("Bill %(number)s has been cancelled and cannot be paid.") % {"number": invoice.number})
+        if invoice.status not in PAYABLE or invoice.outstanding <= 0:
+            raise ValidationError(_("Bill %(number)s is already paid.") % {"number": invoice.number})
+    return sorted(invoices, key=lambda invoice: (invoice.due_on, invoice.period, invoice.pk))
+
+
+def _payable_check(invoices: list) -> None:
+    """What attempt_create would refuse, said before the person confirms (it checks again under lock)."""
+    if not invoices:
+        raise ValidationError(_("Choose at least one bill to pay."))
+    if len({invoice.estate_id for invoice in invoices}) > 1:
+        raise ValidationError(_("Pay the bills of one estate at a time."))
+    if attempts_blocking(invoice_ids=[invoice.pk for invoice in invoices]).exists():
+        raise ValidationError(
+            _("A payment for some of these bills is already in progress (perhaps in another window). Finish or cancel it first.")
+        )
+
+
+@login_required
+def bills(request):
+    """GET: open bills to pick, payments with receipts, history. POST: review the picked bills (payee and
+    total) before Checkout; a refusal shows the page again with the same bills ticked."""
+    if request.method != "POST":
+        return _bills_page(request)
+    selected = frozenset(_selected_ids(request))
+    if request.POST.get("action") == "change":
+        if invoices_of_user(user=request.user).filter(pk__in=selected).count() != len(selected):
+            raise Http404("not your bill")
+        return _bills_page(request, selected=selected)
+    try:
+        invoices = _picked_bills(request)
+        _payable_check(invoices)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return _bills_page(request, selected=selected, status=400)
+    return render(
+        request,
+        "billing/portal/confirm.html",
+        {
+            "bills": invoices,
+            "total": quantize(sum((invoice.outstanding for invoice in invoices), Decimal("0"))),
+            "payees": payees_for(invoices),
+            "estate": invoices[0].estate,
+        },
+    )
+
+
+@login_required
+@require_POST
+def checkout(request):
+    """The confirmed bills: create the payment and leave for Checkout. Refused: back to the bills, still ticked."""
+    ids = _selected_ids(request)
+    invoices = list(invoices_of_user(user=request.user).filter(pk__in=ids))
+    if len(invoices) != len(ids):
+        raise Http404("not your bill")
+    try:
+        attempt = attempt_create(user=request.user, invoices=invoices)
+    except ValidationError as exc:  # PaymentInProgressError included
+        messages.error(request, " ".join(exc.messages))
+        return _bills_page(request, selected=frozenset(ids), status=400)
+    return HttpResponseRedirect(attempt.checkout_url)
 
 
 def _excess_refunded(attempt: PaymentAttempt) -> dict | None:

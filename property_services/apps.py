@@ -15,6 +15,13 @@ class PropertyServicesConfig(AppConfig):
         register_section("property_services.assemblies", my_assemblies_section, order=30)
         register_section("property_services.office", property_office_section, order=60, places=(HOME, ME))
 
+        # Bills name their payee before Checkout: the manager in effect (billing cannot look it up itself).
+        from billing.payees import register_manager_name
+
+        from .portal import manager_name_of
+
+        register_manager_name(manager_name_of)
+
         from estates.demo import register_demo_step
 
         from .demo import seed_property_services_demo

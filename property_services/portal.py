@@ -93,3 +93,11 @@ def threshold_bars(matter: AssemblyMatter) -> list[ThresholdBar]:
             _("Consent by owners"), matter.yes_owners or 0, matter.participating_owners or 0, consent, consent_label, strict
         ),
     ]
+
+
+def manager_name_of(estate) -> str | None:
+    """For billing's payee line: the provider running the estate today, if any (registered in apps.py)."""
+    from .selectors import arrangement_in_effect
+
+    arrangement = arrangement_in_effect(estate=estate)
+    return arrangement.provider.name if arrangement else None

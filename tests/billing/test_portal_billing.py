@@ -53,7 +53,7 @@ def test_the_bills_page_lists_my_open_bills_and_not_another_owners(client, owner
 def test_paying_two_bills_redirects_to_a_cny_checkout_for_their_sum(client, owner, fake):
     user, unit, bills = owner
 
-    response = client.post("/portal/bills/", {"invoice": [b.pk for b in bills]})
+    response = client.post("/portal/bills/checkout/", {"invoice": [b.pk for b in bills]})
 
     attempt = PaymentAttempt.objects.get()
     assert response.status_code == 302
@@ -101,7 +101,7 @@ def test_nothing_picked_is_refused(client, owner):
 
 def test_a_second_tab_is_told_a_payment_is_in_progress(client, owner):
     user, unit, bills = owner
-    client.post("/portal/bills/", {"invoice": [bills[0].pk]})
+    client.post("/portal/bills/checkout/", {"invoice": [bills[0].pk]})
 
     response = client.post("/portal/bills/", {"invoice": [b.pk for b in bills]}, follow=True)
 
@@ -159,7 +159,7 @@ def test_cancelling_frees_the_bills(client, owner, fake):
 
     assert PaymentAttempt.objects.get(pk=attempt.pk).status == AttemptStatus.EXPIRED
     assert _("The payment was cancelled. Nothing was charged.") in messages_on(response)
-    assert client.post("/portal/bills/", {"invoice": [bills[0].pk]}).status_code == 302
+    assert client.post("/portal/bills/checkout/", {"invoice": [bills[0].pk]}).status_code == 302
     assert PaymentAttempt.objects.filter(status=AttemptStatus.OPEN).count() == 1
 
 
@@ -295,6 +295,7 @@ def test_every_url_refuses_another_owner_with_404(client, owner, other_owner, fa
     assert client.post(f"/portal/payments/{their_attempt.pk}/cancel/").status_code == 404
     assert client.get(f"/portal/receipts/{their_payment.receipt.pk}.pdf").status_code == 404
     assert client.post("/portal/bills/", {"invoice": [their_bills[0].pk]}).status_code == 404
+    assert client.post("/portal/bills/checkout/", {"invoice": [their_bills[0].pk]}).status_code == 404
     assert PaymentAttempt.objects.get(pk=their_attempt.pk).status == AttemptStatus.OPEN
 
 
@@ -304,6 +305,7 @@ def test_every_url_sends_an_anonymous_visitor_to_the_login_page(client, other_ow
     urls = [
         ("get", "/portal/bills/"),
         ("post", "/portal/bills/"),
+        ("post", "/portal/bills/checkout/"),
         ("get", f"/portal/payments/{attempt.pk}/"),
         ("post", f"/portal/payments/{attempt.pk}/cancel/"),
         ("get", "/portal/receipts/1.pdf"),
@@ -329,7 +331,7 @@ def test_the_portal_home_has_no_bills_section_for_someone_without_bills(client, 
 
     page = client.get("/portal/").content.decode()
 
-    assert "/portal/bills/" not in page
+    assert 'id="my-bills"' not in page  # the 缴费 tab stays in the tab bar
 
 
 @pytest.mark.parametrize("count", [10, 1000])
