@@ -18,7 +18,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 from wagtail import hooks
@@ -67,6 +67,23 @@ class UnitRecordColumn(Column):
         context = super().get_cell_context_data(instance, parent_context)
         unit = self._unit(instance)
         context["link"] = unit_record_link(unit, str(unit) if (unit is not None and self.full) else None)
+        return context
+
+
+class UnitRecordListColumn(Column):
+    """A list column with several units (e.g. those whose bills a payment paid), each linking to its record.
+    ``units`` takes the row and returns its units, already loaded with their buildings."""
+
+    cell_template_name = "estates/unit_record_cell.html"
+
+    def __init__(self, name: str, *, units, label=None, **kwargs):
+        self.units = units
+        super().__init__(name, label=label or _("Units"), **kwargs)
+
+    def get_cell_context_data(self, instance, parent_context):
+        context = super().get_cell_context_data(instance, parent_context)
+        units = list({unit.pk: unit for unit in self.units(instance) if unit is not None}.values())
+        context["link"] = format_html_join(", ", "{}", ((unit_record_link(unit),) for unit in units)) if units else "—"
         return context
 
 

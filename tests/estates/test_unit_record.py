@@ -135,7 +135,13 @@ def test_every_list_that_shows_a_unit_links_to_its_record(client, world):
     unit = world["unit"]
     link = f'href="{record_url(unit)}"'
     VoterDesignation.objects.create(unit=unit, owner=world["owner"], agreement_reference="约定-1")
-    lists = ("estates_unit:index", "estates_ownership:index", "billing_invoice:index", "property_services_voterdesignation:index")
+    lists = (
+        "estates_unit:index",
+        "estates_ownership:index",
+        "billing_invoice:index",
+        "billing_payment:index",
+        "property_services_voterdesignation:index",
+    )
     for name in lists:
         html = client.get(reverse(name)).content.decode()
         assert link in html, name
