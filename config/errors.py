@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import logging
 
+from django.core.exceptions import BadRequest, PermissionDenied, SuspiciousOperation
 from django.http import Http404
+from django.http.multipartparser import MultiPartParserError
 from django.views import defaults
 
 logger = logging.getLogger("django.request")
@@ -38,6 +40,8 @@ class BrandedErrorPagesMiddleware:
     def process_exception(self, request, exception):
         if isinstance(exception, Http404):
             return defaults.page_not_found(request, exception)
+        if isinstance(exception, PermissionDenied | BadRequest | SuspiciousOperation | MultiPartParserError):
+            return None  # Django answers these with 403/400 (its branded-or-plain pages), not a 500
         logger.error("Internal Server Error: %s", request.path, exc_info=exception)
         response = defaults.server_error(request)
         response._has_been_logged = True  # Django would log the 500 again without the traceback

@@ -22,8 +22,14 @@ def boom(request):
     raise RuntimeError("a bug in a view")
 
 
-# ROOT_URLCONF for the 500 tests: a view that fails, then the real site.
-urlpatterns = [path("boom/", boom), path("", include("config.urls"))]
+def refuse(request):
+    from django.core.exceptions import PermissionDenied
+
+    raise PermissionDenied
+
+
+# ROOT_URLCONF for the 500 tests: a view that fails, one that refuses, then the real site.
+urlpatterns = [path("boom/", boom), path("refuse/", refuse), path("", include("config.urls"))]
 
 DEV_MIDDLEWARE = [*settings.MIDDLEWARE, "config.errors.BrandedErrorPagesMiddleware"]
 
@@ -71,6 +77,7 @@ def test_make_run_with_debug_on_shows_the_branded_500(client, home):
     response = client.get("/boom/")
     assert response.status_code == 500
     assert 'data-testid="error-500"' in response.content.decode()
+    assert client.get("/refuse/").status_code == 403  # a refusal stays a refusal, not a 500
 
 
 def test_dev_settings_add_the_branded_error_pages():
