@@ -102,3 +102,17 @@ def test_list_exports_write_beijing_wall_clock_time():
     utc = CLOSES.astimezone(datetime.UTC)
     assert Export().preprocess_field_value("at", utc, "xlsx") == datetime.datetime(2026, 12, 20, 18, 30)
     assert Export().preprocess_field_value("at", utc, "csv") == SHOWN
+
+
+def test_back_office_lists_write_flags_and_instants_as_people_read_them(client, assembly, staff_user):
+    """List cells never show True/False/None or UTC: the call notice is 是 (published), the deadline Beijing time."""
+    client.force_login(staff_user)
+    notices = client.get(reverse("property_services_notice:index")).content.decode()
+    table = listing(notices)
+    assert ">True<" not in table.replace(" ", "").replace("\n", "") and "是" in table
+    assert SHOWN in listing(client.get(reverse("property_services_assembly:index")).content.decode())
+
+
+def listing(html):
+    start = html.index('class="listing')
+    return html[start : html.index("</table>", start)]
