@@ -9,6 +9,7 @@ from wagtail.models import Site
 from wagtail.rich_text import RichText, expand_db_html
 
 from accounts.sanitize import clean_html
+from billing.money import format_rmb
 
 register = template.Library()
 
@@ -33,10 +34,10 @@ def absolute(url: str, request) -> str:
 
 @register.filter
 def yuan(amount) -> str:
-    """1234567.5 → 1,234,567.50 (thousands separated, two places)."""
+    """1234567.5 → 1,234,567.50: billing.money.format_rmb without the ¥ (the page writes it or says 元)."""
     if amount is None or amount == "":
         return ""
-    return f"{Decimal(amount):,.2f}"
+    return format_rmb(Decimal(str(amount)), symbol=False)
 
 
 @register.filter
