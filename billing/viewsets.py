@@ -154,8 +154,8 @@ class BillingRunIndexView(ScopedIndexView):
 
 
 def _progress(run: BillingRun) -> str:
-    percent = 100 if not run.total_units else int(100 * run.done_units / run.total_units)
-    return f"{run.done_units}/{run.total_units} ({percent}%)"
+    """The same words as the run's own page: "3 of 10 units processed (30%)"."""
+    return selectors.billing_run_progress(run=run)["texts"]["progress"]
 
 
 class BillingRunViewSet(ReadOnlyViewSet):
@@ -168,7 +168,7 @@ class BillingRunViewSet(ReadOnlyViewSet):
     list_display = [
         "__str__",
         "status",
-        Column("progress", label=_("Units done"), accessor=_progress),
+        Column("progress", label=_("Progress"), accessor=_progress),
         "invoices_created",
         "units_without_tariff",
         "units_without_owner",

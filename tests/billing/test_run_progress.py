@@ -49,6 +49,8 @@ def test_progress_json_and_page_say_what_the_counts_count(client, estate_x, staf
     html = client.get(reverse("billing_billingrun:inspect", args=[run.pk])).content.decode()
     assert f'data-progress-text="progress">{progress["texts"]["progress"]}<' in html
     assert f'data-progress-text="invoices_created">{progress["texts"]["invoices_created"]}<' in html
+    # The runs list says it in the same words.
+    assert progress["texts"]["progress"] in client.get(reverse("billing_billingrun:index")).content.decode()
 
 
 def test_run_page_has_no_inline_script_and_loads_the_static_poller(client, estate_x, staff_x):
