@@ -105,6 +105,9 @@ def test_make_run_lets_the_demo_owner_pay_a_bill_by_alipay_and_download_the_rece
         expect(first_bill).to_be_visible()
         first_bill.check()
         page.click("#pay-selected")
+        # Confirm the payee and the total on Anju before leaving for Checkout (issue 10 item 5).
+        expect(page.locator("[data-testid=confirm-total]")).to_be_visible()
+        page.click("#go-to-checkout")
 
         # The fake's Checkout page, clearly in test mode; pay by Alipay.
         expect(page).to_have_url(re.compile(rf"^{re.escape(make_run['fake_url'])}/pay/cs_"))

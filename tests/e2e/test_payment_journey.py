@@ -57,6 +57,9 @@ def test_owner_pays_two_bills_through_checkout_and_downloads_the_receipt(page, l
     for b in bills:
         page.check(f"input[name=invoice][value='{b.pk}']")
     page.click("#pay-selected")
+    # Confirm the payee and the total on Anju before leaving for Checkout (issue 10 item 5).
+    expect(page.locator("[data-testid=confirm-total]")).to_have_text("¥208.50")
+    page.click("#go-to-checkout")
     expect(page).to_have_url(re.compile(rf"^{re.escape(stripe_server.url)}/pay/cs_"))
     expect(page.locator("#amount")).to_have_text("CNY 208.50")
     page.check("input[name=method][value=alipay]")
