@@ -73,7 +73,7 @@ def assembly_action_buttons(
             button(
                 _("Publish result"),
                 url=_url("assembly", "publish", assembly.pk),
-                icon_name="tick",
+                icon_name="check",
                 attrs={"data-testid": f"publish-result-{assembly.pk}"},
                 priority=5,
             )
@@ -82,10 +82,12 @@ def assembly_action_buttons(
 
 
 class RowButton(BaseButton):
-    """A button shown on a list row itself, not folded into the row's "more" menu."""
+    """A button shown on a list row itself, not folded into the row's "more" menu; text only, and its label
+    wraps in the narrow title column of a phone (the back office's policy allows style attributes)."""
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, classname="button button-small button-secondary", **kwargs)
+    def __init__(self, *args, icon_name=None, attrs=None, **kwargs):
+        attrs = {**(attrs or {}), "style": "white-space: normal; height: auto; line-height: 1.4; min-width: 7em"}
+        super().__init__(*args, classname="button button-small button-secondary", attrs=attrs, **kwargs)
 
 
 def assembly_roll_lines(assembly: Assembly) -> list[str]:

@@ -92,6 +92,7 @@ def test_committee_reads_turnout_then_publishes_after_the_close(browser, live_se
     Assembly.objects.filter(pk=assembly.pk).update(voting_closes_at=timezone.now() - datetime.timedelta(minutes=1))
     page.goto("/admin/property_services/assembly/")
     expect(page.locator(f"[data-testid=publish-result-{assembly.pk}]")).to_have_count(1)
+    page.screenshot(path=str(RESULTS_DIR / f"assembly_list_publish_{width}x{height}.png"), full_page=True)
     page.goto(f"/admin/property_services/assembly/inspect/{assembly.pk}/")
     expect(page.locator("[data-testid=assembly-turnout]")).to_have_attribute("data-state", "closed")
     publish = page.locator(f"[data-testid=publish-result-{assembly.pk}]")
