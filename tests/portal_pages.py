@@ -1,0 +1,105 @@
+"""Every page of the owners' portal, found from the URLconf, with demo data behind it.
+
+Used by the link crawl (tests/accounts/test_portal_links.py) and the phone-layout browser check
+(tests/e2e/test_portal_layout.py). A portal URL added to the URLconf without being listed here
+fails both tests, so no new portal page escapes the layout and link checks.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+#: Pages a person opens (HTML), by URL name; how their arguments are found is in ``portal_pages``.
+HTML_PAGES = {
+    "portal_home",
+    "portal_me",
+    "portal_notices:list",
+    "portal_billing:bills",
+    "portal_billing:payment_result",
+    "governance:assembly_list",
+    "governance:assembly_detail",
+}
+#: Downloads (PDF): checked for their status, not for layout.
+DOWNLOADS = {"portal_billing:receipt", "portal_billing:demand_letter"}
+#: Form targets only (POST): reached by buttons, never by links.
+POST_ONLY = {"portal_billing:checkout", "portal_billing:payment_cancel", "governance:assembly_vote"}
+
+DEMO_PERSONAS = {
+    "13800000001": "owner in 金汤街",
+    "13800000002": "owner in 洋河新村",
+    "13900000003": "committee member and owner in 洋河新村",
+    "13700000001": "tenant",
+}
+
+
+def portal_url_names() -> set[str]:
+    """Qualified names of every URL under /portal/ in the URLconf."""
+    names: set[str] = set()
+
+    def walk(patterns, prefix: str, namespace: str | None):
+        for pattern in patterns:
+            route = prefix + str(pattern.pattern)
+            if isinstance(pattern, URLResolver):
+                ns = pattern.namespace or namespace
+                walk(pattern.url_patterns, route, ns if pattern.namespace else namespace)
+            elif isinstance(pattern, URLPattern) and route.startswith("portal/") and pattern.name:
+                names.add(f"{namespace}:{pattern.name}" if namespace else pattern.name)
+
+    walk(get_resolver().url_patterns, "", None)
+    return names
+
+
+def seed_demo(units: int = 60) -> None:
+    """The demo data `make run` loads (estates, logins, governance, bills, reminders, notices)."""
+    from estates.demo import demo_seed, demo_steps_run
+
+    demo_seed(units=units)
+    demo_steps_run()
+
+
+def ensure_payment_attempt(user) -> None:
+    """A cancelled online payment of one of the person's bills, so that the result page has content."""
+    from billing.models import AttemptInvoice, AttemptStatus, Invoice, PaymentAttempt
+    from billing.online_services import invoices_of_user
+
+    if PaymentAttempt.objects.filter(user=user).exists():
+        return
+    invoice = invoices_of_user(user=user).order_by("pk").first()
+    if invoice is None:
+        return
+    attempt = PaymentAttempt.objects.create(
+        estate_id=invoice.estate_id, user=user, amount=invoice.total or Decimal("1.00"), status=AttemptStatus.EXPIRED
+    )
+    AttemptInvoice.objects.create(attempt=attempt, invoice=Invoice.objects.get(pk=invoice.pk), amount=attempt.amount)
+
+
+def portal_pages(user) -> dict[str, list[str]]:
+    """URL name -> the URLs of that page this person can open (empty: nothing of theirs to show)."""
+    from billing.dunning import reminders_for_user
+    from billing.models import PaymentAttempt
+    from billing.portal import receipts_of_user
+    from property_services.selectors import assemblies_for_owner
+
+    pages: dict[str, list[str]] = {
+        "portal_home": [reverse("portal_home")],
+        "portal_me": [reverse("portal_me")],
+        "portal_notices:list": [reverse("portal_notices:list")],
+        "portal_billing:bills": [reverse("portal_billing:bills")],
+        "governance:assembly_list": [reverse("governance:assembly_list")],
+        "portal_billing:payment_result": [
+            reverse("portal_billing:payment_result", args=[pk])
+            for pk in PaymentAttempt.objects.filter(user=user).values_list("pk", flat=True)[:3]
+        ],
+        "governance:assembly_detail": [
+            reverse("governance:assembly_detail", args=[a.pk]) for a in assemblies_for_owner(user=user)[:10]
+        ],
+        "portal_billing:receipt": [
+            reverse("portal_billing:receipt", args=[r.pk]) for r in receipts_of_user(user=user).order_by("-pk")[:2]
+        ],
+        "portal_billing:demand_letter": [
+            reverse("portal_billing:demand_letter", args=[n.pk]) for n in reminders_for_user(user=user) if n.letter
+        ][:2],
+    }
+    return pages
