@@ -77,7 +77,9 @@ def notice_form(estate, **overrides):
     return data
 
 
-def test_a_notice_written_in_the_back_office_is_inert_on_the_public_page(client, home, estate, officer):
+def test_a_notice_written_in_the_back_office_is_inert_on_the_public_page_and_in_the_portal(
+    client, home, estate, officer, make_user
+):
     client.force_login(officer)
     response = client.post(reverse("property_services_notice:add"), notice_form(estate))
     assert response.status_code == 302, response.content.decode()[:2000]
@@ -95,7 +97,17 @@ def test_a_notice_written_in_the_back_office_is_inert_on_the_public_page(client,
     assert "请提前储水。" in body
     assert 'href="https://www.cq.gov.cn/"' in body  # ordinary links stay
 
-    # the owner signed in to the portal reads the same page on the same origin: still inert
+    # an owner of the estate finds it under the portal's notices and opens it there, signed in
+    from estates.models import Owner
+
+    owner_login = make_user("13800007101", Role.OWNER, name="业主甲")
+    Owner.objects.create(estate=estate, name="业主甲", user=owner_login)
+    client.force_login(owner_login)
+    portal = client.get("/portal/notices/").content.decode()
+    assert "关于6月1日停水的通知" in portal and page.url in portal
+    assert "xss-" not in portal and "onerror" not in portal.lower()
+    signed_in = client.get(page.url).content.decode()
+    assert_inert(signed_in.split('<div class="body">', 1)[1].split("</div>", 1)[0])
     search = client.get("/search/", {"q": "停水"}).content.decode()
     assert "xss-script" not in search and "onerror" not in search
 
