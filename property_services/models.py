@@ -498,7 +498,9 @@ class Assembly(ClusterableModel):
         blank=True,
         related_name="assemblies",
         verbose_name=_("building"),
-        help_text=_("Only for a matter of one building or entrance (e.g. adding a lift): its owners vote. Empty: the whole estate."),
+        help_text=_(
+            "Only for a matter of one building or entrance (e.g. adding a lift): its owners vote. Empty: the whole estate."
+        ),
     )
     entrance = models.PositiveSmallIntegerField(
         _("entrance"), null=True, blank=True, help_text=_("Only with a building: the owners of this entrance vote.")
@@ -571,7 +573,9 @@ class Assembly(ClusterableModel):
             return str(_("Whole estate"))
         if self.entrance is None:
             return str(_("Building %(building)s") % {"building": self.building.number})
-        return str(_("Building %(building)s, entrance %(entrance)s") % {"building": self.building.number, "entrance": self.entrance})
+        return str(
+            _("Building %(building)s, entrance %(entrance)s") % {"building": self.building.number, "entrance": self.entrance}
+        )
 
     scope_label.fget.short_description = _("Who votes")
 
@@ -741,7 +745,12 @@ class VoterDesignation(models.Model):
         _("written agreement"), max_length=200, help_text=_("E.g. the signed designation kept on file, with its number.")
     )
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("recorded by")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
     )
     recorded_at = models.DateTimeField(_("recorded at"), auto_now=True)
 
