@@ -47,7 +47,7 @@ class Tariff(models.Model):
     valid_from = models.DateField(_("valid from"))
     valid_to = models.DateField(_("valid to"), null=True, blank=True, help_text=_("Last day the rate applies; empty = open."))
     source_label = models.CharField(_("set by"), max_length=200, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         ordering = ["estate", "charge_kind", "unit_use", "-valid_from"]
@@ -78,7 +78,9 @@ class BillingRun(models.Model):
     estate = models.ForeignKey(
         Estate, on_delete=models.PROTECT, null=True, blank=True, related_name="billing_runs", verbose_name=_("estate")
     )
-    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("started by")
+    )
     status = models.CharField(_("status"), max_length=20, choices=BillingRunStatus.choices, default=BillingRunStatus.QUEUED)
     total_units = models.PositiveIntegerField(_("units to bill"), default=0)
     done_units = models.PositiveIntegerField(_("units done"), default=0)
@@ -87,9 +89,9 @@ class BillingRun(models.Model):
     units_already_billed = models.PositiveIntegerField(_("units already billed"), default=0)
     units_without_tariff = models.PositiveIntegerField(_("units without a tariff"), default=0)
     units_without_owner = models.PositiveIntegerField(_("units without an owner"), default=0)
-    error = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -106,15 +108,17 @@ class BillingRunChunk(models.Model):
 
     estate_scope_path = "run__estate_id"
 
-    run = models.ForeignKey(BillingRun, on_delete=models.CASCADE, related_name="chunks")
-    index = models.PositiveIntegerField()
-    first_unit_id = models.BigIntegerField()
-    last_unit_id = models.BigIntegerField()
-    unit_count = models.PositiveIntegerField()
-    done = models.BooleanField(default=False)
-    done_at = models.DateTimeField(null=True, blank=True)
+    run = models.ForeignKey(BillingRun, on_delete=models.CASCADE, related_name="chunks", verbose_name=_("billing run"))
+    index = models.PositiveIntegerField(_("index"))
+    first_unit_id = models.BigIntegerField(_("first unit id"))
+    last_unit_id = models.BigIntegerField(_("last unit id"))
+    unit_count = models.PositiveIntegerField(_("unit count"))
+    done = models.BooleanField(_("done"), default=False)
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("billing run chunk")
+        verbose_name_plural = _("billing run chunks")
         ordering = ["run", "index"]
         constraints = [models.UniqueConstraint(fields=["run", "index"], name="billing_chunk_unique")]
 
@@ -137,8 +141,8 @@ class Invoice(models.Model):
     unit = models.ForeignKey(
         Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="invoices", verbose_name=_("unit")
     )
-    source_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
-    source_id = models.BigIntegerField()
+    source_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+", verbose_name=_("source type"))
+    source_id = models.BigIntegerField(_("source id"))
     source = GenericForeignKey("source_type", "source_id")
     charge_kind = models.CharField(_("charge"), max_length=30, choices=ChargeKind.choices)
     period = models.DateField(_("period"), help_text=_("First day of the billed month."))
@@ -162,8 +166,10 @@ class Invoice(models.Model):
     status = models.CharField(
         _("status"), max_length=20, choices=InvoiceStatus.choices, default=InvoiceStatus.OPEN, db_index=True
     )
-    billing_run = models.ForeignKey(BillingRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="invoices")
-    created_at = models.DateTimeField(auto_now_add=True)
+    billing_run = models.ForeignKey(
+        BillingRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="invoices", verbose_name=_("billing run")
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         ordering = ["-period", "number"]
@@ -192,13 +198,15 @@ class Invoice(models.Model):
 class InvoiceLine(models.Model):
     estate_scope_path = "invoice__estate_id"
 
-    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines", verbose_name=_("bill"))
     description = models.CharField(_("description"), max_length=200)
     quantity = models.DecimalField(_("quantity"), max_digits=12, decimal_places=2)
     unit_price = models.DecimalField(_("unit price"), max_digits=12, decimal_places=4)
     amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
 
     class Meta:
+        verbose_name = _("bill line")
+        verbose_name_plural = _("bill lines")
         ordering = ["invoice", "pk"]
         constraints = [models.CheckConstraint(condition=Q(amount__gte=0), name="invoice_line_amount_non_negative")]
 
@@ -211,14 +219,18 @@ class InvoiceStatusChange(models.Model):
 
     estate_scope_path = "invoice__estate_id"
 
-    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="status_changes")
-    from_status = models.CharField(max_length=20, choices=InvoiceStatus.choices, blank=True)
-    to_status = models.CharField(max_length=20, choices=InvoiceStatus.choices)
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    note = models.CharField(max_length=200, blank=True)
-    at = models.DateTimeField(auto_now_add=True)
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="status_changes", verbose_name=_("bill"))
+    from_status = models.CharField(_("from status"), max_length=20, choices=InvoiceStatus.choices, blank=True)
+    to_status = models.CharField(_("to status"), max_length=20, choices=InvoiceStatus.choices)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("changed by")
+    )
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    at = models.DateTimeField(_("time"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("bill status change")
+        verbose_name_plural = _("bill status changes")
         ordering = ["invoice", "at", "pk"]
 
     def __str__(self):
@@ -244,20 +256,24 @@ class AttemptStatus(models.TextChoices):
 class PaymentAttempt(models.Model):
     """An owner's attempt to pay some bills online: one Checkout Session at the provider."""
 
-    estate = models.ForeignKey(Estate, on_delete=models.PROTECT, related_name="payment_attempts")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="payment_attempts")
-    invoices = models.ManyToManyField(Invoice, through="AttemptInvoice", related_name="payment_attempts")
-    amount = models.DecimalField(max_digits=12, decimal_places=2)
-    currency = models.CharField(max_length=3, default="cny")
-    provider = models.CharField(max_length=20, default="stripe")
-    provider_session_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
-    checkout_url = models.URLField(max_length=2000, blank=True)
-    status = models.CharField(max_length=20, choices=AttemptStatus.choices, default=AttemptStatus.OPEN)
-    flag_reason = models.CharField(max_length=300, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    estate = models.ForeignKey(Estate, on_delete=models.PROTECT, related_name="payment_attempts", verbose_name=_("estate"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="payment_attempts", verbose_name=_("user")
+    )
+    invoices = models.ManyToManyField(Invoice, through="AttemptInvoice", related_name="payment_attempts", verbose_name=_("bills"))
+    amount = models.DecimalField(_("amount (CNY)"), max_digits=12, decimal_places=2)
+    currency = models.CharField(_("currency"), max_length=3, default="cny")
+    provider = models.CharField(_("payment provider"), max_length=20, default="stripe")
+    provider_session_id = models.CharField(_("provider session id"), max_length=255, unique=True, null=True, blank=True)
+    checkout_url = models.URLField(_("checkout URL"), max_length=2000, blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=AttemptStatus.choices, default=AttemptStatus.OPEN)
+    flag_reason = models.CharField(_("flag reason"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
+        verbose_name = _("payment attempt")
+        verbose_name_plural = _("payment attempts")
         ordering = ["-created_at"]
         constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="attempt_amount_positive")]
 
@@ -268,11 +284,13 @@ class PaymentAttempt(models.Model):
 class AttemptInvoice(models.Model):
     estate_scope_path = "attempt__estate_id"
 
-    attempt = models.ForeignKey(PaymentAttempt, on_delete=models.CASCADE)
-    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT)
-    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    attempt = models.ForeignKey(PaymentAttempt, on_delete=models.CASCADE, verbose_name=_("payment attempt"))
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, verbose_name=_("bill"))
+    amount = models.DecimalField(_("amount (CNY)"), max_digits=12, decimal_places=2)
 
     class Meta:
+        verbose_name = _("bill in a payment attempt")
+        verbose_name_plural = _("bills in payment attempts")
         constraints = [models.UniqueConstraint(fields=["attempt", "invoice"], name="attempt_invoice_unique")]
 
     def __str__(self):
@@ -285,21 +303,30 @@ class Payment(models.Model):
     estate = models.ForeignKey(Estate, on_delete=models.PROTECT, related_name="payments", verbose_name=_("estate"))
     payer_name = models.CharField(_("payer name"), max_length=100)
     payer_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="payments"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="payments",
+        verbose_name=_("payer account"),
     )
     method = models.CharField(_("method"), max_length=20, choices=PaymentMethod.choices)
     amount = models.DecimalField(_("amount (CNY)"), max_digits=12, decimal_places=2)
-    currency = models.CharField(max_length=3, default="cny")
+    currency = models.CharField(_("currency"), max_length=3, default="cny")
     received_at = models.DateTimeField(_("received at"))
     # The provider's id (Checkout Session) or the bank/cash slip: one payment per reference.
     reference = models.CharField(_("reference"), max_length=255, blank=True)
-    attempt = models.OneToOneField(PaymentAttempt, on_delete=models.PROTECT, null=True, blank=True, related_name="payment")
-    provider_payment_id = models.CharField(
-        max_length=255, blank=True, help_text=_("Payment intent at the provider, for refunds.")
+    attempt = models.OneToOneField(
+        PaymentAttempt, on_delete=models.PROTECT, null=True, blank=True, related_name="payment", verbose_name=_("payment attempt")
     )
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    provider_payment_id = models.CharField(
+        _("provider payment id"), max_length=255, blank=True, help_text=_("Payment intent at the provider, for refunds.")
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("recorded by")
+    )
     refunded_amount = models.DecimalField(_("refunded (CNY)"), max_digits=12, decimal_places=2, default=0)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         ordering = ["-received_at"]
@@ -322,11 +349,13 @@ class PaymentAllocation(models.Model):
 
     estate_scope_path = "payment__estate_id"
 
-    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="allocations")
-    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="allocations")
-    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="allocations", verbose_name=_("payment"))
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="allocations", verbose_name=_("bill"))
+    amount = models.DecimalField(_("amount (CNY)"), max_digits=12, decimal_places=2)
 
     class Meta:
+        verbose_name = _("payment allocation")
+        verbose_name_plural = _("payment allocations")
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="allocation_amount_positive"),
             models.UniqueConstraint(fields=["payment", "invoice"], name="allocation_once_per_invoice"),
@@ -341,17 +370,21 @@ class Refund(models.Model):
 
     estate_scope_path = "payment__estate_id"
 
-    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds", verbose_name=_("payment"))
     amount = models.DecimalField(_("amount (CNY)"), max_digits=12, decimal_places=2)
     reason = models.CharField(_("reason"), max_length=200)
-    provider_refund_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
+    provider_refund_id = models.CharField(_("provider refund id"), max_length=255, unique=True, null=True, blank=True)
     # The key of the staff member's refund form: the same form posted twice books one refund (and,
     # for an online payment, is the provider's idempotency key, so the provider refunds once too).
-    request_key = models.CharField(max_length=64, unique=True, null=True, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
+    request_key = models.CharField(_("request key"), max_length=64, unique=True, null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("created by")
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("refund")
+        verbose_name_plural = _("refunds")
         ordering = ["-created_at"]
         constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_positive")]
 
@@ -362,11 +395,13 @@ class Refund(models.Model):
 class ReceiptCounter(models.Model):
     """The last receipt number used per estate and year; locked row → numbers without gaps."""
 
-    estate = models.ForeignKey(Estate, on_delete=models.PROTECT, related_name="+")
-    year = models.PositiveSmallIntegerField()
-    last = models.PositiveIntegerField(default=0)
+    estate = models.ForeignKey(Estate, on_delete=models.PROTECT, related_name="+", verbose_name=_("estate"))
+    year = models.PositiveSmallIntegerField(_("year"))
+    last = models.PositiveIntegerField(_("last number"), default=0)
 
     class Meta:
+        verbose_name = _("receipt counter")
+        verbose_name_plural = _("receipt counters")
         constraints = [models.UniqueConstraint(fields=["estate", "year"], name="receipt_counter_unique")]
 
     def __str__(self):
@@ -376,16 +411,18 @@ class ReceiptCounter(models.Model):
 class Receipt(models.Model):
     """The receipt for one payment, numbered without gaps per estate and year."""
 
-    payment = models.OneToOneField(Payment, on_delete=models.PROTECT, related_name="receipt")
-    estate = models.ForeignKey(Estate, on_delete=models.PROTECT, related_name="receipts")
-    year = models.PositiveSmallIntegerField()
-    sequence = models.PositiveIntegerField()
+    payment = models.OneToOneField(Payment, on_delete=models.PROTECT, related_name="receipt", verbose_name=_("payment"))
+    estate = models.ForeignKey(Estate, on_delete=models.PROTECT, related_name="receipts", verbose_name=_("estate"))
+    year = models.PositiveSmallIntegerField(_("year"))
+    sequence = models.PositiveIntegerField(_("sequence"))
     number = models.CharField(_("receipt number"), max_length=40, unique=True)
-    pdf = models.FileField(upload_to="receipts/%Y/", blank=True)
-    rendered_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    pdf = models.FileField(_("PDF"), upload_to="receipts/%Y/", blank=True)
+    rendered_at = models.DateTimeField(_("rendered at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("receipt")
+        verbose_name_plural = _("receipts")
         ordering = ["estate", "year", "sequence"]
         constraints = [models.UniqueConstraint(fields=["estate", "year", "sequence"], name="receipt_sequence_unique")]
 
@@ -435,10 +472,12 @@ ACCOUNT_BELONGS_TO = {
 class LedgerAccount(models.Model):
     """One account of an estate's books; its kind says what it is and whose money it holds."""
 
-    estate = models.ForeignKey(Estate, on_delete=models.PROTECT, related_name="ledger_accounts")
-    kind = models.CharField(max_length=30, choices=AccountKind.choices)
+    estate = models.ForeignKey(Estate, on_delete=models.PROTECT, related_name="ledger_accounts", verbose_name=_("estate"))
+    kind = models.CharField(_("account"), max_length=30, choices=AccountKind.choices)
 
     class Meta:
+        verbose_name = _("ledger account")
+        verbose_name_plural = _("ledger accounts")
         constraints = [models.UniqueConstraint(fields=["estate", "kind"], name="ledger_account_unique")]
 
     def __str__(self):
@@ -457,18 +496,28 @@ class LedgerEntry(models.Model):
     Rows are append-only: corrections are new rows.
     """
 
-    estate = models.ForeignKey(Estate, on_delete=models.PROTECT, related_name="ledger_entries")
-    debit = models.ForeignKey(LedgerAccount, on_delete=models.PROTECT, related_name="debits")
-    credit = models.ForeignKey(LedgerAccount, on_delete=models.PROTECT, related_name="credits")
-    amount = models.DecimalField(max_digits=14, decimal_places=2)
-    memo = models.CharField(max_length=200)
-    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, null=True, blank=True, related_name="ledger_entries")
-    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, null=True, blank=True, related_name="ledger_entries")
-    refund = models.ForeignKey(Refund, on_delete=models.PROTECT, null=True, blank=True, related_name="ledger_entries")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
+    estate = models.ForeignKey(Estate, on_delete=models.PROTECT, related_name="ledger_entries", verbose_name=_("estate"))
+    debit = models.ForeignKey(LedgerAccount, on_delete=models.PROTECT, related_name="debits", verbose_name=_("debit account"))
+    credit = models.ForeignKey(LedgerAccount, on_delete=models.PROTECT, related_name="credits", verbose_name=_("credit account"))
+    amount = models.DecimalField(_("amount (CNY)"), max_digits=14, decimal_places=2)
+    memo = models.CharField(_("memo"), max_length=200)
+    invoice = models.ForeignKey(
+        Invoice, on_delete=models.PROTECT, null=True, blank=True, related_name="ledger_entries", verbose_name=_("bill")
+    )
+    payment = models.ForeignKey(
+        Payment, on_delete=models.PROTECT, null=True, blank=True, related_name="ledger_entries", verbose_name=_("payment")
+    )
+    refund = models.ForeignKey(
+        Refund, on_delete=models.PROTECT, null=True, blank=True, related_name="ledger_entries", verbose_name=_("refund")
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("created by")
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("ledger entry")
+        verbose_name_plural = _("ledger entries")
         ordering = ["created_at", "pk"]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="ledger_amount_positive"),
@@ -482,15 +531,17 @@ class LedgerEntry(models.Model):
 class ProviderEvent(models.Model):
     """A webhook event from a payment provider, stored once by its id before it is handled."""
 
-    provider = models.CharField(max_length=20, default="stripe")
-    event_id = models.CharField(max_length=255)
-    type = models.CharField(max_length=100)
-    payload = models.JSONField()
-    received_at = models.DateTimeField(auto_now_add=True)
-    processed_at = models.DateTimeField(null=True, blank=True)
-    error = models.TextField(blank=True)
+    provider = models.CharField(_("payment provider"), max_length=20, default="stripe")
+    event_id = models.CharField(_("event id"), max_length=255)
+    type = models.CharField(_("event type"), max_length=100)
+    payload = models.JSONField(_("payload"))
+    received_at = models.DateTimeField(_("received at"), auto_now_add=True)
+    processed_at = models.DateTimeField(_("processed at"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
 
     class Meta:
+        verbose_name = _("payment provider event")
+        verbose_name_plural = _("payment provider events")
         ordering = ["-received_at"]
         constraints = [models.UniqueConstraint(fields=["provider", "event_id"], name="provider_event_once")]
 
@@ -509,13 +560,15 @@ class DunningNotice(models.Model):
 
     estate_scope_path = "invoice__estate_id"
 
-    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="dunning_notices")
-    level = models.CharField(max_length=20, choices=DunningLevel.choices)
-    channels = models.CharField(max_length=100, blank=True)
-    letter = models.FileField(upload_to="demands/%Y/", blank=True)
-    sent_at = models.DateTimeField(auto_now_add=True)
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="dunning_notices", verbose_name=_("bill"))
+    level = models.CharField(_("level"), max_length=20, choices=DunningLevel.choices)
+    channels = models.CharField(_("channels"), max_length=100, blank=True)
+    letter = models.FileField(_("letter"), upload_to="demands/%Y/", blank=True)
+    sent_at = models.DateTimeField(_("sent at"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("payment reminder")
+        verbose_name_plural = _("payment reminders")
         ordering = ["-sent_at"]
         constraints = [models.UniqueConstraint(fields=["invoice", "level"], name="dunning_level_once_per_invoice")]
 
@@ -529,14 +582,18 @@ class MoneyAudit(models.Model):
     estate = models.ForeignKey(
         Estate, on_delete=models.PROTECT, null=True, blank=True, related_name="money_audits", verbose_name=_("estate")
     )
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    action = models.CharField(max_length=50)
-    object_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
-    object_id = models.BigIntegerField()
-    data = models.JSONField(default=dict, blank=True)
-    at = models.DateTimeField(auto_now_add=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("user")
+    )
+    action = models.CharField(_("action"), max_length=50)
+    object_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+", verbose_name=_("record type"))
+    object_id = models.BigIntegerField(_("record id"))
+    data = models.JSONField(_("changes"), default=dict, blank=True)
+    at = models.DateTimeField(_("time"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("money audit entry")
+        verbose_name_plural = _("money audit entries")
         ordering = ["-at"]
 
     def __str__(self):

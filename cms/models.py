@@ -131,6 +131,7 @@ class HomePage(SearchableTextMixin, Page):  # noqa: DJ008 - Page.__str__ is the 
 
     class Meta:
         verbose_name = _("home page")
+        verbose_name_plural = _("home pages")
 
     def text_for_search(self) -> str:
         return plain_text(self.intro)
@@ -181,6 +182,7 @@ class CaseStudyIndexPage(IndexPage):  # noqa: DJ008 - Page.__str__ is the title
 
     class Meta:
         verbose_name = _("case study index")
+        verbose_name_plural = _("case study indexes")
 
     def children_for_listing(self, request):
         return selectors.case_studies_live(parent=self)
@@ -254,6 +256,7 @@ class NoticeIndexPage(IndexPage):  # noqa: DJ008 - Page.__str__ is the title
 
     class Meta:
         verbose_name = _("notice index")
+        verbose_name_plural = _("notice indexes")
 
     def children_for_listing(self, request):
         return selectors.notice_pages_live(
@@ -377,6 +380,7 @@ class NewsIndexPage(IndexPage):  # noqa: DJ008 - Page.__str__ is the title
 
     class Meta:
         verbose_name = _("news index")
+        verbose_name_plural = _("news indexes")
 
     def children_for_listing(self, request):
         return selectors.news_live(parent=self)
@@ -429,6 +433,7 @@ class PolicyPage(SearchableTextMixin, Page):  # noqa: DJ008 - Page.__str__ is th
 
     class Meta:
         verbose_name = _("policy page")
+        verbose_name_plural = _("policy pages")
 
     def text_for_search(self) -> str:
         return "\n".join(p for p in (self.issuer, self.document_number, self.intro, stream_text(self.body)) if p)
@@ -461,3 +466,4 @@ class SiteSettings(BaseSiteSetting):
 
     class Meta:
         verbose_name = _("site settings")
+        verbose_name_plural = _("site settings")

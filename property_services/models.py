@@ -631,11 +631,13 @@ class AssemblyStatusChange(models.Model):
 
     estate_scope_path = "assembly__estate_id"
 
-    assembly = models.ForeignKey(Assembly, on_delete=models.CASCADE, related_name="status_changes")
-    from_status = models.CharField(max_length=20, choices=AssemblyStatus.choices)
-    to_status = models.CharField(max_length=20, choices=AssemblyStatus.choices)
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    at = models.DateTimeField(auto_now_add=True)
+    assembly = models.ForeignKey(Assembly, on_delete=models.CASCADE, related_name="status_changes", verbose_name=_("assembly"))
+    from_status = models.CharField(_("from status"), max_length=20, choices=AssemblyStatus.choices)
+    to_status = models.CharField(_("to status"), max_length=20, choices=AssemblyStatus.choices)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("changed by")
+    )
+    at = models.DateTimeField(_("time"), auto_now_add=True)
 
     class Meta:
         ordering = ["assembly", "at", "pk"]
@@ -931,12 +933,16 @@ class DecisionStatusChange(models.Model):
 
     estate_scope_path = "decision__meeting__estate_id"
 
-    decision = models.ForeignKey(JointMeetingDecision, on_delete=models.CASCADE, related_name="status_changes")
-    from_status = models.CharField(max_length=10, choices=DecisionStatus.choices)
-    to_status = models.CharField(max_length=10, choices=DecisionStatus.choices)
-    note = models.CharField(max_length=200, blank=True)
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    at = models.DateTimeField(auto_now_add=True)
+    decision = models.ForeignKey(
+        JointMeetingDecision, on_delete=models.CASCADE, related_name="status_changes", verbose_name=_("decision")
+    )
+    from_status = models.CharField(_("from status"), max_length=10, choices=DecisionStatus.choices)
+    to_status = models.CharField(_("to status"), max_length=10, choices=DecisionStatus.choices)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("changed by")
+    )
+    at = models.DateTimeField(_("time"), auto_now_add=True)
 
     class Meta:
         ordering = ["decision", "at", "pk"]
