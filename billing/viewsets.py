@@ -39,7 +39,7 @@ from .models import (
     Refund,
     Tariff,
 )
-from .money import format_rmb
+from .money import EXCEL_RMB_FORMAT, format_rmb
 from .services import PERIOD_RE
 
 
@@ -193,6 +193,14 @@ class InvoiceIndexView(ScopedIndexView):
         if not self.ordering:
             return selectors.invoices_in_number_order(queryset, period_first=True)
         return super().order_queryset(queryset)
+
+    def generate_xlsx_row(self, worksheet, row_dict, date_format=None):
+        """Amounts stay numbers (sums work, an import reads them back unchanged), shown as ¥1,234.50."""
+        cells = super().generate_xlsx_row(worksheet, row_dict, date_format=date_format)
+        for field, cell in zip(row_dict, cells, strict=True):
+            if field in ("total", "paid_amount"):
+                cell.number_format = EXCEL_RMB_FORMAT
+            yield cell
 
 
 def money_column(model, field_name: str) -> Column:

@@ -154,3 +154,15 @@ def test_receipt_pdf_writes_the_total_as_money_and_in_capitals(tmp_path):
     assert "¥14,514.13" in text and "¥14,000.00" in text and "¥514.13" in text
     assert "壹万肆仟伍佰壹拾肆元壹角叁分" in text.replace(" ", "")
     assert "2026-11-03 09:05" in text  # Beijing time, as paid
+
+
+def test_bills_list_export_keeps_amounts_numeric_with_a_money_format(client, arrears):
+    from openpyxl import load_workbook
+
+    _estate, bills, staff = arrears
+    client.force_login(staff)
+    response = client.get(reverse("billing_invoice:index") + "?export=xlsx")
+    sheet = load_workbook(BytesIO(b"".join(response.streaming_content))).active
+    rows = {row[0].value: row for row in sheet.iter_rows(min_row=2)}
+    total = rows[bills[1].number][6]
+    assert total.value == pytest.approx(514.13) and total.number_format == '"¥"#,##0.00'
