@@ -256,6 +256,8 @@ class Owner(models.Model):
     def identifier_masked(self) -> str:
         return self.id_number_masked if self.kind == OwnerKind.PERSON else self.credit_code
 
+    identifier_masked.fget.short_description = _("Identifier")  # the list's column heading
+
 
 class Ownership(models.Model):
     """Title of an owner to a unit, with a share (joint owners hold parts) and a period."""

@@ -278,6 +278,8 @@ class ManagementArrangement(ClusterableModel):
         """'Residential 1.20, Shop 2.50' (CNY/m²/month), from prefetched fee standards."""
         return ", ".join(f"{fee.get_unit_use_display()} {fee.rate}" for fee in self.fee_standards.all())
 
+    fee_summary.fget.short_description = _("Fee standard (CNY/m²/month)")  # the record page's label
+
 
 class FeeStandard(models.Model):
     """The property fee agreed for one use of unit under an arrangement, in CNY per m² per month."""

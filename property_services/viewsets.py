@@ -851,7 +851,10 @@ class JointMeetingViewSet(PSModelViewSet):
 class DecisionFilterSet(WagtailFilterSet):
     estate = estate_filter("meeting__estate")
     status = django_filters.ChoiceFilter(choices=DecisionStatus.choices, label=_("Status"))
-    overdue = django_filters.BooleanFilter(label=_("Overdue"), method="filter_overdue")
+    # Choices, not a BooleanFilter: the active-filter chip then reads 逾期：是, never "True".
+    overdue = django_filters.ChoiceFilter(
+        choices=[("true", _("Yes")), ("false", _("No"))], label=_("Overdue"), method="filter_overdue"
+    )
 
     class Meta:
         model = JointMeetingDecision
@@ -859,7 +862,9 @@ class DecisionFilterSet(WagtailFilterSet):
 
     def filter_overdue(self, queryset, name, value):
         overdue = Q(status=DecisionStatus.OPEN, due_on__lt=timezone.localdate())
-        return queryset.filter(overdue) if value else queryset.exclude(overdue)
+        if value not in ("true", "false"):
+            return queryset
+        return queryset.filter(overdue) if value == "true" else queryset.exclude(overdue)
 
 
 class DecisionIndexView(PSIndexView):

@@ -11,6 +11,11 @@
 # tests/accounts/test_translations.py fails while a msgid of ours has no translation.
 # English needs no catalogue: the msgids are English.
 #
+# locale_overrides/zh_Hans/LC_MESSAGES/django.po is a second, hand-kept catalogue: Chinese for Django's
+# and Wagtail's own strings that their zh_Hans catalogues leave untranslated ("Go to the first error"…).
+# makemessages never touches it; `compile` checks and compiles it too (settings.LOCALE_PATHS lists it
+# after locale/, so our own catalogue wins where both have a msgid).
+#
 # Needs GNU gettext (msgfmt, xgettext, msgmerge, msgattrib): apt-get install gettext.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,9 +23,10 @@ cd "$(dirname "$0")/.."
 PY=.venv/bin/python
 LOCALE=zh_Hans
 PO=locale/$LOCALE/LC_MESSAGES/django.po
+OVERRIDES_PO=locale_overrides/$LOCALE/LC_MESSAGES/django.po
 # Scan only our apps and templates: never the virtualenv, collected static files or runtime data.
 IGNORE=(--ignore ".venv/*" --ignore "staticfiles/*" --ignore "node_modules/*" --ignore "var/*" --ignore "media/*"
-    --ignore "tests/*" --ignore "benchmarks/*")
+    --ignore "tests/*" --ignore "benchmarks/*" --ignore "locale_overrides/*")
 
 for tool in msgfmt xgettext msgmerge msgattrib; do
     command -v "$tool" >/dev/null 2>&1 || { echo "translations.sh: $tool not found (apt-get install gettext)" >&2; exit 1; }
@@ -48,6 +54,8 @@ check() {
 
 compile() {
     msgfmt --check-format --check-header -o /dev/null "$PO"
+    msgfmt --check-format --check-header -o /dev/null "$OVERRIDES_PO"
+    # Compiles every catalogue in settings.LOCALE_PATHS: locale/ and locale_overrides/.
     "$PY" manage.py compilemessages -l "$LOCALE" --ignore ".venv/*"
 }
 

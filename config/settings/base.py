@@ -161,8 +161,13 @@ AXES_USERNAME_CALLABLE = "accounts.validators.axes_username"
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 
 LANGUAGE_CODE = "zh-hans"
-LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# Each language is named in its own script, whatever the page's language (the menu in
+# templates/base.html shows these names untranslated: accounts.templatetags.languages).
+LANGUAGES = [("zh-hans", "中文"), ("en", "English")]
+# locale/ holds our own strings (scripts/translations.sh); locale_overrides/ holds Chinese for
+# Django's and Wagtail's strings their catalogues leave untranslated (never touched by makemessages).
+# Earlier paths win, and both win over the apps' own catalogues.
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale_overrides"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
@@ -186,6 +191,7 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 WAGTAIL_SITE_NAME = _("Anju")
+WAGTAILADMIN_USER_LOGIN_FORM = "accounts.forms.BackOfficeLoginForm"  # its password label translated
 WAGTAILADMIN_BASE_URL = SITE_URL
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "pdf", "txt", "xlsx", "zip"]
