@@ -9,9 +9,11 @@ from __future__ import annotations
 import django_filters
 from django.db.models import Prefetch
 from django.urls import path
+from django.utils.functional import cached_property
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
+from wagtail.admin.admin_url_finder import ModelAdminURLFinder
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.tables import Column
@@ -135,6 +137,12 @@ class ReadOnlyViewSet(ScopedModelViewSet):
 
     def extra_urls(self) -> list:
         return []
+
+    @cached_property
+    def url_finder_class(self):
+        """Pages that link to "edit this object" (Wagtail's usage and history views) get the read-only
+        record instead: there is no edit page to reverse, and reversing one answered 500."""
+        return type("_ReadOnlyURLFinder", (ModelAdminURLFinder,), {"edit_url_name": self.get_url_name("inspect")})
 
     def get_urlpatterns(self):
         urls = [

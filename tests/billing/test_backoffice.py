@@ -382,3 +382,14 @@ def test_every_billing_page_opens_for_staff_of_the_estate(client, world):
         assert response.status_code == 200, url
     for url in (reverse("billing_billingrun:add"), reverse("billing_payment:add"), reverse("billing_ledger:index")):
         assert client.get(url).status_code == 200, url
+
+
+def test_the_estates_usage_page_opens_although_bills_have_no_edit_page(client, world):
+    """Wagtail's "usage" page of an estate lists the bills, payments and audits that refer to it and links
+    each to its admin page; read-only billing records link to their record (it answered 500 before)."""
+    admin = UserFactory(mobile="13900000509", is_superuser=True, is_staff=True)
+    client.force_login(admin)
+    response = client.get(reverse("wagtailadmin_home") + f"estates/estate/usage/{world['y'].pk}/")
+    assert response.status_code == 200
+    invoice_url = reverse("billing_invoice:inspect", args=[world["invoice_y"].pk])
+    assert invoice_url in response.content.decode()
