@@ -68,6 +68,8 @@ class Notice(models.Model):
     )
     source_id = models.PositiveBigIntegerField(_("source id"), null=True, blank=True)
     source = GenericForeignKey("source_type", "source_id")
+    # Wagtail's usage pages label a reference by its field's verbose name (else the bare English name).
+    source.verbose_name = _("source")
     is_published = models.BooleanField(_("published"), default=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
