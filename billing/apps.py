@@ -8,6 +8,11 @@ class BillingConfig(AppConfig):
     verbose_name = _("Billing")
 
     def ready(self):
+        # What each role may do in billing (estates.roles builds the groups).
+        from . import roles
+
+        roles.register()
+
         # Two blocks, one per part of billing (online payments / billing core): keep both when editing.
         from accounts.portal import register_section
 

@@ -8,6 +8,11 @@ class CmsConfig(AppConfig):
     verbose_name = _("Public site")
 
     def ready(self):
+        # What the site editor's group carries (estates.roles builds the groups).
+        from . import roles
+
+        roles.register()
+
         from .services import site_setup_after_migrate
 
         post_migrate.connect(site_setup_after_migrate, sender=self, dispatch_uid="cms.site_setup_after_migrate")

@@ -1,6 +1,71 @@
-"""Which Django permissions each role's group carries. Applied after every migrate (idempotent)."""
+"""Which Django permissions each role's group carries: a registry that apps add to.
+
+Estates registers the inventory's permissions here; every other app registers its own from its
+``AppConfig.ready()`` with ``register_role_permissions(role, [(app_label, codename), ...])``, so estates
+never names a higher app. The groups are rebuilt after every migrate (idempotent).
+
+A registration naming an app or a permission that does not exist is an error twice over: the system
+check ``estates.E001`` reports it at start-up without touching the database (every ``manage.py``
+command, ``runserver`` included), and ``sync_role_groups`` refuses to build the groups
+(``ImproperlyConfigured``) rather than silently leave a permission out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.apps import apps
+from django.core import checks
+from django.core.exceptions import ImproperlyConfigured
 
 from accounts.models import Role
+
+ALL = "*"  # every permission there is (the platform administrator)
+
+# Roles that work in the back office: their groups also get Wagtail's access_admin.
+BACK_OFFICE = {
+    Role.PLATFORM_ADMIN,
+    Role.DISTRICT_OFFICER,
+    Role.SUBDISTRICT_OFFICER,
+    Role.ESTATE_STAFF,
+    Role.COMMITTEE_MEMBER,
+    Role.CMS_EDITOR,
+}
+ACCESS_ADMIN = ("wagtailadmin", "access_admin")
+
+Permission = tuple[str, str]  # (app_label, codename)
+
+# role -> permissions, in registration order; ALL for the platform administrator.
+_REGISTRY: dict[str, dict[Permission, None] | str] = {}
+
+
+def register_role_permissions(role: str, permissions: Iterable[Permission] | str) -> None:
+    """Give ``role``'s group these permissions as well (``ALL`` for every permission there is).
+
+    Several apps may register for the same role; their permissions add up. Registering the same pair
+    twice is harmless.
+    """
+    role = str(role)
+    if permissions == ALL:
+        _REGISTRY[role] = ALL
+        return
+    current = _REGISTRY.setdefault(role, {})
+    if current == ALL:
+        return
+    for app_label, codename in permissions:
+        current[(app_label, codename)] = None
+
+
+def role_permissions() -> dict[str, list[Permission] | str]:
+    """Every registered role with its permissions (``ALL`` or a list of (app_label, codename))."""
+    return {role: perms if perms == ALL else list(perms) for role, perms in _REGISTRY.items()}
+
+
+def registered_roles() -> list[str]:
+    return list(_REGISTRY)
+
+
+# --- the inventory's own permissions ---------------------------------------------------------------
 
 INVENTORY = [
     "district",
@@ -14,121 +79,96 @@ INVENTORY = [
     "commonasset",
     "renovationproject",
 ]
+INVENTORY_VIEW = [("estates", f"view_{m}") for m in INVENTORY]
+# Officers follow renovation projects; staff keep their estate's register up to date.
+PROJECTS_EDIT = [("estates", "change_renovationproject"), ("estates", "add_renovationproject")]
+REGISTER_EDIT = [
+    ("estates", f"{action}_{m}")
+    for m in ("building", "unit", "owner", "ownership", "commonasset")
+    for action in ("add", "change")
+] + [("estates", "change_estate")]
 
-# (app_label, codename) pairs, or "*" for everything.
-ROLE_PERMISSIONS: dict[str, list[tuple[str, str]] | str] = {
-    Role.PLATFORM_ADMIN: "*",
-    Role.DISTRICT_OFFICER: [("estates", f"view_{m}") for m in INVENTORY]
-    + [("estates", "change_renovationproject"), ("estates", "add_renovationproject")],
-    Role.SUBDISTRICT_OFFICER: [("estates", f"view_{m}") for m in INVENTORY]
-    + [("estates", "change_renovationproject"), ("estates", "add_renovationproject")],
-    Role.ESTATE_STAFF: [("estates", f"view_{m}") for m in INVENTORY]
-    + [
-        ("estates", f"{action}_{m}")
-        for m in ("building", "unit", "owner", "ownership", "commonasset")
-        for action in ("add", "change")
+register_role_permissions(Role.PLATFORM_ADMIN, ALL)
+register_role_permissions(Role.DISTRICT_OFFICER, INVENTORY_VIEW + PROJECTS_EDIT)
+register_role_permissions(Role.SUBDISTRICT_OFFICER, INVENTORY_VIEW + PROJECTS_EDIT)
+register_role_permissions(Role.ESTATE_STAFF, INVENTORY_VIEW + REGISTER_EDIT)
+register_role_permissions(Role.COMMITTEE_MEMBER, INVENTORY_VIEW)
+register_role_permissions(Role.CMS_EDITOR, [])  # the site's app registers what editors do
+
+
+# --- checking the registrations --------------------------------------------------------------------
+
+
+def _model_permissions(app_label: str) -> set[str] | None:
+    """Codenames the app's models declare (default and Meta permissions); None if no such app."""
+    try:
+        app_config = apps.get_app_config(app_label)
+    except LookupError:
+        return None
+    codenames: set[str] = set()
+    for model in app_config.get_models():
+        opts = model._meta
+        codenames.update(f"{action}_{opts.model_name}" for action in opts.default_permissions)
+        codenames.update(codename for codename, _name in opts.permissions)
+    return codenames
+
+
+def unknown_permissions() -> list[tuple[str, Permission]]:
+    """(role, permission) pairs whose app or codename does not exist in the installed models."""
+    known: dict[str, set[str] | None] = {}
+    missing = []
+    for role, perms in _REGISTRY.items():
+        if perms == ALL:
+            continue
+        for app_label, codename in [*perms, ACCESS_ADMIN] if role in BACK_OFFICE else perms:
+            if app_label not in known:
+                known[app_label] = _model_permissions(app_label)
+            if known[app_label] is None or codename not in known[app_label]:
+                missing.append((role, (app_label, codename)))
+    return missing
+
+
+@checks.register()
+def check_role_permissions(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    return [
+        checks.Error(
+            f"Role {role!r} is given the permission {app_label}.{codename}, which no installed model declares.",
+            hint="Fix the register_role_permissions() call that names it.",
+            id="estates.E001",
+        )
+        for role, (app_label, codename) in unknown_permissions()
     ]
-    + [("estates", "change_estate")],
-    Role.COMMITTEE_MEMBER: [("estates", f"view_{m}") for m in INVENTORY],
-    Role.CMS_EDITOR: [
-        ("wagtailimages", "add_image"),
-        ("wagtailimages", "change_image"),
-        ("wagtaildocs", "add_document"),
-        ("wagtaildocs", "change_document"),
-        # Public site: contact details and footer (page permissions are per page: cms.services).
-        ("cms", "change_sitesettings"),
-    ],
-}
-# Billing core: staff run billing, record offline payments and refunds, void/write off bills
-# (change_invoice); officers only look.
-BILLING_VIEW = [
-    ("billing", f"view_{m}") for m in ("billingrun", "invoice", "payment", "refund", "tariff", "ledgerentry", "moneyaudit")
-]
-ROLE_PERMISSIONS[Role.ESTATE_STAFF] += BILLING_VIEW + [
-    ("billing", "add_billingrun"),
-    ("billing", "add_payment"),
-    ("billing", "add_refund"),
-    ("billing", "change_invoice"),
-]
-ROLE_PERMISSIONS[Role.DISTRICT_OFFICER] += BILLING_VIEW
-ROLE_PERMISSIONS[Role.SUBDISTRICT_OFFICER] += BILLING_VIEW
-# Property services: officers oversee arrangements, committees (filing) and joint meetings; the
-# committee calls assemblies and hires providers; staff record paper ballots and meeting decisions.
-PROPERTY_SERVICES_MODELS = [
-    "provider",
-    "managementarrangement",
-    "ownerscommittee",
-    "assembly",
-    "ballot",
-    "jointmeeting",
-    "jointmeetingdecision",
-    "notice",
-]
 
 
-def _ps(*actions_models: str) -> list[tuple[str, str]]:
-    return [("property_services", codename) for codename in actions_models]
+# --- the groups ------------------------------------------------------------------------------------
 
 
-PS_VIEW = _ps(*(f"view_{m}" for m in PROPERTY_SERVICES_MODELS))
-ROLE_PERMISSIONS[Role.DISTRICT_OFFICER] += PS_VIEW
-ROLE_PERMISSIONS[Role.SUBDISTRICT_OFFICER] += PS_VIEW + _ps(
-    *(
-        f"{a}_{m}"
-        for m in ("provider", "managementarrangement", "ownerscommittee", "jointmeeting", "notice")
-        for a in ("add", "change")
-    ),
-    "change_jointmeetingdecision",
-)
-# Civil Code Art. 277, 物业管理条例 Art. 10: an estate without a committee holds its first assembly under the
-# sub-district office, whose officers call and run it (services.assembly_caller_check says when).
-ROLE_PERMISSIONS[Role.SUBDISTRICT_OFFICER] += _ps("add_assembly", "change_assembly", "add_ballot", "change_ballot")
-ROLE_PERMISSIONS[Role.ESTATE_STAFF] += PS_VIEW + _ps(
-    "add_ballot", "change_ballot", "add_jointmeeting", "change_jointmeeting", "change_jointmeetingdecision"
-)
-ROLE_PERMISSIONS[Role.COMMITTEE_MEMBER] += PS_VIEW + _ps(
-    *(
-        f"{a}_{m}"
-        for m in ("provider", "managementarrangement", "ownerscommittee", "assembly", "ballot", "jointmeeting")
-        for a in ("add", "change")
-    ),
-    "change_jointmeetingdecision",
-)
-# Co-owners' designated voters (Civil Code Arts. 297-301): staff and the committee keep the voter roll complete.
-VOTER_DESIGNATION = _ps(*(f"{a}_voterdesignation" for a in ("view", "add", "change", "delete")))
-ROLE_PERMISSIONS[Role.ESTATE_STAFF] += VOTER_DESIGNATION
-ROLE_PERMISSIONS[Role.COMMITTEE_MEMBER] += VOTER_DESIGNATION
-ROLE_PERMISSIONS[Role.DISTRICT_OFFICER] += _ps("view_voterdesignation")
-ROLE_PERMISSIONS[Role.SUBDISTRICT_OFFICER] += _ps("view_voterdesignation")
-BACK_OFFICE = {
-    Role.PLATFORM_ADMIN,
-    Role.DISTRICT_OFFICER,
-    Role.SUBDISTRICT_OFFICER,
-    Role.ESTATE_STAFF,
-    Role.COMMITTEE_MEMBER,
-    Role.CMS_EDITOR,
-}
+def sync_role_groups(app_config=None, using: str = "default", **kwargs) -> None:
+    """Give each role's group exactly its registered permissions.
 
-
-def sync_role_groups(app_config=None, **kwargs) -> None:
-    """Give each role's group its permissions. As a post_migrate receiver it runs once, after the
-    last app's signal, when every app's permissions exist."""
-    from django.apps import apps
-    from django.contrib.auth.models import Group, Permission
+    As a post_migrate receiver it runs once, after the last app's signal. It may also be called in the
+    middle of a migrate (the site's app does, for its editors), so it first makes sure every model's
+    permissions exist (idempotent); a registered permission still missing then is ImproperlyConfigured.
+    """
+    from django.contrib.auth.management import create_permissions
+    from django.contrib.auth.models import Group
+    from django.contrib.auth.models import Permission as PermissionModel
 
     if app_config is not None and app_config is not list(apps.get_app_configs())[-1]:
         return
 
-    for role, perms in ROLE_PERMISSIONS.items():
-        group, _ = Group.objects.get_or_create(name=role)
-        if perms == "*":
-            wanted = list(Permission.objects.all())
-        else:
-            wanted = [
-                p
-                for p in Permission.objects.filter(codename__in=[c for _, c in perms]).select_related("content_type")
-                if (p.content_type.app_label, p.codename) in set(perms)
-            ]
+    for config in apps.get_app_configs():
+        create_permissions(config, verbosity=0, using=using)
+    rows = {(p.content_type.app_label, p.codename): p for p in PermissionModel.objects.select_related("content_type")}
+    wanted: dict[str, set[Permission]] = {}
+    for role, perms in role_permissions().items():
+        wanted[role] = set(rows) if perms == ALL else set(perms)
         if role in BACK_OFFICE:
-            wanted += list(Permission.objects.filter(content_type__app_label="wagtailadmin", codename="access_admin"))
-        group.permissions.set(wanted)
+            wanted[role].add(ACCESS_ADMIN)
+        missing = sorted(wanted[role] - set(rows))
+        if missing:
+            names = ", ".join(f"{a}.{c}" for a, c in missing)
+            raise ImproperlyConfigured(f"Role {role!r}: no such permission in the database: {names}")
+    for role, keys in wanted.items():
+        group, _created = Group.objects.get_or_create(name=role)
+        group.permissions.set([rows[key] for key in keys])

@@ -8,6 +8,11 @@ class PropertyServicesConfig(AppConfig):
     verbose_name = _("Property services")
 
     def ready(self):
+        # What each role may do in property services (estates.roles builds the groups).
+        from . import roles
+
+        roles.register()
+
         from accounts.portal import HOME, ME, register_section
 
         from .portal import my_assemblies_section, property_office_section

@@ -91,9 +91,10 @@ def sync_groups(db):
     """
     from django.contrib.auth.models import Group
 
-    from estates.roles import ROLE_PERMISSIONS, sync_role_groups
+    from estates.roles import registered_roles, sync_role_groups
 
-    if Group.objects.filter(name__in=list(ROLE_PERMISSIONS)).count() < len(ROLE_PERMISSIONS):
+    roles = registered_roles()
+    if Group.objects.filter(name__in=roles).count() < len(roles):
         sync_role_groups()
 
 

@@ -1,0 +1,67 @@
+"""What each role may do in property services (registered with ``estates.roles`` from the AppConfig).
+
+Officers oversee arrangements, committees (filing) and joint meetings; the committee calls assemblies
+and hires providers; staff record paper ballots and meeting decisions.
+"""
+
+from accounts.models import Role
+from estates.roles import register_role_permissions
+
+MODELS = [
+    "provider",
+    "managementarrangement",
+    "ownerscommittee",
+    "assembly",
+    "ballot",
+    "jointmeeting",
+    "jointmeetingdecision",
+    "notice",
+]
+
+
+def _ps(*codenames: str) -> list[tuple[str, str]]:
+    return [("property_services", codename) for codename in codenames]
+
+
+VIEW = _ps(*(f"view_{m}" for m in MODELS))
+# Co-owners' designated voters (Civil Code Arts. 297-301): staff and the committee keep the voter roll complete.
+VOTER_DESIGNATION = _ps(*(f"{a}_voterdesignation" for a in ("view", "add", "change", "delete")))
+
+
+def register() -> None:
+    register_role_permissions(Role.DISTRICT_OFFICER, VIEW + _ps("view_voterdesignation"))
+    register_role_permissions(
+        Role.SUBDISTRICT_OFFICER,
+        VIEW
+        + _ps(
+            *(
+                f"{a}_{m}"
+                for m in ("provider", "managementarrangement", "ownerscommittee", "jointmeeting", "notice")
+                for a in ("add", "change")
+            ),
+            "change_jointmeetingdecision",
+            "view_voterdesignation",
+        )
+        # Civil Code Art. 277, 物业管理条例 Art. 10: an estate without a committee holds its first assembly under
+        # the sub-district office, whose officers call and run it (services.assembly_caller_check says when).
+        + _ps("add_assembly", "change_assembly", "add_ballot", "change_ballot"),
+    )
+    register_role_permissions(
+        Role.ESTATE_STAFF,
+        VIEW
+        + _ps("add_ballot", "change_ballot", "add_jointmeeting", "change_jointmeeting", "change_jointmeetingdecision")
+        + VOTER_DESIGNATION,
+    )
+    register_role_permissions(
+        Role.COMMITTEE_MEMBER,
+        VIEW
+        + _ps(
+            *(
+                f"{a}_{m}"
+                for m in ("provider", "managementarrangement", "ownerscommittee", "assembly", "ballot", "jointmeeting")
+                for a in ("add", "change")
+            ),
+            "change_jointmeetingdecision",
+        )
+        + VOTER_DESIGNATION,
+    )
