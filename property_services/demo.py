@@ -37,7 +37,7 @@ from .models import (
     ProviderContact,
     ProviderKind,
 )
-from .selectors import voting_roll
+from .selectors import officer_of_estate, voting_roll
 
 SEED = 2026
 COMMITTEE_LOGIN = "13900000003"
@@ -316,7 +316,7 @@ def _hiring_resolution(*, estate: Estate, firm: Provider, decided_on: datetime.d
         matters=[("hire_or_dismiss_manager", f"选聘{firm.name}为本小区物业服务企业", "合同期三年，物业费按专有部分面积计收。")],
     )
     officer = User.objects.filter(mobile=OFFICER_LOGIN).first()
-    caller = officer if officer is not None and services._officer_of_estate(user=officer, estate=estate) else None
+    caller = officer if officer is not None and officer_of_estate(user=officer, estate=estate) else None
     services.assembly_call(
         assembly=assembly,
         by=caller,
@@ -376,7 +376,7 @@ def _first_committee_assembly(counts: dict[str, int]) -> None:
     )
     services.assembly_call(
         assembly=assembly,
-        by=officer if officer is not None and services._officer_of_estate(user=officer, estate=estate) else None,
+        by=officer if officer is not None and officer_of_estate(user=officer, estate=estate) else None,
         today=notice_on,
         residents_committee_informed_on=notice_on,
         residents_committee_note="街道办事处书面通知金汤街社区居委会",

@@ -15,16 +15,19 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from estates.models import Estate, Owner, Ownership, Unit
+from accounts.models import Role
+from estates.models import Estate, Owner, Ownership, RoleAssignment, Unit
 from estates.selectors import estates_visible_to, scope_queryset, user_sees_everything
 
 from . import voting
 from .models import (
+    COMMITTEE_FILING_DAYS,
     Assembly,
     AssemblyMatter,
     AssemblyStatus,
     Ballot,
     BallotChoice,
+    CommitteeMember,
     DecisionStatus,
     FeeStandard,
     JointMeeting,
@@ -176,8 +179,6 @@ def committees_filing_attention(*, user, on: datetime.date | None = None, limit:
 
     Unfiled committees come first, oldest election first; then those filed after the deadline. One query.
     """
-    from .models import COMMITTEE_FILING_DAYS
-
     on = on or timezone.localdate()
     qs = (
         scope_for_user(OwnersCommittee.objects.all(), user=user)
@@ -189,6 +190,27 @@ def committees_filing_attention(*, user, on: datetime.date | None = None, limit:
         .order_by(models.F("filed_on").asc(nulls_first=True), "elected_on", "pk")
     )
     return qs[:limit] if limit else qs
+
+
+def serving_committee_members(*, estate: Estate, on: datetime.date) -> QuerySet[CommitteeMember]:
+    """Members in office on the day: within their own and the committee's term and not left."""
+    return CommitteeMember.objects.filter(
+        committee__estate=estate,
+        committee__elected_on__lte=on,
+        committee__term_ends_on__gte=on,
+        term_starts_on__lte=on,
+        term_ends_on__gte=on,
+    ).filter(Q(left_on__isnull=True) | Q(left_on__gte=on))
+
+
+def officer_of_estate(*, user, estate: Estate) -> bool:
+    """A sub-district officer of the estate's sub-district (or a district officer of its district)."""
+    grants = RoleAssignment.objects.filter(user=user)
+    subdistrict = estate.community.subdistrict
+    return (
+        grants.filter(role=Role.SUBDISTRICT_OFFICER, subdistrict_id=subdistrict.pk).exists()
+        or grants.filter(role=Role.DISTRICT_OFFICER, district_id=subdistrict.district_id).exists()
+    )
 
 
 def committee_current(*, estate: Estate, on: datetime.date | None = None) -> OwnersCommittee | None:
