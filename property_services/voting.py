@@ -2,7 +2,8 @@
 
 《中华人民共和国民法典》第二百七十八条：业主共同决定事项的表决规则。
 
-This module is pure Python and deliberately imports nothing from Django, so it
+This module is plain Python: no models, no settings, no database (its one import
+from the project is the house error format, ``accounts.errors.bilingual``), so it
 can be used from models, views, management commands and tests alike. Labels
 are plain Chinese strings; callers translate them if needed.
 
@@ -36,6 +37,8 @@ from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
+
+from accounts.errors import bilingual
 
 __all__ = [
     "ORDINARY_CONSENT_THRESHOLD",
@@ -210,47 +213,51 @@ class TallyResult:
         return self.participation_met and self.consent_met
 
 
-def _error(zh: str, en: str) -> ValueError:
-    return ValueError(f"{zh} / {en}")
-
-
-def _coerce_matter(matter: object) -> Matter:
+def _coerce_matter(matter: Matter | str) -> Matter:
     if isinstance(matter, Matter):
         return matter
     try:
         return Matter(matter)
     except (ValueError, TypeError):
-        raise _error(f"未知的表决事项: {matter!r}", f"Unknown matter: {matter!r}") from None
+        raise ValueError(bilingual(f"未知的表决事项: {matter!r}", f"Unknown matter: {matter!r}")) from None
 
 
-def _coerce_choice(owner: Hashable, choice: object) -> Choice:
+def _coerce_choice(owner: Hashable, choice: Choice | str) -> Choice:
     if isinstance(choice, Choice):
         return choice
     try:
         return Choice(choice)
     except (ValueError, TypeError):
-        raise _error(
-            f"业主 {owner} 的表决意见无效: {choice!r}（仅限 yes、no、abstain）",
-            f"Invalid choice for owner {owner}: {choice!r} (must be yes, no or abstain)",
+        raise ValueError(
+            bilingual(
+                f"业主 {owner} 的表决意见无效: {choice!r}（仅限 yes、no、abstain）",
+                f"Invalid choice for owner {owner}: {choice!r} (must be yes, no or abstain)",
+            )
         ) from None
 
 
 def _check_area(unit: Hashable, area: object) -> Decimal:
     # bool is an int subclass but never a meaningful area.
     if isinstance(area, bool) or not isinstance(area, (Decimal, int)):
-        raise _error(
-            f"房屋 {unit} 的专有部分面积必须是 Decimal 或整数，不能是 {type(area).__name__}: {area!r}",
-            f"Exclusive area of unit {unit} must be a Decimal or int, not {type(area).__name__}: {area!r}",
+        raise ValueError(
+            bilingual(
+                f"房屋 {unit} 的专有部分面积必须是 Decimal 或整数，不能是 {type(area).__name__}: {area!r}",
+                f"Exclusive area of unit {unit} must be a Decimal or int, not {type(area).__name__}: {area!r}",
+            )
         )
     if isinstance(area, Decimal) and not area.is_finite():
-        raise _error(
-            f"房屋 {unit} 的专有部分面积不是有限数: {area!r}",
-            f"Exclusive area of unit {unit} is not finite: {area!r}",
+        raise ValueError(
+            bilingual(
+                f"房屋 {unit} 的专有部分面积不是有限数: {area!r}",
+                f"Exclusive area of unit {unit} is not finite: {area!r}",
+            )
         )
     if area <= 0:
-        raise _error(
-            f"房屋 {unit} 的专有部分面积必须大于零: {area}",
-            f"Exclusive area of unit {unit} must be positive: {area}",
+        raise ValueError(
+            bilingual(
+                f"房屋 {unit} 的专有部分面积必须大于零: {area}",
+                f"Exclusive area of unit {unit} must be positive: {area}",
+            )
         )
     return Decimal(area)
 
@@ -279,7 +286,7 @@ _CONFLICTED = "conflicted"
 _GROUP_TYPES = (tuple, list, set, frozenset)
 
 
-def _head_of(unit: Hashable, owner: object) -> tuple[Hashable, frozenset]:
+def _head_of(unit: Hashable, owner: object) -> tuple[Hashable, frozenset[Hashable]]:
     """(head key, owners who may vote) of one unit entry.
 
     ``None``: no owner on record, a head of its own. A tuple of co-owner keys: the group is one head
@@ -291,14 +298,18 @@ def _head_of(unit: Hashable, owner: object) -> tuple[Hashable, frozenset]:
         try:
             members = frozenset(owner)
         except TypeError:
-            raise _error(
-                f"房屋 {unit} 的共有人标识无效: {owner!r}",
-                f"Co-owner keys of unit {unit} are not valid keys: {owner!r}",
+            raise ValueError(
+                bilingual(
+                    f"房屋 {unit} 的共有人标识无效: {owner!r}",
+                    f"Co-owner keys of unit {unit} are not valid keys: {owner!r}",
+                )
             ) from None
         if not members:
-            raise _error(
-                f"房屋 {unit} 的共有人为空；无业主登记的房屋请用 None",
-                f"Unit {unit} has an empty co-owner group; use None for a unit with no owner on record",
+            raise ValueError(
+                bilingual(
+                    f"房屋 {unit} 的共有人为空；无业主登记的房屋请用 None",
+                    f"Unit {unit} has an empty co-owner group; use None for a unit with no owner on record",
+                )
             )
         if len(members) == 1:
             (only,) = members
@@ -309,14 +320,18 @@ def _head_of(unit: Hashable, owner: object) -> tuple[Hashable, frozenset]:
 
 def _check_share(unit: Hashable, owner: Hashable, share: object) -> Fraction:
     if isinstance(share, bool) or not isinstance(share, (Decimal, int, Fraction)):
-        raise _error(
-            f"房屋 {unit} 共有人 {owner} 的份额必须是 Decimal、整数或分数: {share!r}",
-            f"Share of co-owner {owner} in unit {unit} must be a Decimal, int or Fraction: {share!r}",
+        raise ValueError(
+            bilingual(
+                f"房屋 {unit} 共有人 {owner} 的份额必须是 Decimal、整数或分数: {share!r}",
+                f"Share of co-owner {owner} in unit {unit} must be a Decimal, int or Fraction: {share!r}",
+            )
         )
     if (isinstance(share, Decimal) and not share.is_finite()) or share < 0:
-        raise _error(
-            f"房屋 {unit} 共有人 {owner} 的份额无效: {share}",
-            f"Share of co-owner {owner} in unit {unit} is invalid: {share}",
+        raise ValueError(
+            bilingual(
+                f"房屋 {unit} 共有人 {owner} 的份额无效: {share}",
+                f"Share of co-owner {owner} in unit {unit} is invalid: {share}",
+            )
         )
     return Fraction(share)
 
@@ -398,19 +413,21 @@ def tally(
         ctx.prec = decimal.MAX_PREC
         ctx.traps[decimal.Inexact] = True
 
-        entries: list[tuple[Hashable, Hashable, frozenset, Decimal]] = []
+        entries: list[tuple[Hashable, Hashable, frozenset[Hashable], Decimal]] = []
         seen_units: set[Hashable] = set()
         known_voters: set[Hashable] = set()
         for entry in units:
             try:
                 unit, owner, area = entry
             except (TypeError, ValueError):
-                raise _error(
-                    f"房屋记录格式错误，应为 (房屋, 业主, 面积): {entry!r}",
-                    f"Malformed unit entry, expected (unit, owner, area): {entry!r}",
+                raise ValueError(
+                    bilingual(
+                        f"房屋记录格式错误，应为 (房屋, 业主, 面积): {entry!r}",
+                        f"Malformed unit entry, expected (unit, owner, area): {entry!r}",
+                    )
                 ) from None
             if unit in seen_units:
-                raise _error(f"房屋重复: {unit}", f"Duplicate unit key: {unit}")
+                raise ValueError(bilingual(f"房屋重复: {unit}", f"Duplicate unit key: {unit}"))
             seen_units.add(unit)
             head, members = _head_of(unit, owner)
             if unit in voters:
@@ -419,25 +436,29 @@ def tally(
             entries.append((unit, head, members, _check_area(unit, area)))
 
         if not entries:
-            raise _error(
-                "小区没有任何房屋，无法表决",
-                "The estate has no units; nothing to vote on",
+            raise ValueError(
+                bilingual(
+                    "小区没有任何房屋，无法表决",
+                    "The estate has no units; nothing to vote on",
+                )
             )
         for unit in voters.keys() - seen_units:
-            raise _error(f"表决人名单中的房屋不存在: {unit}", f"Voters given for an unknown unit: {unit}")
+            raise ValueError(bilingual(f"表决人名单中的房屋不存在: {unit}", f"Voters given for an unknown unit: {unit}"))
 
         choices: dict[Hashable, Choice] = {}
         for owner, raw_choice in ballots.items():
             if owner not in known_voters:
-                raise _error(
-                    f"选票中的业主不在本小区: {owner}",
-                    f"Ballot owner is not an owner of this estate: {owner}",
+                raise ValueError(
+                    bilingual(
+                        f"选票中的业主不在本小区: {owner}",
+                        f"Ballot owner is not an owner of this estate: {owner}",
+                    )
                 )
             choices[owner] = _coerce_choice(owner, raw_choice)
 
         buckets = (*Choice, _CONFLICTED)
         area_by_choice = {c: Decimal(0) for c in buckets}
-        head_outcomes: dict[Hashable, set] = {}
+        head_outcomes: dict[Hashable, set[Choice | str]] = {}
         conflicts: list[UnitConflict] = []
         for unit, head, members, area in entries:
             cast = [(owner, choices[owner]) for owner in members if owner in choices]

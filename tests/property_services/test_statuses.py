@@ -1,0 +1,176 @@
+"""Every status of property services changes through ``estates.status.transition`` along its one table.
+
+For each table: every listed move succeeds and writes one history row (from, to, by); every move the
+table does not list (a move to the same status included) is refused with nothing written; a stale
+object (someone else moved the row since it was read) is refused with nothing written.
+"""
+
+import ast
+import datetime
+import itertools
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from accounts.models import Role
+from estates.status import IllegalTransitionError, StatusChangedError, flow_for, registered_flows, transition
+from property_services import services
+from property_services.models import (
+    ASSEMBLY_TRANSITIONS,
+    DECISION_TRANSITIONS,
+    Assembly,
+    AssemblyStatus,
+    DecisionStatus,
+    JointMeeting,
+    JointMeetingDecision,
+)
+
+from .conftest import make_assembly
+
+pytestmark = pytest.mark.django_db
+
+TODAY = datetime.date(2026, 5, 20)
+
+
+def _assembly(estate, status):
+    assembly = make_assembly(estate)
+    Assembly.objects.filter(pk=assembly.pk).update(status=status)  # test set-up: a row as it stands
+    assembly.refresh_from_db()
+    return assembly
+
+
+def _decision(estate, status):
+    meeting = JointMeeting.objects.create(estate=estate, title="联席会议", held_on=TODAY, agenda="楼道修缮")
+    return JointMeetingDecision.objects.create(
+        meeting=meeting,
+        text="修缮3栋楼道",
+        owner_kind="provider",
+        owner_name="渝安物业",
+        due_on=TODAY,
+        status=status,
+        done_on=TODAY if status == DecisionStatus.DONE else None,
+    )
+
+
+def _decision_changes(to):
+    """The decision's own invariant (done ⇔ done_on) travels with the move."""
+    return {"done_on": TODAY if to == DecisionStatus.DONE else None}
+
+
+# model -> (make an object in a status, the fields that change with a move to ``to``)
+SUBJECTS = {
+    Assembly: (_assembly, lambda to: {}),
+    JointMeetingDecision: (_decision, _decision_changes),
+}
+
+
+def _moves(table):
+    statuses = list(table)
+    return [(old, new, new in table[old]) for old, new in itertools.product(statuses, statuses)]
+
+
+def _cases():
+    for model in SUBJECTS:
+        for old, new, allowed in _moves(flow_for(model).transitions):
+            yield pytest.param(model, old, new, allowed, id=f"{model.__name__}:{old}->{new}")
+
+
+def test_every_status_of_property_services_has_a_registered_flow_and_a_walker_here():
+    ours = {flow.model for flow in registered_flows() if flow.model._meta.app_label == "property_services"}
+    assert ours == set(SUBJECTS)
+    assert flow_for(Assembly).transitions is ASSEMBLY_TRANSITIONS
+    assert flow_for(JointMeetingDecision).transitions is DECISION_TRANSITIONS
+
+
+@pytest.mark.parametrize(("model", "old", "new", "allowed"), list(_cases()))
+def test_each_move_of_each_table(model, old, new, allowed, gov_estate, make_user):
+    make, changes = SUBJECTS[model]
+    flow = flow_for(model)
+    obj = make(gov_estate, old)
+    by = make_user("13900008801", Role.ESTATE_STAFF, estate=gov_estate)
+    history = flow.history._default_manager.filter(**{flow.subject: obj})
+    before = history.count()
+    if allowed:
+        row = transition(obj, to=new, by=by, note="测试", **changes(new))
+        assert getattr(obj, flow.field) == new
+        assert model._default_manager.filter(pk=obj.pk, **{flow.field: new}).exists()
+        assert history.count() == before + 1
+        assert (row.from_status, row.to_status, row.by_id, row.note) == (old, new, by.pk, "测试")
+    else:
+        with pytest.raises(IllegalTransitionError) as refused:
+            transition(obj, to=new, by=by, **changes(new))
+        assert refused.value.code == "illegal_transition"
+        assert " / " in refused.value.messages[0]  # Chinese first, then English
+        assert model._default_manager.filter(pk=obj.pk, **{flow.field: old}).exists()
+        assert history.count() == before
+
+
+@pytest.mark.parametrize("model", list(SUBJECTS), ids=lambda m: m.__name__)
+def test_a_stale_object_is_refused_and_nothing_is_written(model, gov_estate):
+    make, changes = SUBJECTS[model]
+    flow = flow_for(model)
+    old, targets = next((s, t) for s, t in flow.transitions.items() if t)
+    new = sorted(targets)[0]
+    obj = make(gov_estate, old)
+    # Someone else moved the row after ``obj`` was read.
+    model._default_manager.filter(pk=obj.pk).update(**{flow.field: new}, **changes(new))
+    history = flow.history._default_manager.filter(**{flow.subject: obj})
+    with pytest.raises(StatusChangedError) as raced:
+        transition(obj, to=new, **changes(new))
+    assert raced.value.code == "status_changed"
+    assert history.count() == 0
+    assert model._default_manager.filter(pk=obj.pk, **{flow.field: new}).exists()
+
+
+def test_the_decision_service_walks_its_table_and_refuses_a_repeat(gov_estate, staff_user):
+    decision = _decision(gov_estate, DecisionStatus.OPEN)
+    services.decision_transition(decision=decision, to=DecisionStatus.DONE, by=staff_user, note="已完成", on=TODAY)
+    decision.refresh_from_db()
+    assert (decision.status, decision.done_on) == (DecisionStatus.DONE, TODAY)
+    with pytest.raises(ValidationError, match="不能变为"):
+        services.decision_transition(decision=decision, to=DecisionStatus.DONE, by=staff_user)
+    services.decision_transition(decision=decision, to=DecisionStatus.OPEN, by=staff_user)
+    decision.refresh_from_db()
+    assert (decision.status, decision.done_on) == (DecisionStatus.OPEN, None)
+    assert list(decision.status_changes.values_list("from_status", "to_status", "note")) == [
+        ("open", "done", "已完成"),
+        ("done", "open", ""),
+    ]
+
+
+def test_calling_and_publishing_an_assembly_leave_history_rows(called_assembly, committee_user):
+    closed = called_assembly.voting_closes_at + datetime.timedelta(minutes=1)
+    services.assembly_result_publish(assembly=called_assembly, by=committee_user, at=closed)
+    called_assembly.refresh_from_db()
+    assert called_assembly.status == AssemblyStatus.PUBLISHED
+    assert list(called_assembly.status_changes.values_list("from_status", "to_status", "by")) == [
+        ("draft", "called", committee_user.pk),
+        ("called", "published", committee_user.pk),
+    ]
+    assert called_assembly.result_published_at == closed
+
+
+APP = Path(__file__).resolve().parents[2] / "property_services"
+
+
+def _status_writes(path: Path) -> list[str]:
+    """Writes of a status field outside ``estates.status``: ``x.status = …`` or ``.update(status=…)``."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Assign | ast.AugAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            found += [f"{path.name}:{node.lineno}" for t in targets if isinstance(t, ast.Attribute) and t.attr == "status"]
+        if isinstance(node, ast.Call) and getattr(node.func, "attr", None) in {"update", "bulk_update"}:
+            keywords = {k.arg for k in node.keywords}
+            fields = [a for a in node.args if isinstance(a, ast.List)]
+            named = {e.value for f in fields for e in f.elts if isinstance(e, ast.Constant)}
+            if "status" in keywords | named:
+                found.append(f"{path.name}:{node.lineno}")
+    return found
+
+
+def test_no_status_is_written_in_property_services_except_through_transition():
+    files = [p for p in APP.rglob("*.py") if "migrations" not in p.parts]
+    assert files
+    assert [w for p in files for w in _status_writes(p)] == []
