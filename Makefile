@@ -7,7 +7,11 @@ SHELL := /bin/bash
 
 VENV := .venv
 PY := $(VENV)/bin/python
+# One venv, two package sets: the runtime set (requirements.txt, for `make run` and production) and
+# the development set (requirements-dev.txt = runtime + tests + linters, for `make test`/`lint`).
+# Each has its own stamp, so each reinstalls only when its file changes.
 STAMP := $(VENV)/.installed-stamp
+DEV_STAMP := $(VENV)/.installed-dev-stamp
 # WeasyPrint (Pango), Chinese fonts, fast font subsetting, pdftotext/pdffonts for PDF tests.
 SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk libharfbuzz-subset0 poppler-utils
 # Playwright drives Debian's /usr/bin/chromium (no browser download); gettext checks the translations.
@@ -15,15 +19,17 @@ TEST_SYSTEM_PACKAGES := chromium gettext
 PORT ?= 8000
 export PORT
 
-.PHONY: help install test-deps system-deps run test check lint format
+.PHONY: help install install-dev test-deps system-deps run test check lint format
 
 help:
 	@echo "make run        install, migrate, load demo data into an empty database, serve on http://127.0.0.1:$(PORT) with a worker"
 	@echo "make test       install (with Chromium), checks, the whole test suite on SQLite and then PostgreSQL"
-	@echo "make lint       ruff check + ruff format --check"
+	@echo "make lint       ruff check + ruff format --check + mypy"
 	@echo "make format     ruff format + ruff check --fix"
 
 install: system-deps $(STAMP)
+
+install-dev: install $(DEV_STAMP)
 
 system-deps:
 	@scripts/install-system-deps.sh $(SYSTEM_PACKAGES)
@@ -36,7 +42,12 @@ $(STAMP): requirements.txt | $(PY)
 	$(PY) -m pip install --disable-pip-version-check -q -r requirements.txt
 	@touch $@
 
-test-deps: install
+# The development set on top of the runtime one: again when either file changes.
+$(DEV_STAMP): requirements-dev.txt $(STAMP) | $(PY)
+	$(PY) -m pip install --disable-pip-version-check -q -r requirements-dev.txt
+	@touch $@
+
+test-deps: install-dev
 	@scripts/install-system-deps.sh $(TEST_SYSTEM_PACKAGES)
 
 run: install
@@ -49,10 +60,12 @@ check: install
 test: test-deps check
 	@scripts/run-tests.sh
 
-lint: install
+# mypy reads its files and settings from pyproject.toml ([tool.mypy]).
+lint: install-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
-format: install
+format: install-dev
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
