@@ -9,7 +9,8 @@ never its pages. `config/` (which wires the apps together) and `tests/` are exem
 
 The modules are read with `ast`, so every import counts, also one inside a function (the usual way
 to hide a circle), and so do lookups by string (`import_module("billing.x")`,
-`apps.get_model("billing", "Invoice")`) and migration dependencies, which tie two apps as firmly.
+`apps.get_model("billing", "Invoice")`, `ForeignKey("billing.Invoice")`) and migration dependencies, which tie
+two apps as firmly.
 """
 
 import ast
@@ -32,6 +33,8 @@ APPS = set(MAY_IMPORT)
 VIEW_MODULES = {"views", "portal_views", "admin_views"}
 # Calls whose first string argument names a module or an app (label or dotted path).
 STRING_LOOKUPS = {"import_module", "import_string", "get_model", "get_app_config", "get_containing_app_config"}
+# Relations may name their model as "app_label.Model".
+RELATIONS = {"ForeignKey", "OneToOneField", "ManyToManyField", "ParentalKey", "ParentalManyToManyField"}
 
 
 def app_modules() -> list[tuple[str, str, Path]]:
@@ -73,7 +76,7 @@ def string_lookups(tree: ast.Module) -> list[tuple[int, str]]:
             func = node.func
             name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
             first = node.args[0]
-            if name in STRING_LOOKUPS and isinstance(first, ast.Constant) and isinstance(first.value, str):
+            if name in STRING_LOOKUPS | RELATIONS and isinstance(first, ast.Constant) and isinstance(first.value, str):
                 found.append((node.lineno, first.value))
         elif isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "dependencies" for t in node.targets):
             for element in getattr(node.value, "elts", []):
@@ -154,6 +157,7 @@ def check_source(app: str, module: str, source: str, *, is_package: bool = False
         ("estates", "estates.roles", "import importlib\nimportlib.import_module('cms.selectors')"),
         ("billing", "billing.dunning", "from django.utils.module_loading import import_string\nimport_string('rentals.sms.X')"),
         ("estates", "estates.migrations.0009_x", "dependencies = [('billing', '0001_initial')]"),
+        ("estates", "estates.models", "from django.db import models\nunit = models.ForeignKey('rentals.Lease', on_delete=1)"),
     ],
 )
 def test_the_checker_catches(app, module, source):
@@ -169,6 +173,7 @@ def test_the_checker_catches(app, module, source):
         ("billing", "billing.portal.urls", "from ..views import x"),
         ("estates", "estates.selectors", "from django.apps import apps\napps.get_model('accounts', 'User')"),
         ("billing", "billing.migrations.0006_x", "dependencies = [('estates', '0003_owner_representative')]"),
+        ("billing", "billing.models", "from django.db import models\nestate = models.ForeignKey('estates.Estate', on_delete=1)"),
     ],
 )
 def test_the_checker_allows(app, module, source):
