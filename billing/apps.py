@@ -8,10 +8,25 @@ class BillingConfig(AppConfig):
     verbose_name = _("Billing")
 
     def ready(self):
+        # billing's own charge kinds and its status tables (bills, payment attempts, runs).
+        from .charges import register_billing_charge_kinds
+        from .statuses import register_billing_flows
+
+        register_billing_charge_kinds()
+        register_billing_flows()
+
         # What each role may do in billing (estates.roles builds the groups).
         from . import roles
 
         roles.register()
+
+        # Back-office scope of runs over all estates (no estate of their own).
+        from estates.selectors import register_scope
+
+        from .models import BillingRun
+        from .selectors import billing_runs_scope
+
+        register_scope(BillingRun, billing_runs_scope)
 
         # Two blocks, one per part of billing (online payments / billing core): keep both when editing.
         from accounts.portal import register_section
@@ -27,9 +42,9 @@ class BillingConfig(AppConfig):
         post_migrate.connect(schedules_ensure, sender=self, dispatch_uid="billing.schedules_ensure")
         register_section("billing.reminders", reminders_section, order=40)
 
-        # Demo data after the governance seed (whose arrangements set the demo estates' tariffs).
+        # Demo data (property_services puts its governance seed first: its arrangements set the tariffs).
         from estates.demo import register_demo_step
 
         from .demo import seed_billing_demo
 
-        register_demo_step("billing", seed_billing_demo, order=20)
+        register_demo_step("billing", seed_billing_demo)

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import datetime
+from collections.abc import Iterable
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Count, DecimalField, ExpressionWrapper, F, Min, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce, Substr
+from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 
 from estates.models import Estate
@@ -15,6 +19,7 @@ from .ledger import ledger_balances
 from .models import (
     ACCOUNT_BELONGS_TO,
     AccountKind,
+    AttemptStatus,
     BillingRun,
     BillingRunStatus,
     ChargeKind,
@@ -24,11 +29,30 @@ from .models import (
     MoneyAudit,
     MoneyOwner,
     Payment,
+    PaymentAttempt,
 )
 from .money import quantize
+from .statuses import UNPAID
 
-UNPAID = (InvoiceStatus.OPEN, InvoiceStatus.PARTIALLY_PAID, InvoiceStatus.OVERDUE)
+# The provider's page closes after checkout.SESSION_LIFETIME (31 minutes); an open attempt blocks
+# its bills a little longer, so that a page still open at the provider always blocks a second one.
+ATTEMPT_BLOCKS_FOR = datetime.timedelta(minutes=35)
 OUTSTANDING = ExpressionWrapper(F("total") - F("paid_amount"), output_field=DecimalField(max_digits=14, decimal_places=2))
+
+
+def invoices_of_user(*, user: Any) -> QuerySet[Invoice]:
+    """Bills the person pays: they are the payer on the bill, or the bill's owner is linked to them."""
+    if not getattr(user, "is_authenticated", False):
+        return Invoice.objects.none()
+    return Invoice.objects.filter(Q(payer_owner__user=user) | Q(payer_user=user))
+
+
+def attempts_blocking(*, invoice_ids: Iterable[int], now: datetime.datetime | None = None) -> QuerySet[PaymentAttempt]:
+    """Open attempts that still hold any of these bills."""
+    now = now or timezone.now()
+    return PaymentAttempt.objects.filter(
+        status=AttemptStatus.OPEN, created_at__gt=now - ATTEMPT_BLOCKS_FOR, attemptinvoice__invoice_id__in=list(invoice_ids)
+    ).distinct()
 
 
 def invoices_for_staff(*, user) -> QuerySet[Invoice]:
@@ -84,12 +108,16 @@ def unpaid_invoices_like(*, user, invoice: Invoice) -> QuerySet[Invoice]:
     )
 
 
-def billing_runs_for_staff(*, user) -> QuerySet[BillingRun]:
-    """Runs of the user's estates; those who see everything also see the all-estates runs."""
-    runs = BillingRun.objects.select_related("estate", "started_by")
+def billing_runs_scope(queryset: QuerySet[BillingRun], *, user) -> QuerySet[BillingRun]:
+    """Scope rule (estates.selectors.register_scope): runs of the user's estates; those who see
+    everything also see the runs over all estates, which have no estate."""
     if user_sees_everything(user):
-        return runs
-    return runs.filter(estate__in=estates_visible_to(user=user).values("pk"))
+        return queryset
+    return queryset.filter(estate__in=estates_visible_to(user=user).values("pk"))
+
+
+def billing_runs_for_staff(*, user) -> QuerySet[BillingRun]:
+    return billing_runs_scope(BillingRun.objects.select_related("estate", "started_by"), user=user)
 
 
 def billing_run_progress_texts(*, run: BillingRun, percent: int) -> dict[str, str]:

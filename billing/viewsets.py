@@ -9,20 +9,17 @@ from __future__ import annotations
 import django_filters
 from django.db.models import Prefetch
 from django.urls import path
-from django.utils.functional import cached_property
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
-from wagtail.admin.admin_url_finder import ModelAdminURLFinder
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.viewsets.base import ViewSet
 from wagtail.admin.viewsets.model import ModelViewSetGroup
 
-from estates.admin_scoping import ScopedIndexView, ScopedInspectView, ScopedModelViewSet
-from estates.models import Estate, UnitUse
-from estates.selectors import estates_visible_to
+from estates.admin_scoping import ScopedIndexView, ScopedInspectView, ScopedReadOnlyViewSet, estate_filter
+from estates.models import UnitUse
 from estates.spreadsheets import Heading
 from estates.unit_record import UnitRecordColumn, UnitRecordListColumn
 
@@ -43,14 +40,6 @@ from .models import (
 )
 from .money import EXCEL_RMB_FORMAT, format_rmb
 from .services import PERIOD_RE
-
-
-def _visible_estates(request):
-    return estates_visible_to(user=request.user) if request else Estate.objects.none()
-
-
-def estate_filter(field_name: str = "estate"):
-    return django_filters.ModelChoiceFilter(field_name=field_name, label=_("Estate"), queryset=_visible_estates)
 
 
 class PeriodFilter(django_filters.CharFilter):
@@ -121,56 +110,16 @@ class MoneyAuditFilterSet(WagtailFilterSet):
         fields = ["estate", "action"]
 
 
-class ReadOnlyViewSet(ScopedModelViewSet):
-    """A scoped list with no generic add/edit/delete; `extra_urls` adds the pages that call services."""
-
-    add_view = None  # a view for "new/" (e.g. record a payment), or None
-    detail_view = None  # replaces the generic inspect page
-
-    def get_common_view_kwargs(self, **kwargs):
-        return super().get_common_view_kwargs(
-            edit_url_name=None,
-            delete_url_name=None,
-            add_url_name=self.get_url_name("add") if self.add_view else None,
-            **kwargs,
-        )
-
-    def extra_urls(self) -> list:
-        return []
-
-    @cached_property
-    def url_finder_class(self):
-        """Pages that link to "edit this object" (Wagtail's usage and history views) get the read-only
-        record instead: there is no edit page to reverse, and reversing one answered 500."""
-        return type("_ReadOnlyURLFinder", (ModelAdminURLFinder,), {"edit_url_name": self.get_url_name("inspect")})
-
-    def get_urlpatterns(self):
-        urls = [
-            path("", self.index_view, name="index"),
-            path("results/", self.index_results_view, name="index_results"),
-            path("inspect/<int:pk>/", self.detail_view or self.inspect_view, name="inspect"),
-        ]
-        if self.add_view:
-            urls.append(path("new/", self.add_view, name="add"))
-        return urls + self.extra_urls()
-
-
-class BillingRunIndexView(ScopedIndexView):
-    def get_base_queryset(self):
-        # Runs over all estates have no estate: those who see everything see them too.
-        return selectors.billing_runs_for_staff(user=self.request.user)
-
-
 def _progress(run: BillingRun) -> str:
     """The same words as the run's own page: "3 of 10 units processed (30%)"."""
     return selectors.billing_run_progress(run=run)["texts"]["progress"]
 
 
-class BillingRunViewSet(ReadOnlyViewSet):
+class BillingRunViewSet(ScopedReadOnlyViewSet):
     model = BillingRun
     icon = "calendar-alt"
     menu_label = _("Billing runs")
-    index_view_class = BillingRunIndexView
+    list_select_related = ("estate", "started_by")
     add_view = staticmethod(admin_views.BillingRunStartView.as_view())
     detail_view = staticmethod(admin_views.BillingRunDetailView.as_view())
     list_display = [
@@ -217,7 +166,7 @@ def money_column(model, field_name: str) -> Column:
     return Column(field_name, label=label, sort_key=field_name, accessor=lambda obj: format_rmb(getattr(obj, field_name)))
 
 
-class InvoiceViewSet(ReadOnlyViewSet):
+class InvoiceViewSet(ScopedReadOnlyViewSet):
     model = Invoice
     icon = "doc-full"
     menu_label = _("Bills")
@@ -278,7 +227,7 @@ class PaymentIndexView(ScopedIndexView):
         )
 
 
-class PaymentViewSet(ReadOnlyViewSet):
+class PaymentViewSet(ScopedReadOnlyViewSet):
     model = Payment
     icon = "tick-inverse"
     menu_label = _("Payments")
@@ -312,7 +261,7 @@ class RefundInspectView(ScopedInspectView):
         return format_rmb(self.object.amount)
 
 
-class RefundViewSet(ReadOnlyViewSet):
+class RefundViewSet(ScopedReadOnlyViewSet):
     model = Refund
     icon = "undo"
     menu_label = _("Refunds")
@@ -323,7 +272,7 @@ class RefundViewSet(ReadOnlyViewSet):
     inspect_view_fields = ["payment", "amount", "reason", "provider_refund_id", "created_by", "created_at"]
 
 
-class TariffViewSet(ReadOnlyViewSet):
+class TariffViewSet(ScopedReadOnlyViewSet):
     model = Tariff
     icon = "tag"
     menu_label = _("Tariffs")
@@ -354,7 +303,7 @@ class MoneyAuditInspectView(ScopedInspectView):
         return format_html_join(mark_safe("<br>"), "{}: {}", changes) or "—"
 
 
-class MoneyAuditViewSet(ReadOnlyViewSet):
+class MoneyAuditViewSet(ScopedReadOnlyViewSet):
     model = MoneyAudit
     icon = "history"
     menu_label = _("Money audit")

@@ -1,6 +1,9 @@
 """Read queries for the estate inventory, already joined for the pages that use them."""
 
-from django.db.models import Count, Exists, Q, QuerySet
+from collections.abc import Callable
+
+from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
+from django.db.models import Count, Exists, Model, Q, QuerySet
 
 from accounts.models import Role
 
@@ -87,19 +90,49 @@ CONTAINER_PATHS = {
 }
 
 
+# Models with no estate of their own register how they are scoped (providers, city-wide notices,
+# billing runs over all estates): rule(queryset, user=...) -> the part of the queryset the user sees.
+ScopeRule = Callable[..., QuerySet]
+_SCOPE_RULES: dict[type[Model], ScopeRule] = {}
+
+
+def register_scope(model: type[Model], rule: ScopeRule) -> None:
+    """Declare once how a model without a direct estate is narrowed to what a user may see.
+
+    Registering a model twice is a mistake (two apps disagreeing on who sees it) and fails.
+    """
+    existing = _SCOPE_RULES.get(model)
+    if existing is not None and existing is not rule:
+        raise ImproperlyConfigured(f"A scope rule for {model.__name__} is already registered.")
+    _SCOPE_RULES[model] = rule
+
+
+def _scope_path(model: type[Model]) -> str | None:
+    if model in ESTATE_PATHS:
+        return ESTATE_PATHS[model]
+    return getattr(model, "estate_scope_path", None) or ("estate_id" if _has_field(model, "estate") else None)
+
+
+def has_scope(model: type[Model]) -> bool:
+    """Whether ``scope_queryset`` knows how to narrow this model (a registered rule, a path, an estate)."""
+    return model in _SCOPE_RULES or model in CONTAINER_PATHS or _scope_path(model) is not None
+
+
 def scope_queryset(queryset: QuerySet, *, user) -> QuerySet:
     """Narrow any queryset of estate data to what the user may see.
 
-    Models of other apps are scoped through their `estate` foreign key, or through a class
-    attribute `estate_scope_path` (e.g. "invoice__estate_id") where the estate is further away.
+    In order: a rule registered with ``register_scope``; the inventory's own paths; a class
+    attribute ``estate_scope_path`` (e.g. "invoice__estate_id") where the estate is further away;
+    an ``estate`` foreign key. A model with none of these is a programming error (LookupError).
     """
     model = queryset.model
+    rule = _SCOPE_RULES.get(model)
+    if rule is not None:
+        return rule(queryset, user=user)
     visible = estates_visible_to(user=user)
-    if model in ESTATE_PATHS:
-        return queryset.filter(**{f"{ESTATE_PATHS[model]}__in": visible.values("pk")})
     if model in CONTAINER_PATHS:
         return queryset.filter(pk__in=visible.values(CONTAINER_PATHS[model]))
-    path = getattr(model, "estate_scope_path", None) or ("estate_id" if _has_field(model, "estate") else None)
+    path = _scope_path(model)
     if path:
         return queryset.filter(**{f"{path}__in": visible.values("pk")})
     raise LookupError(f"No estate scope is defined for {model.__name__}.")
@@ -108,7 +141,7 @@ def scope_queryset(queryset: QuerySet, *, user) -> QuerySet:
 def _has_field(model, name: str) -> bool:
     try:
         model._meta.get_field(name)
-    except Exception:  # FieldDoesNotExist
+    except FieldDoesNotExist:
         return False
     return True
 

@@ -10,14 +10,20 @@ from django.views.generic import TemplateView
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel, ObjectList
 from wagtail.admin.ui.tables import TitleColumn
-from wagtail.admin.views.generic import CreateView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.viewsets.model import ModelViewSetGroup
-from wagtail.log_actions import log
 
 from accounts.validators import normalise_mobile
 
-from .admin_scoping import ScopedAdminModelForm, ScopedEditView, ScopedIndexView, ScopedModelViewSet, ScopedObjectMixin
+from .admin_scoping import (
+    ScopedAdminModelForm,
+    ScopedCreateView,
+    ScopedEditView,
+    ScopedIndexView,
+    ScopedModelViewSet,
+    ScopedObjectMixin,
+    estate_filter,
+)
 from .hooks import project_facts_changed
 from .models import (
     AssetKind,
@@ -35,23 +41,15 @@ from .models import (
     Unit,
     UnitUse,
 )
-from .selectors import accounts_linkable_to_owners, estates_visible_to, scope_queryset
+from .selectors import accounts_linkable_to_owners, scope_queryset
 from .services import owner_reveal_personal_data, owner_save
 from .spreadsheets import Heading
 from .unit_record import UnitRecordColumn, UnitRecordView, unit_record_url
 from .validators import validate_resident_id
 
 
-def _visible_estates(request):
-    return estates_visible_to(user=request.user) if request else Estate.objects.none()
-
-
 def _visible_districts(request):
     return scope_queryset(District.objects.all(), user=request.user) if request else District.objects.none()
-
-
-def estate_filter(field_name: str):
-    return django_filters.ModelChoiceFilter(field_name=field_name, label=_("Estate"), queryset=_visible_estates)
 
 
 class EstateFilterSet(WagtailFilterSet):
@@ -164,7 +162,7 @@ class ProjectFactsChangedMixin:
         return instance
 
 
-class ProjectFactsCreateView(ProjectFactsChangedMixin, CreateView):
+class ProjectFactsCreateView(ProjectFactsChangedMixin, ScopedCreateView):
     pass
 
 
@@ -316,25 +314,6 @@ class OwnerForm(ScopedAdminModelForm):
         return cleaned
 
 
-class OwnerSaveMixin:
-    def save_instance(self):
-        owner = owner_save(
-            owner=self.form.instance,
-            id_number=self.form.cleaned_data.get("id_number"),
-            phone=self.form.cleaned_data.get("phone"),
-        )
-        log(owner, "wagtail.edit" if getattr(self, "object", None) else "wagtail.create", user=self.request.user)
-        return owner
-
-
-class OwnerEditView(OwnerSaveMixin, ScopedEditView):
-    pass
-
-
-class OwnerCreateView(OwnerSaveMixin, CreateView):
-    pass
-
-
 class OwnerViewSet(ScopedModelViewSet):
     model = Owner
     icon = "user"
@@ -362,8 +341,10 @@ class OwnerViewSet(ScopedModelViewSet):
         "credit_code": Heading("统一社会信用代码", _("Unified social credit code")),
         "phone_masked": Heading("联系电话（已遮蔽）", _("Phone (masked)")),
     }
-    edit_view_class = OwnerEditView
-    add_view_class = OwnerCreateView
+
+    def save_object(self, *, form, request, created):
+        # The ID number and phone are encrypted and digested by the service, never saved raw.
+        return owner_save(owner=form.instance, id_number=form.cleaned_data.get("id_number"), phone=form.cleaned_data.get("phone"))
 
     def get_urlpatterns(self):
         return [*super().get_urlpatterns(), path("reveal/<int:pk>/", OwnerRevealView.as_view(), name="reveal")]

@@ -8,10 +8,27 @@ class PropertyServicesConfig(AppConfig):
     verbose_name = _("Property services")
 
     def ready(self):
+        # The charges this app bills through billing. Income from the estate's common parts is the
+        # owners' public income (Civil Code Art. 282), never the manager's fee income.
+        from billing.charges import register_charge_kind
+
+        for code, label, prefix in (
+            ("parking_permit", _("Parking permit"), "PP"),
+            ("parking_session", _("Hourly parking"), "PS"),
+            ("shop_rent", _("Shop rent"), "SR"),
+            ("ad_rent", _("Advertising spot rent"), "AR"),
+        ):
+            register_charge_kind(code, label=label, account="public_income", number_prefix=prefix)
+
         # What each role may do in property services (estates.roles builds the groups).
         from . import roles
 
         roles.register()
+
+        # Back-office scope of providers and city-wide notices (no estate of their own).
+        from .scopes import register as register_scopes
+
+        register_scopes()
 
         from accounts.portal import HOME, ME, register_section
 
@@ -31,7 +48,8 @@ class PropertyServicesConfig(AppConfig):
 
         from .demo import seed_property_services_demo
 
-        register_demo_step("property_services", seed_property_services_demo, order=10)
+        # Before billing's: the arrangements set the demo estates' tariffs, which billing's bills use.
+        register_demo_step("property_services", seed_property_services_demo, before=("billing",))
 
         # The daily task that ends committee members' back-office roles with their term.
         from .tasks import schedules_ensure

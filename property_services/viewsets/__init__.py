@@ -1,0 +1,29 @@
+"""Back-office screens for property services (Wagtail ModelViewSets on the shared scoped base,
+``estates.admin_scoping``), one module per subdomain. Saves go through services."""
+
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.viewsets.model import ModelViewSetGroup
+
+from .arrangements import ArrangementViewSet, ProviderViewSet
+from .assemblies import AssemblyViewSet, BallotViewSet, VoterDesignationViewSet
+from .committee import CommitteeViewSet
+from .meetings import DecisionViewSet, JointMeetingViewSet
+from .notices import NoticeViewSet
+
+
+class PropertyServicesViewSetGroup(ModelViewSetGroup):
+    menu_label = _("Property services")
+    menu_icon = "group"
+    menu_order = 160
+    submenu_hook = "register_property_services_menu_item"
+    items = (
+        ProviderViewSet("property_services_provider", url_prefix="property_services/provider"),
+        ArrangementViewSet("property_services_managementarrangement", url_prefix="property_services/managementarrangement"),
+        CommitteeViewSet("property_services_ownerscommittee", url_prefix="property_services/ownerscommittee"),
+        AssemblyViewSet("property_services_assembly", url_prefix="property_services/assembly"),
+        BallotViewSet("property_services_ballot", url_prefix="property_services/ballot"),
+        VoterDesignationViewSet("property_services_voterdesignation", url_prefix="property_services/voterdesignation"),
+        JointMeetingViewSet("property_services_jointmeeting", url_prefix="property_services/jointmeeting"),
+        DecisionViewSet("property_services_jointmeetingdecision", url_prefix="property_services/jointmeetingdecision"),
+        NoticeViewSet("property_services_notice", url_prefix="property_services/notice"),
+    )
