@@ -21,7 +21,7 @@ class CmsConfig(AppConfig):
 
         from .demo import seed_cms_demo
 
-        register_demo_step("cms", seed_cms_demo, order=30)
+        register_demo_step("cms", seed_cms_demo, after=("property_services", "billing"))
 
         from estates.hooks import project_facts_listener_register
 

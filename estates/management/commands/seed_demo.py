@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from estates.demo import DEFAULT_UNITS, DemoDataNotAllowedError, demo_logins_text, demo_seed, demo_steps_run
+from estates.demo import DEFAULT_UNITS, DemoDataNotAllowedError, demo_logins_text, demo_seed, demo_steps, demo_steps_run
 
 
 class Command(BaseCommand):
@@ -29,6 +29,8 @@ class Command(BaseCommand):
             raise CommandError(
                 "--units 至少为 3（每种管理模式一个小区）/ --units must be at least 3 (one estate per management model)."
             )
+        if not inventory_only:
+            demo_steps()  # a step naming a missing one fails here, before anything is written
         try:
             counts = demo_seed(units=units, stdout=self.stdout)
             if not inventory_only:
