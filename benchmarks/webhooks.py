@@ -74,8 +74,7 @@ def build_world(sessions: int, fake):
     """One estate, ``sessions`` owners with one bill each, and an open Checkout Session per bill."""
     from accounts.models import User
     from billing.models import ChargeKind
-    from billing.online_services import attempt_create
-    from billing.services import invoice_create_for_source
+    from billing.services import attempt_create, invoice_create_for_source
     from estates.models import Building, Owner, Ownership, Unit
     from tests.estates.factories import EstateFactory
 

@@ -31,8 +31,8 @@ from .forms import BillingRunStartForm, BillLookupForm, EstateChoiceForm, Paymen
 from .ledger import ONLINE_METHODS
 from .models import BillingRunStatus, InvoiceStatus
 from .money import EXCEL_RMB_FORMAT
-from .online_services import payment_refund
 from .services import billing_runs_start_for, invoice_void, invoice_write_off, payment_record
+from .services.refunds import payment_refund
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 UNPAID = (InvoiceStatus.OPEN, InvoiceStatus.PARTIALLY_PAID, InvoiceStatus.OVERDUE)

@@ -1,4 +1,5 @@
-"""How a money-audit row reads for people: what happened, and each recorded change as label and value.
+"""Money-audit rows: written by every money service (``money_audit``), and read by people (what happened,
+and each recorded change as label and value).
 
 ``MoneyAudit.data`` is stored JSON (amounts as strings, dates as ISO text, codes such as ``wechat_pay``).
 Staff read it in the back office, so nothing here shows a dict, a code, ``True`` or ``None``: amounts
@@ -9,14 +10,43 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Model
 from django.utils.translation import gettext_lazy as _
 
 from accounts.formats import format_instant
 from estates.models import UnitUse
 
-from .models import ChargeKind, PaymentMethod
+from .charges import charge_kind_label
+from .models import MoneyAudit, PaymentMethod
 from .money import format_rmb
+
+
+def _json(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: _json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json(v) for v in value]
+    return value
+
+
+def money_audit(*, action: str, obj: Model, estate_id: int | None, user: Any = None, data: dict | None = None) -> MoneyAudit:
+    """Record who changed a money record and how. Every money service calls this."""
+    return MoneyAudit.objects.create(
+        action=action,
+        object_type=ContentType.objects.get_for_model(type(obj)),
+        object_id=obj.pk,
+        estate_id=estate_id,
+        user=user if getattr(user, "pk", None) else None,
+        data=_json(data or {}),
+    )
+
 
 ACTION_LABELS = {
     "payment_record": _("Payment recorded"),
@@ -55,7 +85,7 @@ FIELD_LABELS = {
 }
 
 MONEY_FIELDS = {"amount", "total", "applied", "excess"}
-CHOICE_FIELDS = {"method": PaymentMethod, "charge_kind": ChargeKind, "unit_use": UnitUse}
+CHOICE_FIELDS = {"method": PaymentMethod, "unit_use": UnitUse}
 DATE_FIELDS = {"valid_from", "valid_to", "was"}
 
 
@@ -87,6 +117,8 @@ def readable_value(value, key: str = "") -> str:
         return _money(value)
     if key in DATE_FIELDS:
         return _date(value)
+    if key == "charge_kind" and value:
+        return charge_kind_label(str(value))
     if key in CHOICE_FIELDS and value:
         choices = CHOICE_FIELDS[key]
         return str(choices(value).label) if value in choices.values else str(value)

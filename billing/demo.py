@@ -20,14 +20,10 @@ from accounts.models import User
 from estates.models import Estate
 
 from .models import BillingRun, ChargeKind, Invoice, InvoiceStatus, PaymentMethod, Tariff
-from .services import (
-    _add_months,
-    billing_run_execute,
-    billing_run_start,
-    invoices_mark_overdue,
-    payment_record,
-    tariff_schedule_set,
-)
+from .services.invoices import invoices_mark_overdue
+from .services.payments import payment_record
+from .services.runs import _add_months, billing_run_execute, billing_run_start
+from .services.tariffs import tariff_schedule_set
 
 DEMO_ESTATES = ("金汤街小区", "通远门新村", "洋河新村")
 DEMO_OWNER = "13800000001"  # 陈建华, owner in 金汤街小区

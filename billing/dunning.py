@@ -34,14 +34,14 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.portal import PortalSection
 
-from .models import DunningLevel, DunningNotice, Invoice, InvoiceStatus
+from .models import DunningLevel, DunningNotice, Invoice
 from .money import format_rmb, rmb_upper
+from .statuses import UNPAID
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_DAYS = (15, 45)
 DEFAULT_DEMAND_DAYS = 90
-UNPAID = (InvoiceStatus.OPEN, InvoiceStatus.PARTIALLY_PAID, InvoiceStatus.OVERDUE)
 LEVEL_ORDER = [DunningLevel.REMINDER, DunningLevel.SECOND_REMINDER, DunningLevel.FORMAL_DEMAND]
 
 
@@ -124,10 +124,11 @@ class Recipient:
 
 
 def _recipient(invoice: Invoice) -> Recipient:
-    user = invoice.payer_user or (invoice.payer_owner.user if invoice.payer_owner_id else None)
+    owner = invoice.payer_owner
+    user = invoice.payer_user or (owner.user if owner is not None else None)
     phone = ""
-    if invoice.payer_owner_id and invoice.payer_owner.phone_encrypted:
-        phone = invoice.payer_owner.get_phone()
+    if owner is not None and owner.phone_encrypted:
+        phone = owner.get_phone()
     if not phone and user is not None:
         phone = user.mobile
     return Recipient(email=(user.email if user else "") or "", phone=phone)
@@ -137,12 +138,12 @@ def notice_text(notice: DunningNotice) -> tuple[str, str]:
     """(subject, body) of the e-mail and SMS, Chinese first, then English."""
     invoice = notice.invoice
     amount = invoice.outstanding
-    place = invoice.unit.key if invoice.unit_id else ""
+    place = invoice.unit.key if invoice.unit is not None else ""
     title = {
         DunningLevel.REMINDER: ("缴费提醒", "Payment reminder"),
         DunningLevel.SECOND_REMINDER: ("再次缴费提醒", "Second payment reminder"),
         DunningLevel.FORMAL_DEMAND: ("催缴通知书", "Formal demand for payment"),
-    }[notice.level]
+    }[DunningLevel(notice.level)]
     subject = f"{invoice.estate.name} {title[0]} / {title[1]} {invoice.number}"
     body = (
         f"{invoice.payer_name}：您好！{invoice.estate.name} {place} {invoice.period:%Y年%m月}{invoice.get_charge_kind_display()}"

@@ -114,7 +114,7 @@ def validate_params(value, annotation, path: str = "") -> list[str]:
                 problems.append(f"Received unknown parameter: {where}")
             else:
                 problems.extend(validate_params(sub, hints[key], where))
-        for key in sorted(getattr(annotation, "__required_keys__", ()) - _REQUEST_OPTION_KEYS - set(value)):
+        for key in sorted(frozenset(getattr(annotation, "__required_keys__", ())) - _REQUEST_OPTION_KEYS - set(value)):
             problems.append(f"Missing required param: {path}[{key}]" if path else f"Missing required param: {key}")
         return problems
     if origin in (typing.Union, types.UnionType):
@@ -213,7 +213,7 @@ class FakeStripe:
 
     # -- API -----------------------------------------------------------------------------------
 
-    def handle(self, method: str, path: str, query: str, body: str, headers: dict) -> tuple[int, dict]:
+    def handle(self, method: str, path: str, query: str, body: str | bytes, headers: dict) -> tuple[int, dict]:
         if isinstance(body, bytes):
             body = body.decode()
         params = decode_form(body if method == "POST" else query)

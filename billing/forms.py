@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import uuid
 from decimal import Decimal
+from typing import cast
 
 from django import forms
 from django.utils import timezone
@@ -12,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from estates.models import Estate
 
-from .models import PaymentMethod
+from .models import Invoice, PaymentMethod
 from .money import format_rmb
 
 OFFLINE_METHODS = [
@@ -39,15 +40,20 @@ class BillingRunStartForm(forms.Form):
     def __init__(self, *args, estates=None, **kwargs):
         super().__init__(*args, **kwargs)
         if estates is not None:
-            self.fields["estate"].queryset = estates
+            cast(forms.ModelChoiceField, self.fields["estate"]).queryset = estates
         if not self.is_bound:
             self.initial.setdefault("period", f"{timezone.localdate():%Y-%m}")
 
 
+class BillsField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Invoice) -> str:
+        return f"{obj.number} · {obj.period:%Y-%m} {obj.get_charge_kind_display()} · {format_rmb(obj.outstanding)}"
+
+
 class PaymentRecordForm(forms.Form):
-    invoices = forms.ModelMultipleChoiceField(
+    invoices = BillsField(
         label=_("Bills"),
-        queryset=None,
+        queryset=Invoice.objects.none(),
         widget=forms.CheckboxSelectMultiple,
         help_text=_("The payment settles the oldest bill first."),
     )
@@ -64,10 +70,7 @@ class PaymentRecordForm(forms.Form):
 
     def __init__(self, *args, invoices, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["invoices"].queryset = invoices
-        self.fields["invoices"].label_from_instance = lambda i: (
-            f"{i.number} · {i.period:%Y-%m} {i.get_charge_kind_display()} · {format_rmb(i.outstanding)}"
-        )
+        cast(BillsField, self.fields["invoices"]).queryset = invoices
         if not self.is_bound:
             self.initial.setdefault("received_at", timezone.localtime().strftime("%Y-%m-%dT%H:%M"))
 
@@ -105,7 +108,8 @@ class EstateChoiceForm(forms.Form):
 
     def __init__(self, *args, estates=None, required: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["estate"].queryset = estates if estates is not None else Estate.objects.none()
-        self.fields["estate"].required = required
+        field = cast(forms.ModelChoiceField, self.fields["estate"])
+        field.queryset = estates if estates is not None else Estate.objects.none()
+        field.required = required
         if required:
-            self.fields["estate"].empty_label = None
+            field.empty_label = None

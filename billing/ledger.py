@@ -4,11 +4,12 @@ Each LedgerEntry moves a positive amount from its credit account to its debit ac
 legs (+amount, −amount) sum to zero by construction; the database refuses a non-positive amount
 or a row whose two accounts are the same. Nothing is edited or deleted: a correction is a new row.
 
-Each charge's money goes to the account of whoever it belongs to (``charge_account``): property
-fees and other charges are the manager's fee income; parking, shop and advertising income from
-common parts is the owners' public income (Civil Code Art. 282); maintenance-fund contributions
-(专项维修资金) are the owners' maintenance fund of the estate (Art. 281), never the manager's income;
-rent of a pooled flat is a payable to its lessor until the rentals app pays it out.
+Each charge's money goes to the account of whoever it belongs to (``charge_account``, from the kind
+each app registers in billing.charges): property fees and other charges are the manager's fee
+income; parking, shop and advertising income from common parts is the owners' public income (Civil
+Code Art. 282); maintenance-fund contributions (专项维修资金) are the owners' maintenance fund of the
+estate (Art. 281), never the manager's income; rent of a pooled flat is a payable to its lessor
+until the rentals app pays it out.
 
 Postings (what each business event writes):
 
@@ -30,23 +31,10 @@ from decimal import Decimal
 
 from django.db.models import Sum
 
-from .models import ACCOUNT_BELONGS_TO, AccountKind, ChargeKind, LedgerAccount, LedgerEntry, MoneyOwner, PaymentMethod
+from .charges import charge_kind
+from .models import ACCOUNT_BELONGS_TO, AccountKind, LedgerAccount, LedgerEntry, MoneyOwner, PaymentMethod
 
 ONLINE_METHODS = frozenset({PaymentMethod.CARD, PaymentMethod.ALIPAY, PaymentMethod.WECHAT_PAY})
-# Charges for common parts of the estate are the owners' public income (Civil Code Art. 282).
-PUBLIC_INCOME_CHARGES = frozenset(
-    {ChargeKind.PARKING_PERMIT, ChargeKind.PARKING_SESSION, ChargeKind.SHOP_RENT, ChargeKind.AD_RENT}
-)
-# The account each charge's money belongs to; a charge not named here is the manager's fee income.
-CHARGE_ACCOUNTS = {
-    ChargeKind.PROPERTY_FEE: AccountKind.FEE_INCOME,
-    ChargeKind.OTHER: AccountKind.FEE_INCOME,
-    **dict.fromkeys(PUBLIC_INCOME_CHARGES, AccountKind.PUBLIC_INCOME),
-    # 专项维修资金 belongs to the owners (Civil Code Art. 281): the estate's maintenance fund.
-    ChargeKind.MAINTENANCE_FUND: AccountKind.MAINTENANCE_FUND,
-    # Rent of a pooled flat is the lessor's until paid out: a payable, never the manager's income.
-    ChargeKind.FLAT_RENT: AccountKind.RENT_PAYABLE,
-}
 
 
 def money_account_for(method: str) -> str:
@@ -54,18 +42,17 @@ def money_account_for(method: str) -> str:
     return AccountKind.PROVIDER_CLEARING if method in ONLINE_METHODS else AccountKind.CASH
 
 
-def charge_account(charge_kind: str) -> str:
-    """The account a charge's money belongs to (Civil Code Arts. 281, 282: owners' money is not the manager's)."""
-    return CHARGE_ACCOUNTS.get(charge_kind, AccountKind.FEE_INCOME)
+def charge_account(code: str) -> str:
+    """The account a charge's money belongs to, as its kind was registered (billing.charges).
+
+    Civil Code Arts. 281, 282: the owners' maintenance fund and public income are not the manager's.
+    """
+    return charge_kind(code).account
 
 
-# The name the services have always used.
-income_account_for = charge_account
-
-
-def write_off_account_for(charge_kind: str) -> str:
+def write_off_account_for(code: str) -> str:
     """Who bears a write-off: the manager for its own fees, else the owners or lessors whose money it was."""
-    account = charge_account(charge_kind)
+    account = charge_account(code)
     return AccountKind.WRITE_OFF if ACCOUNT_BELONGS_TO[account] == MoneyOwner.MANAGER else account
 
 

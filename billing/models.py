@@ -13,17 +13,17 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from estates.models import Estate, Owner, Unit, UnitUse
+from estates.status import StatusChange
 
+from .charges import charge_kind_choices
 from .money import format_rmb
 
 
 class ChargeKind(models.TextChoices):
+    """billing's own charge kinds. Other apps register theirs (billing.charges); the ``charge_kind``
+    fields accept every registered kind."""
+
     PROPERTY_FEE = "property_fee", _("Property service fee")
-    PARKING_PERMIT = "parking_permit", _("Parking permit")
-    PARKING_SESSION = "parking_session", _("Hourly parking")
-    SHOP_RENT = "shop_rent", _("Shop rent")
-    AD_RENT = "ad_rent", _("Advertising spot rent")
-    FLAT_RENT = "flat_rent", _("Flat rent")
     MAINTENANCE_FUND = "maintenance_fund", _("Maintenance fund contribution")
     OTHER = "other", _("Other charge")
 
@@ -40,7 +40,7 @@ class Tariff(models.Model):
     """
 
     estate = models.ForeignKey(Estate, on_delete=models.PROTECT, related_name="tariffs", verbose_name=_("estate"))
-    charge_kind = models.CharField(_("charge"), max_length=30, choices=ChargeKind.choices)
+    charge_kind = models.CharField(_("charge"), max_length=30, choices=charge_kind_choices)
     unit_use = models.CharField(_("unit use"), max_length=20, choices=UnitUse.choices, blank=True)
     basis = models.CharField(_("basis"), max_length=20, choices=TariffBasis.choices, default=TariffBasis.PER_M2_MONTH)
     rate = models.DecimalField(_("rate (CNY)"), max_digits=12, decimal_places=4)
@@ -126,6 +126,21 @@ class BillingRunChunk(models.Model):
         return f"{self.run_id}#{self.index}"
 
 
+class BillingRunStatusChange(StatusChange):
+    """History of a billing run's status (started, failed, resumed, done)."""
+
+    estate_scope_path = "run__estate_id"
+
+    run = models.ForeignKey(BillingRun, on_delete=models.CASCADE, related_name="status_changes", verbose_name=_("billing run"))
+    from_status = models.CharField(_("from status"), max_length=20, choices=BillingRunStatus.choices, blank=True)
+    to_status = models.CharField(_("to status"), max_length=20, choices=BillingRunStatus.choices)
+
+    class Meta:
+        verbose_name = _("billing run status change")
+        verbose_name_plural = _("billing run status changes")
+        ordering = ["run", "at", "pk"]
+
+
 class InvoiceStatus(models.TextChoices):
     OPEN = "open", _("Open")
     PARTIALLY_PAID = "partially_paid", _("Partially paid")
@@ -144,7 +159,7 @@ class Invoice(models.Model):
     source_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+", verbose_name=_("source type"))
     source_id = models.BigIntegerField(_("source id"))
     source = GenericForeignKey("source_type", "source_id")
-    charge_kind = models.CharField(_("charge"), max_length=30, choices=ChargeKind.choices)
+    charge_kind = models.CharField(_("charge"), max_length=30, choices=charge_kind_choices)
     period = models.DateField(_("period"), help_text=_("First day of the billed month."))
     payer_owner = models.ForeignKey(
         Owner, on_delete=models.PROTECT, null=True, blank=True, related_name="invoices", verbose_name=_("payer")
@@ -214,19 +229,14 @@ class InvoiceLine(models.Model):
         return self.description
 
 
-class InvoiceStatusChange(models.Model):
-    """History of an invoice's status: who moved it from what to what, and when."""
+class InvoiceStatusChange(StatusChange):
+    """History of a bill's status: who moved it from what to what, when and why."""
 
     estate_scope_path = "invoice__estate_id"
 
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="status_changes", verbose_name=_("bill"))
     from_status = models.CharField(_("from status"), max_length=20, choices=InvoiceStatus.choices, blank=True)
     to_status = models.CharField(_("to status"), max_length=20, choices=InvoiceStatus.choices)
-    by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("changed by")
-    )
-    note = models.CharField(_("note"), max_length=200, blank=True)
-    at = models.DateTimeField(_("time"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("bill status change")
@@ -295,6 +305,23 @@ class AttemptInvoice(models.Model):
 
     def __str__(self):
         return f"{self.attempt_id}/{self.invoice_id}"
+
+
+class PaymentAttemptStatusChange(StatusChange):
+    """History of a payment attempt's status (paid, failed, expired, flagged for staff)."""
+
+    estate_scope_path = "attempt__estate_id"
+
+    attempt = models.ForeignKey(
+        PaymentAttempt, on_delete=models.CASCADE, related_name="status_changes", verbose_name=_("payment attempt")
+    )
+    from_status = models.CharField(_("from status"), max_length=20, choices=AttemptStatus.choices, blank=True)
+    to_status = models.CharField(_("to status"), max_length=20, choices=AttemptStatus.choices)
+
+    class Meta:
+        verbose_name = _("payment attempt status change")
+        verbose_name_plural = _("payment attempt status changes")
+        ordering = ["attempt", "at", "pk"]
 
 
 class Payment(models.Model):
@@ -456,7 +483,7 @@ class MoneyOwner(models.TextChoices):
 # per estate with a balance per unit; rent of a pooled flat is owed to its lessor until paid out.
 # Cash, online clearing, receivables and unallocated receipts are held for whoever the other side
 # of their entries names.
-ACCOUNT_BELONGS_TO = {
+ACCOUNT_BELONGS_TO: dict[str, str] = {
     AccountKind.FEE_INCOME: MoneyOwner.MANAGER,
     AccountKind.WRITE_OFF: MoneyOwner.MANAGER,
     AccountKind.PUBLIC_INCOME: MoneyOwner.OWNERS,
@@ -565,6 +592,9 @@ class DunningNotice(models.Model):
     channels = models.CharField(_("channels"), max_length=100, blank=True)
     letter = models.FileField(_("letter"), upload_to="demands/%Y/", blank=True)
     sent_at = models.DateTimeField(_("sent at"), auto_now_add=True)
+
+    # Not a column: the owner's portal sets where the demand letter can be downloaded, for its template.
+    letter_url: str | None
 
     class Meta:
         verbose_name = _("payment reminder")

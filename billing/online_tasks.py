@@ -11,8 +11,8 @@ logger = logging.getLogger(__name__)
 
 
 def provider_event_process(event_pk: int) -> bool:
-    """Handle one stored provider notification (see online_services.event_handle)."""
-    from .online_services import event_process
+    """Handle one stored provider notification (see services.provider_events.event_handle)."""
+    from .services.provider_events import event_process
 
     event = ProviderEvent.objects.filter(pk=event_pk).first()
     if event is None:
@@ -23,8 +23,8 @@ def provider_event_process(event_pk: int) -> bool:
 
 def receipt_render(receipt_id: int) -> bool:
     """Render a receipt's PDF (slow: outside any transaction) and store it once."""
-    from .online_services import receipt_pdf_attach
     from .pdf import receipt_pdf
+    from .services.payments import receipt_pdf_attach
 
     receipt = Receipt.objects.filter(pk=receipt_id).first()
     if receipt is None:
@@ -37,8 +37,8 @@ def receipt_render(receipt_id: int) -> bool:
 
 def receipts_render_pending(limit: int = 200) -> int:
     """Render every receipt still without a PDF in one batch (one layout pass): catch-up after an outage."""
-    from .online_services import receipt_pdf_attach
     from .pdf import receipt_pdfs
+    from .services.payments import receipt_pdf_attach
 
     receipts = list(Receipt.objects.filter(pdf="").order_by("pk")[:limit])
     for receipt, content in receipt_pdfs(receipts).items():

@@ -57,8 +57,9 @@ def receipt_context(receipt: Receipt) -> dict:
     )
     units = []
     for a in allocations:
-        if a.invoice.unit_id and a.invoice.unit.key not in units:
-            units.append(a.invoice.unit.key)
+        unit = a.invoice.unit
+        if unit is not None and unit.key not in units:
+            units.append(unit.key)
     return {
         "receipt": receipt,
         "estate": receipt.estate,
@@ -68,7 +69,7 @@ def receipt_context(receipt: Receipt) -> dict:
             {
                 "description": a.invoice.get_charge_kind_display(),
                 "period": f"{a.invoice.period:%Y-%m}",
-                "unit": a.invoice.unit.key if a.invoice.unit_id else "",
+                "unit": a.invoice.unit.key if a.invoice.unit is not None else "",
                 "number": a.invoice.number,
                 "amount": format_rmb(a.amount),
             }

@@ -17,13 +17,14 @@ from accounts.portal import PortalSection
 
 from .models import AttemptStatus, Invoice, Payment, PaymentAllocation, PaymentAttempt, Receipt
 from .money import quantize
-from .online_services import ATTEMPT_BLOCKS_FOR, PAYABLE, invoices_of_user
+from .selectors import ATTEMPT_BLOCKS_FOR, invoices_of_user
+from .statuses import UNPAID
 
 
 def bills_open(*, user) -> QuerySet[Invoice]:
     return (
         invoices_of_user(user=user)
-        .filter(status__in=PAYABLE)
+        .filter(status__in=UNPAID)
         .select_related("estate", "unit__building")
         .order_by("due_on", "period", "pk")
     )
@@ -32,7 +33,7 @@ def bills_open(*, user) -> QuerySet[Invoice]:
 def bills_history(*, user) -> QuerySet[Invoice]:
     return (
         invoices_of_user(user=user)
-        .exclude(status__in=PAYABLE)
+        .exclude(status__in=UNPAID)
         .select_related("estate", "unit__building")
         .order_by("-period", "-pk")
     )

@@ -13,18 +13,13 @@ from django.views.decorators.http import require_POST
 
 from .models import AttemptStatus, InvoiceStatus, Payment, PaymentAttempt
 from .money import quantize
-from .online_services import (
-    PAYABLE,
-    attempt_cancel,
-    attempt_create,
-    attempt_sync,
-    attempts_blocking,
-    excess_decision,
-    invoices_of_user,
-)
 from .online_tasks import receipt_render
 from .payees import payees_for
 from .portal import attempts_open, bills_history, bills_open, payments_of_user, receipts_of_user
+from .selectors import attempts_blocking, invoices_of_user
+from .services.checkout import attempt_cancel, attempt_create, attempt_sync
+from .services.provider_events import excess_decision
+from .statuses import UNPAID
 
 HISTORY_PER_PAGE = 50
 RECENT_PAYMENTS = 20
@@ -66,7 +61,7 @@ def _picked_bills(request) -> list:
     for invoice in invoices:  # paid or cancelled meanwhile: say which, as attempt_create would
         if invoice.status == InvoiceStatus.VOID:
             raise ValidationError(_("Bill %(number)s has been cancelled and cannot be paid.") % {"number": invoice.number})
-        if invoice.status not in PAYABLE or invoice.outstanding <= 0:
+        if invoice.status not in UNPAID or invoice.outstanding <= 0:
             raise ValidationError(_("Bill %(number)s is already paid.") % {"number": invoice.number})
     return sorted(invoices, key=lambda invoice: (invoice.due_on, invoice.period, invoice.pk))
 
@@ -148,11 +143,12 @@ def payment_result(request, pk: int):
     attempt = attempt_sync(attempt=attempt)
     payment = Payment.objects.filter(attempt=attempt).select_related("receipt").first()
     shares = attempt.attemptinvoice_set.select_related("invoice__unit__building").order_by("invoice__period", "invoice_id")
-    outcome = {
+    outcomes: dict[str, str] = {
         AttemptStatus.PAID: "paid",
         AttemptStatus.OPEN: "waiting",
         AttemptStatus.FLAGGED: "review",
-    }.get(attempt.status, "failed")
+    }
+    outcome = outcomes.get(attempt.status, "failed")
     return render(
         request,
         "billing/portal/payment_result.html",

@@ -258,7 +258,7 @@ def money_audits_for_staff(*, user) -> QuerySet[MoneyAudit]:
 # its id, unpadded. Ordered as text, …-10 comes before …-9; ordered by these parts they come naturally.
 def invoices_in_number_order(queryset: QuerySet[Invoice], *, descending: bool = False, period_first: bool = False):
     """Bills in the natural order of their numbers (…-9 before …-10); newest month first with ``period_first``."""
-    parts = [Substr("number", 1, 8), F("source_type_id"), F("source_id"), F("number")]
+    parts: list[Substr | F] = [Substr("number", 1, 8), F("source_type_id"), F("source_id"), F("number")]
     keys = [part.desc() if descending else part.asc() for part in parts]
     if period_first:
         keys.insert(0, F("period").desc())

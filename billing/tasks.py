@@ -17,14 +17,14 @@ DAILY_SCHEDULE = "daily-overdue-and-dunning"
 
 def billing_chunk_process(chunk_id: int) -> int:
     """One chunk of a billing run; any worker may take it, any number of times."""
-    from .services import billing_chunk_process as process
+    from .services.runs import billing_chunk_process as process
 
     return process(chunk_id=chunk_id)
 
 
 def billing_run_monthly() -> int | None:
     """The scheduled run on the 1st: the current month for all estates, chunks to the workers."""
-    from .services import billing_runs_start_for
+    from .services.runs import billing_runs_start_for
 
     period = timezone.localdate().replace(day=1)
     runs: list[BillingRun] = billing_runs_start_for(period=period, estates=None)
@@ -35,7 +35,7 @@ def billing_run_monthly() -> int | None:
 def billing_daily() -> dict[str, int]:
     """Mark overdue bills, then send the reminders that have become due."""
     from .dunning import dunning_run
-    from .services import invoices_mark_overdue
+    from .services.invoices import invoices_mark_overdue
 
     return {"overdue": invoices_mark_overdue(), "notices": dunning_run()}
 

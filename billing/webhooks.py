@@ -4,8 +4,8 @@ from django.http import HttpResponse, HttpResponseBadRequest
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from .online_services import event_store
 from .providers import InvalidNotificationError, get_provider
+from .services.provider_events import event_store
 
 
 @csrf_exempt

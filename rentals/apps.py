@@ -7,6 +7,11 @@ class RentalsConfig(AppConfig):
     verbose_name = _("Rentals")
 
     def ready(self):
+        # Rent of a pooled flat is the lessor's money until paid out: a payable, never the manager's income.
+        from billing.charges import register_charge_kind
+
+        register_charge_kind("flat_rent", label=_("Flat rent"), account="rent_payable", number_prefix="FR")
+
         from accounts.portal import register_section
 
         from .portal import tenant_section

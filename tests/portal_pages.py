@@ -62,7 +62,7 @@ def seed_demo(units: int = 60) -> None:
 def ensure_payment_attempt(user) -> None:
     """A cancelled online payment of one of the person's bills, so that the result page has content."""
     from billing.models import AttemptInvoice, AttemptStatus, Invoice, PaymentAttempt
-    from billing.online_services import invoices_of_user
+    from billing.selectors import invoices_of_user
 
     if PaymentAttempt.objects.filter(user=user).exists():
         return

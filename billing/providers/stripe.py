@@ -19,6 +19,8 @@ from decimal import Decimal
 import stripe
 from django.conf import settings
 from django.utils import timezone
+from stripe.params import RefundCreateParams
+from stripe.params.checkout import SessionCreateParams
 
 from billing.models import PaymentMethod
 from billing.money import from_fen, to_fen
@@ -158,7 +160,7 @@ class StripeProvider(PaymentProvider):
 
     # -- hosted payment page -------------------------------------------------------------------
 
-    def checkout_params(self, request: CheckoutRequest) -> dict:
+    def checkout_params(self, request: CheckoutRequest) -> SessionCreateParams:
         """The Checkout Session request (checked in tests against stripe.params.checkout.SessionCreateParams)."""
         currency = request.currency.lower()
         metadata = {"attempt_id": str(request.attempt_id)}
@@ -265,25 +267,37 @@ class StripeProvider(PaymentProvider):
     def notification_parse(self, payload: dict) -> Notification:
         event_type = str(payload["type"])
         obj = (payload.get("data") or {}).get("object") or {}
-        common = {"id": str(payload["id"]), "type": event_type, "created": _dt(payload.get("created")), "payload": payload}
+        event_id, created = str(payload["id"]), _dt(payload.get("created"))
         if event_type in SESSION_EVENTS and obj.get("object") == "checkout.session":
             session = session_from_stripe(obj)
             return Notification(
-                kind=SESSION_EVENTS[event_type], session=session, provider_payment_id=session.provider_payment_id, **common
+                id=event_id,
+                type=event_type,
+                created=created,
+                payload=payload,
+                kind=SESSION_EVENTS[event_type],
+                session=session,
+                provider_payment_id=session.provider_payment_id,
             )
         if event_type == "charge.refunded" and obj.get("object") == "charge":
             refunds = [refund_from_stripe(r) for r in ((obj.get("refunds") or {}).get("data") or [])]
             return Notification(
-                kind=NotificationKind.REFUNDED, provider_payment_id=_id_of(obj.get("payment_intent")), refunds=refunds, **common
+                id=event_id,
+                type=event_type,
+                created=created,
+                payload=payload,
+                kind=NotificationKind.REFUNDED,
+                provider_payment_id=_id_of(obj.get("payment_intent")),
+                refunds=refunds,
             )
-        return Notification(kind=NotificationKind.OTHER, **common)
+        return Notification(id=event_id, type=event_type, created=created, payload=payload, kind=NotificationKind.OTHER)
 
     # -- refunds ---------------------------------------------------------------------------------
 
     def refund_create(
         self, *, provider_payment_id: str, amount: Decimal, reason: str, idempotency_key: str, metadata: dict | None = None
     ) -> ProviderRefund:
-        params = {
+        params: RefundCreateParams = {
             "payment_intent": provider_payment_id,
             "amount": to_fen(amount),
             "reason": reason if reason in ("duplicate", "fraudulent", "requested_by_customer") else "requested_by_customer",

@@ -17,8 +17,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Role
 from billing.models import Invoice, InvoiceStatus, LedgerEntry, MoneyAudit, Payment, PaymentMethod, Refund
-from billing.online_services import attempt_create
-from billing.services import payment_record
+from billing.services import attempt_create, payment_record
 from estates.models import Unit
 from estates.services import role_grant
 from tests.billing.fake_stripe import deliver_fixture, fake_fixture, owner_with_bills  # noqa: F401

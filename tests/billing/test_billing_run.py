@@ -144,7 +144,7 @@ def test_killed_half_way_and_restarted_completes_without_duplicates():
     billing_chunk_process(chunk_id=chunk_ids[0])
     # The worker dies in the middle of the second chunk: its bills and lines were written, its
     # ledger entry and progress were not.
-    with mock.patch("billing.services._post_issuance", side_effect=RuntimeError("worker killed")):
+    with mock.patch("billing.services.runs._post_issuance", side_effect=RuntimeError("worker killed")):
         with pytest.raises(RuntimeError):
             billing_chunk_process(chunk_id=chunk_ids[1])
     run.refresh_from_db()

@@ -69,7 +69,7 @@ def test_every_business_event_leaves_the_books_balanced():
     billing_run_execute(run=billing_run_start(period=period, estate=estate))
     assert_balanced(estate)
     invoices = list(Invoice.objects.filter(estate=estate).order_by("pk"))
-    parking = bill(units[0], Decimal("150.00"), kind=ChargeKind.PARKING_PERMIT)
+    parking = bill(units[0], Decimal("150.00"), kind="parking_permit")
     balances = assert_balanced(estate)
     assert balances["public_income"] == Decimal("-150.00")
 

@@ -25,10 +25,9 @@ from billing.models import (
     ProviderEvent,
     Refund,
 )
-from billing.online_services import PaymentInProgressError, attempt_cancel, attempt_create, online_refund
 from billing.online_tasks import provider_event_process
 from billing.providers import get_provider
-from billing.services import invoice_void, payment_record
+from billing.services import PaymentInProgressError, attempt_cancel, attempt_create, invoice_void, online_refund, payment_record
 from tests.billing.fake_stripe import (  # noqa: F401
     SITE_URL,
     deliver_fixture,

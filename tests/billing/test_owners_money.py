@@ -70,8 +70,8 @@ def mixed():
 
     fee = [run_bill(u, ChargeKind.PROPERTY_FEE) for u in units]
     fund = [run_bill(u, ChargeKind.MAINTENANCE_FUND) for u in units]
-    parking = bill(units[0], Decimal("150.00"), kind=ChargeKind.PARKING_PERMIT)
-    rent = bill(units[1], Decimal("2000.00"), kind=ChargeKind.FLAT_RENT)
+    parking = bill(units[0], Decimal("150.00"), kind="parking_permit")
+    rent = bill(units[1], Decimal("2000.00"), kind="flat_rent")
 
     pay(estate, [fee[0], fund[0], parking], "290.00")  # 120.00 + 20.00 + 150.00
     pay(estate, [rent], "2000.00", method=PaymentMethod.WECHAT_PAY, reference="cs_rent_1")
@@ -129,7 +129,7 @@ def test_each_unit_has_its_maintenance_fund_balance_art_281(mixed):
 def test_writing_off_owners_money_is_their_loss_not_the_managers_write_off_arts_281_282():
     estate, units = billed_estate(units=1)
     contribution = bill(units[0], Decimal("30.00"), kind=ChargeKind.MAINTENANCE_FUND)
-    parking = bill(units[0], Decimal("150.00"), kind=ChargeKind.PARKING_PERMIT, period=datetime.date(2026, 9, 1))
+    parking = bill(units[0], Decimal("150.00"), kind="parking_permit", period=datetime.date(2026, 9, 1))
 
     invoice_write_off(invoice=contribution, reason="无法收回")
     invoice_write_off(invoice=parking, reason="无法收回")
@@ -180,7 +180,7 @@ def test_the_data_migration_moves_contributions_and_rent_booked_as_fee_income_to
     written off as the manager's loss) are corrected by appended entries, per bill (Arts. 281, 282)."""
     estate, units = billed_estate(units=1)
     contribution = bill(units[0], Decimal("30.00"), kind=ChargeKind.MAINTENANCE_FUND)
-    rent = bill(units[0], Decimal("1800.00"), kind=ChargeKind.FLAT_RENT)
+    rent = bill(units[0], Decimal("1800.00"), kind="flat_rent")
     lost = bill(units[0], Decimal("25.00"), kind=ChargeKind.MAINTENANCE_FUND, period=datetime.date(2026, 8, 1))
     invoice_write_off(invoice=lost, reason="无法收回")
     # Make the books look as the old code wrote them.

@@ -9,8 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from billing.models import AttemptStatus, Invoice, InvoiceStatus, Payment, PaymentAttempt, PaymentMethod, Receipt
-from billing.online_services import attempt_create
-from billing.services import invoice_void, payment_record
+from billing.services import attempt_create, invoice_void, payment_record
 from tests.billing.factories import bill
 from tests.billing.fake_stripe import deliver_fixture, fake_fixture, owner_with_bills  # noqa: F401
 

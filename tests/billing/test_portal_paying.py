@@ -12,8 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils.translation import gettext as _
 
 from billing.models import DunningLevel, DunningNotice, Invoice, InvoiceStatus, PaymentAttempt
-from billing.online_services import attempt_create
-from billing.services import invoice_void
+from billing.services import attempt_create, invoice_void
 from property_services.models import ManagementArrangement, ProviderContact
 from tests.billing.factories import bill
 from tests.billing.fake_stripe import deliver_fixture, fake_fixture, owner_with_bills  # noqa: F401

@@ -32,7 +32,7 @@ from billing.services import (
     tariff_schedule_set,
     unregister_paid_handler,
 )
-from billing.transitions import IllegalTransitionError, invoice_transition
+from estates.status import IllegalTransitionError, transition
 from tests.estates.factories import UserFactory
 
 from .factories import bill, billed_estate
@@ -237,7 +237,7 @@ def test_transition_table_refuses_illegal_moves(setup):
     new, _old, _mid = setup["bills"]
     invoice_void(invoice=new, reason="x")
     with pytest.raises(IllegalTransitionError):
-        invoice_transition(invoice=Invoice.objects.get(pk=new.pk), to=InvoiceStatus.OPEN)
+        transition(Invoice.objects.get(pk=new.pk), to=InvoiceStatus.OPEN)
 
 
 def test_overdue_marking_and_payment_of_overdue_bill(setup):
@@ -285,8 +285,8 @@ def test_a_failing_paid_handler_leaves_no_payment(setup):
 
 def test_generic_charge_is_created_once(setup):
     unit = setup["units"][2]
-    first = bill(unit, Decimal("12.34"), kind=ChargeKind.PARKING_PERMIT)
-    again = bill(unit, Decimal("99.00"), kind=ChargeKind.PARKING_PERMIT)
+    first = bill(unit, Decimal("12.34"), kind="parking_permit")
+    again = bill(unit, Decimal("99.00"), kind="parking_permit")
     assert first.pk == again.pk and again.total == Decimal("12.34")
     # Parking on common parts is the owners' public income.
     assert ledger_balances(estate_id=setup["estate"].pk)["public_income"] == Decimal("-12.34")

@@ -21,7 +21,7 @@ from billing.models import (
     Receipt,
     Refund,
 )
-from billing.online_services import attempt_create
+from billing.services import attempt_create
 from tests.billing.fake_stripe import deliver_fixture, fake_fixture, owner_with_bills  # noqa: F401
 
 pytestmark = pytest.mark.django_db

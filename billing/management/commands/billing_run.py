@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from billing.models import BillingRunStatus
-from billing.services import billing_run_execute, billing_run_queue, billing_run_start
+from billing.services.runs import billing_run_execute, billing_run_queue, billing_run_start
 from estates.models import Estate
 
 

@@ -7,7 +7,7 @@ Reminders end at a formal demand letter, never at a service cut (Civil Code Art.
 from django.core.management.base import BaseCommand
 
 from billing.dunning import dunning_ladder, dunning_run
-from billing.services import invoices_mark_overdue
+from billing.services.invoices import invoices_mark_overdue
 
 
 class Command(BaseCommand):

@@ -3,7 +3,7 @@
     python manage.py stripe_reconcile --since 2026-11-01           # report only
     python manage.py stripe_reconcile --since 2026-11-01 --apply   # also apply what is missing
 
-Applying goes through the same service as the webhook (online_services.session_paid_apply), so it
+Applying goes through the same service as the webhook (services.provider_events.session_paid_apply), so it
 is idempotent: running it again, or a late webhook afterwards, adds nothing. Stored notifications
 that were never handled (e.g. the worker was down) are handled too with --apply.
 """
@@ -14,8 +14,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from billing.models import AttemptStatus, Payment, PaymentAttempt, ProviderEvent
-from billing.online_services import event_process, excess_decision, session_paid_apply
 from billing.providers import ProviderError, get_provider
+from billing.services.provider_events import event_process, excess_decision, session_paid_apply
 
 
 class Command(BaseCommand):
@@ -76,17 +76,19 @@ class Command(BaseCommand):
         local = Payment.objects.filter(attempt__provider="stripe", attempt__created_at__gte=start).select_related("attempt")
         not_at_stripe = 0
         for payment in local:
-            session_id = payment.attempt.provider_session_id
-            if session_id in paid:
+            local_id = payment.attempt.provider_session_id if payment.attempt is not None else None
+            if local_id in paid:
                 continue
             try:
-                session = provider.checkout_retrieve(session_id)
+                if local_id is None:
+                    raise ProviderError("no Checkout Session recorded")
+                session = provider.checkout_retrieve(local_id)
             except ProviderError as exc:
-                self.stdout.write(f"RECORDED HERE, UNKNOWN AT STRIPE: {session_id} payment {payment.pk} ({exc})")
+                self.stdout.write(f"RECORDED HERE, UNKNOWN AT STRIPE: {local_id} payment {payment.pk} ({exc})")
                 not_at_stripe += 1
                 continue
             if not session.paid:
-                self.stdout.write(f"RECORDED HERE, NOT PAID AT STRIPE: {session_id} payment {payment.pk} ¥{payment.amount}")
+                self.stdout.write(f"RECORDED HERE, NOT PAID AT STRIPE: {local_id} payment {payment.pk} ¥{payment.amount}")
                 not_at_stripe += 1
 
         waiting = list(ProviderEvent.objects.filter(provider="stripe", processed_at__isnull=True, received_at__gte=start))
