@@ -28,3 +28,27 @@ class CmsConfig(AppConfig):
         from .tasks import case_studies_search_refresh_queue
 
         project_facts_listener_register("cms.case_studies", case_studies_search_refresh_queue)
+
+        self.public_figures_register()
+
+    def public_figures_register(self):
+        """The home page's figures: the inventory's, read by cms, then those the apps below declare
+        (AppConfig.public_figures(); they cannot import cms). Fails here if one the page needs is missing."""
+        from django.apps import apps
+
+        from . import selectors
+        from .figures import app_figures_register, figures_verify, register_public_figure
+
+        register_public_figure(
+            "estates_renovated", label=_("estates renovated"), compute=selectors.estates_renovated_count, order=10
+        )
+        register_public_figure("estates", label=_("estates on the platform"), compute=selectors.estates_count, order=20)
+        register_public_figure("units", label=_("units"), compute=selectors.units_count, order=30)
+        register_public_figure(
+            "households_with_lift_added",
+            label=_("households with a lift added"),
+            compute=selectors.households_with_lift_added_count,
+            order=40,
+        )
+        app_figures_register(apps.get_app_configs())
+        figures_verify()

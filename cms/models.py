@@ -27,7 +27,9 @@ from property_services.models import NoticeKind
 
 from . import selectors
 from .blocks import RICH_TEXT_FEATURES, BodyBlock, CaseStudyBodyBlock, plain_text, stream_text
-from .search import rendered_text, segment
+from .figures import public_figures
+from .querysets import CaseStudyPageManager, NewsPageManager, NoticePageManager
+from .text import rendered_text, segment
 from .viewsets import renovation_project_chooser
 
 LISTING_PER_PAGE = 12
@@ -138,13 +140,27 @@ class HomePage(SearchableTextMixin, Page):  # noqa: DJ008 - Page.__str__ is the 
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        context["figures"] = selectors.city_figures()
-        context["case_studies"] = selectors.case_studies_latest(limit=3)
-        context["notices"] = selectors.notice_pages_latest(limit=5)
-        context["news"] = selectors.news_latest(limit=3)
-        context["sections"] = selectors.home_sections(home=self)
+        context["figures"] = public_figures()
+        context["case_studies"] = list(CaseStudyPage.objects.listed()[:3])
+        context["notices"] = list(NoticePage.objects.listed()[:5])
+        context["news"] = list(NewsPage.objects.listed()[:3])
+        context["sections"] = self.sections()
         context["today"] = timezone.localdate()
         return context
+
+    def sections(self) -> dict:
+        """The live index and policy pages under the home page, by type, for the home page's links."""
+        sections: dict = {"policies": []}
+        for child in self.get_children().live().public().specific().order_by("path"):
+            if isinstance(child, CaseStudyIndexPage):
+                sections.setdefault("case_studies", child)
+            elif isinstance(child, NoticeIndexPage):
+                sections.setdefault("notices", child)
+            elif isinstance(child, NewsIndexPage):
+                sections.setdefault("news", child)
+            elif isinstance(child, PolicyPage):
+                sections["policies"].append(child)
+        return sections
 
 
 class IndexPage(SearchableTextMixin, Page):  # noqa: DJ008 - Page.__str__ is the title
@@ -185,7 +201,7 @@ class CaseStudyIndexPage(IndexPage):  # noqa: DJ008 - Page.__str__ is the title
         verbose_name_plural = _("case study indexes")
 
     def children_for_listing(self, request):
-        return selectors.case_studies_live(parent=self)
+        return CaseStudyPage.objects.listed(parent=self)
 
 
 class CaseStudyPageForm(WagtailAdminPageForm):
@@ -212,6 +228,8 @@ class CaseStudyPage(HeroImageMixin, SearchableTextMixin, Page):  # noqa: DJ008 -
     date = models.DateField(_("story date"), default=timezone.localdate)
     intro = models.TextField(_("summary"), max_length=500, help_text=_("One or two sentences for listings and previews."))
     body = StreamField(CaseStudyBodyBlock(), verbose_name=_("story"), blank=True)
+
+    objects = CaseStudyPageManager()
 
     base_form_class = CaseStudyPageForm
     content_panels = [
@@ -259,7 +277,7 @@ class NoticeIndexPage(IndexPage):  # noqa: DJ008 - Page.__str__ is the title
         verbose_name_plural = _("notice indexes")
 
     def children_for_listing(self, request):
-        return selectors.notice_pages_live(
+        return NoticePage.objects.listed(
             parent=self, show=request.GET.get("show", ""), estate_code=request.GET.get("estate", "").strip()
         )
 
@@ -270,7 +288,7 @@ class NoticeIndexPage(IndexPage):  # noqa: DJ008 - Page.__str__ is the title
         show, estate = request.GET.get("show", ""), request.GET.get("estate", "").strip()
         context["show"] = show
         context["estate_code"] = estate
-        context["estates"] = list(selectors.notice_estates(parent=self))
+        context["estates"] = list(NoticePage.objects.estates_with_notices(parent=self))
         # The other filter, kept by each filter link and by the pagination.
         context["estate_query"] = urlencode({"estate": estate}) if estate else ""
         context["extra_query"] = urlencode({k: v for k, v in (("show", show), ("estate", estate)) if v})
@@ -317,6 +335,8 @@ class NoticePage(SearchableTextMixin, Page):  # noqa: DJ008 - Page.__str__ is th
     )
     source_fingerprint = models.CharField(max_length=64, blank=True, editable=False)
     source_pdf_name = models.CharField(max_length=255, blank=True, editable=False)
+
+    objects = NoticePageManager()
 
     content_panels = [
         *Page.content_panels,
@@ -383,7 +403,7 @@ class NewsIndexPage(IndexPage):  # noqa: DJ008 - Page.__str__ is the title
         verbose_name_plural = _("news indexes")
 
     def children_for_listing(self, request):
-        return selectors.news_live(parent=self)
+        return NewsPage.objects.listed(parent=self)
 
 
 class NewsPage(HeroImageMixin, SearchableTextMixin, Page):  # noqa: DJ008 - Page.__str__ is the title
@@ -392,6 +412,8 @@ class NewsPage(HeroImageMixin, SearchableTextMixin, Page):  # noqa: DJ008 - Page
     date = models.DateField(_("date"), default=timezone.localdate)
     intro = models.TextField(_("summary"), max_length=500)
     body = StreamField(BodyBlock(), verbose_name=_("text"), blank=True)
+
+    objects = NewsPageManager()
 
     content_panels = [
         *Page.content_panels,

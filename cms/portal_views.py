@@ -5,7 +5,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from .selectors import notice_index_page, notice_pages_for_user
+from .models import NoticeIndexPage, NoticePage
 
 PER_PAGE = 20
 
@@ -13,7 +13,7 @@ PER_PAGE = 20
 @login_required
 @require_GET
 def notice_list(request):
-    page = Paginator(notice_pages_for_user(user=request.user), PER_PAGE).get_page(request.GET.get("page"))
-    return render(
-        request, "cms/portal/notices.html", {"notices": page.object_list, "page": page, "index_page": notice_index_page()}
-    )
+    page = Paginator(NoticePage.objects.for_owner(user=request.user), PER_PAGE).get_page(request.GET.get("page"))
+    # The public notice index (公示), for "see all notices on the public site"; None if not set up.
+    index_page = NoticeIndexPage.objects.live().public().first()
+    return render(request, "cms/portal/notices.html", {"notices": page.object_list, "page": page, "index_page": index_page})

@@ -17,10 +17,7 @@ facts and the meta lines the page renders (`rendered_text()` of the same templat
 from __future__ import annotations
 
 import html
-import logging
 import re
-import tempfile
-import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import reduce
@@ -34,6 +31,9 @@ from django.utils.safestring import SafeString, mark_safe
 from modelsearch.query import PlainText
 from wagtail.models import Page
 
+from .models import SearchableTextMixin
+from .text import tokens
+
 MAX_QUERY_LENGTH = 100
 SHORT_QUERY_LENGTH = 2
 RESULTS_PER_PAGE = 10
@@ -42,56 +42,7 @@ SNIPPET_RADIUS = 48
 # match of a very broad query costs more than the search itself).
 COUNT_CAP = 500
 
-_jieba_lock = threading.Lock()
-_jieba = None
-
-# Word characters of any script; anything else (spaces, punctuation, symbols) separates tokens.
-_WORD = re.compile(r"\w", re.UNICODE)
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
-
-
-def _tokenizer():
-    """jieba, initialised once per process: its dictionary cache lives in the temp dir."""
-    global _jieba
-    if _jieba is None:
-        with _jieba_lock:
-            if _jieba is None:
-                import jieba
-
-                jieba.setLogLevel(logging.WARNING)  # it announces every load on stderr otherwise
-                jieba.dt.tmp_dir = tempfile.gettempdir()
-                jieba.initialize()
-                _jieba = jieba
-    return _jieba
-
-
-def tokens(text: str) -> list[str]:
-    """jieba's search-mode tokens of ``text``, lower-cased, without spaces and punctuation."""
-    if not text:
-        return []
-    return [t.lower() for t in _tokenizer().cut_for_search(text) if _WORD.search(t)]
-
-
-def segment(text: str) -> str:
-    """The copy of ``text`` that goes into the search index: jieba tokens separated by spaces."""
-    return " ".join(tokens(text))
-
-
-def rendered_text(template_name: str, context: dict) -> str:
-    """The readable text of a template include as the site shows it by default (its language),
-    one line per element, so that words of two cells or list items never run together."""
-    from bs4 import BeautifulSoup
-    from django.conf import settings
-    from django.template.loader import render_to_string
-    from django.utils import translation
-
-    with translation.override(settings.LANGUAGE_CODE):
-        markup = render_to_string(template_name, context)
-    soup = BeautifulSoup(markup, "html.parser")
-    for hidden in soup.select("svg, script, style"):
-        hidden.decompose()
-    lines = (" ".join(line.split()) for line in soup.get_text("\n").splitlines())
-    return "\n".join(line for line in lines if line)
 
 
 def normalise_query(query: str) -> str:
@@ -104,8 +55,6 @@ def is_short(query: str) -> bool:
 
 
 def searchable_page_models() -> list[type[Page]]:
-    from .models import SearchableTextMixin
-
     return [m for m in _concrete_page_models() if issubclass(m, SearchableTextMixin)]
 
 

@@ -19,7 +19,7 @@ from accounts.models import Role
 from accounts.sanitize import clean_html
 from property_services.models import Notice
 
-from .models import HomePage, NoticeIndexPage, NoticePage
+from .models import CaseStudyPage, HomePage, NoticeIndexPage, NoticePage
 
 MODERATORS = "Moderators"
 WORKFLOW_NAME = "Moderators approval"
@@ -195,8 +195,6 @@ def case_studies_search_refresh(*, project_ids: list[int]) -> int:
     new revision being published. Returns how many pages' text changed; running it twice is harmless.
     """
     from wagtail.search import index as search_index
-
-    from .models import CaseStudyPage
 
     changed = 0
     for page in CaseStudyPage.objects.filter(project_id__in=project_ids).order_by("pk"):

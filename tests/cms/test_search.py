@@ -10,7 +10,8 @@ import pytest
 from django.db import connection
 
 from cms.models import NewsPage
-from cms.search import search_pages, search_queryset, segment
+from cms.search import search_pages, search_queryset
+from cms.text import segment
 from tests.cms.conftest import publish_child
 
 pytestmark = pytest.mark.django_db
