@@ -206,9 +206,9 @@ def test_a_long_text_split_over_rich_text_runs_is_caught_while_reading(tmp_path)
 
 
 def test_reading_stops_at_the_time_limit(tmp_path, monkeypatch):
-    from estates import inventory
+    from estates.inventory import workbook as reading
 
-    monkeypatch.setattr(inventory, "MAX_READ_SECONDS", 0)
+    monkeypatch.setattr(reading, "MAX_READ_SECONDS", 0)
     rows = b"".join(b'<row r="%d"><c r="A%d" t="n"><v>1</v></c></row>' % (n, n) for n in range(2, 3003))
     message, _took = command_refuses(tmp_path, workbook("房屋", [b'<row r="1">' + UNIT_HEADER + b"</row>", rows]))
     assert "[房屋] 第1000行: 读取超过 0 秒的时间上限" in message

@@ -327,7 +327,7 @@ def test_a_workbook_without_data_rows(imported):
 
 
 def test_more_rows_than_the_limit(imported, monkeypatch):
-    monkeypatch.setattr(inventory, "MAX_ROWS_PER_SHEET", 4)
+    monkeypatch.setattr(inventory.workbook, "MAX_ROWS_PER_SHEET", 4)
     before = snapshot()
     sheets = good_sheets()
     sheets["房屋"].append(["CQ-001", "1", 1, 4, "401", 60, None, None])

@@ -10,7 +10,7 @@ from estates.inventory import inventory_import
 class Command(BaseCommand):
     help = (
         "Import the estate inventory from an .xlsx workbook with the sheets 小区/estates, 楼栋/buildings, "
-        "房屋/units and 业主/owners (layout: estates/inventory.py). Nothing is written if any row is wrong."
+        "房屋/units and 业主/owners (layout: the estates.inventory package docstring). Nothing is written if any row is wrong."
     )
 
     def add_arguments(self, parser):
