@@ -8,6 +8,11 @@ class EstatesConfig(AppConfig):
     verbose_name = _("Estates")
 
     def ready(self):
+        # The renovation project's status table (estates.status).
+        from .statuses import register_estates_flows
+
+        register_estates_flows()
+
         from .roles import sync_role_groups
 
         post_migrate.connect(sync_role_groups, dispatch_uid="estates.sync_role_groups")

@@ -13,6 +13,7 @@ from modelcluster.models import ClusterableModel
 from accounts.models import Role
 
 from . import crypto
+from .status import StatusChange
 from .validators import mask_phone, mask_resident_id
 
 
@@ -363,6 +364,23 @@ class RenovationProject(ClusterableModel):
 
     def __str__(self):
         return self.name
+
+
+class RenovationProjectStatusChange(StatusChange):
+    """History of a renovation project's status: planned, works under way, completed (and corrections)."""
+
+    estate_scope_path = "project__estate_id"
+
+    project = models.ForeignKey(
+        RenovationProject, on_delete=models.CASCADE, related_name="status_changes", verbose_name=_("renovation project")
+    )
+    from_status = models.CharField(_("from status"), max_length=20, choices=ProjectStatus.choices, blank=True)
+    to_status = models.CharField(_("to status"), max_length=20, choices=ProjectStatus.choices)
+
+    class Meta:
+        verbose_name = _("renovation project status change")
+        verbose_name_plural = _("renovation project status changes")
+        ordering = ["project", "at", "pk"]
 
 
 class ContentClass(models.TextChoices):

@@ -1,5 +1,6 @@
 """Every change to the estate inventory goes through here."""
 
+from collections.abc import Callable
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -7,8 +8,10 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils.translation import gettext as _
 
-from .models import Owner, OwnerKind, Ownership, PersonalDataAccess, RoleAssignment, Unit
+from .hooks import project_facts_changed
+from .models import Owner, OwnerKind, Ownership, PersonalDataAccess, RenovationProject, RoleAssignment, Unit
 from .roles import BACK_OFFICE
+from .status import transition
 from .validators import normalise_resident_id, validate_resident_id, validate_uscc
 
 
@@ -99,3 +102,34 @@ def owner_reveal_personal_data(*, owner: Owner, viewer, field: str, reason: str)
         raise ValidationError(_("Give a reason for viewing personal data."))
     PersonalDataAccess.objects.create(user=viewer, owner=owner, field=field, reason=reason.strip()[:200])
     return owner.get_id_number() if field == "id_number" else owner.get_phone()
+
+
+def renovation_project_status_change(*, project: RenovationProject, to: str, by=None, note: str = "") -> RenovationProject:
+    """Move a renovation project to status ``to`` through the status module (estates.statuses lists
+    the moves); raises ValidationError for a move the table does not list or a project changed meanwhile.
+    Case studies that show the project are told after commit."""
+    transition(project, to=to, by=by, note=note)
+    project_facts_changed(project_ids=[project.pk])
+    return project
+
+
+@transaction.atomic
+def renovation_project_edit(
+    *, project: RenovationProject, save_facts: Callable[[], RenovationProject], by=None
+) -> RenovationProject:
+    """Store an edited project: its facts as edited (``save_facts`` saves the form with its content items
+    and funding lines), its status only through the status table.
+
+    ``project`` carries the edited values; the status stored stays as it is until the move is checked
+    and recorded. A refused move is a ValidationError on the status field, and nothing is saved.
+    """
+    wanted = project.status
+    RenovationProject.objects.select_for_update().filter(pk=project.pk).first()  # the status we move from
+    project.refresh_from_db(fields=["status"])
+    project = save_facts()
+    if wanted != project.status:
+        try:
+            renovation_project_status_change(project=project, to=wanted, by=by)
+        except ValidationError as exc:
+            raise ValidationError({"status": exc.error_list}) from exc
+    return project

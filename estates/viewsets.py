@@ -42,7 +42,7 @@ from .models import (
     UnitUse,
 )
 from .selectors import accounts_linkable_to_owners, scope_queryset
-from .services import owner_reveal_personal_data, owner_save
+from .services import owner_reveal_personal_data, owner_save, renovation_project_edit
 from .spreadsheets import Heading
 from .unit_record import UnitRecordColumn, UnitRecordView, unit_record_url
 from .validators import validate_resident_id
@@ -403,6 +403,12 @@ class RenovationProjectViewSet(ScopedModelViewSet):
     list_select_related = ("estate",)
     filterset_class = ProjectFilterSet
     search_fields = ["name", "estate__name"]
+
+    def save_object(self, *, form, request, created):
+        if created:
+            return form.save()
+        # The status moves through the status table (estates.statuses) and is recorded; the rest as edited.
+        return renovation_project_edit(project=form.instance, save_facts=form.save, by=request.user)
     edit_handler = scoped_panels(
         FieldPanel("estate"),
         FieldPanel("name"),
