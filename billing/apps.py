@@ -28,14 +28,14 @@ class BillingConfig(AppConfig):
 
         register_scope(BillingRun, billing_runs_scope)
 
-        # Two blocks, one per part of billing (online payments / billing core): keep both when editing.
+        # The owner's portal: bills to pay, and reminders.
         from accounts.portal import register_section
 
         from .portal import my_bills_section
 
         register_section("billing.my_bills", my_bills_section, order=20)
 
-        # Billing core (runs, dunning): the monthly run and daily overdue/dunning schedules, the owner's reminders.
+        # The monthly run and the daily overdue/dunning schedules.
         from .dunning import reminders_section
         from .tasks import schedules_ensure
 

@@ -45,6 +45,7 @@ def register_charge_kind(
     a different kind under a taken code or prefix, or an unknown account or basis, fails at start-up."""
     from .models import AccountKind, TariffBasis
 
+    code, account, basis = str(code), str(account), str(basis)  # plain values, not the enum members
     if account not in AccountKind.values:
         raise ImproperlyConfigured(f"charge kind {code!r}: no ledger account kind {account!r} (see billing.models.AccountKind)")
     if basis not in TariffBasis.values:
