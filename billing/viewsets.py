@@ -12,13 +12,12 @@ from django.urls import path
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
-from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.viewsets.base import ViewSet
 from wagtail.admin.viewsets.model import ModelViewSetGroup
 
-from estates.admin_scoping import ScopedIndexView, ScopedInspectView, ScopedReadOnlyViewSet, estate_filter
+from estates.admin_scoping import ScopedIndexView, ScopedInspectView, ScopedReadOnlyViewSet, estate_filterset
 from estates.models import UnitUse
 from estates.spreadsheets import Heading
 from estates.unit_record import UnitRecordColumn, UnitRecordListColumn
@@ -54,60 +53,33 @@ class PeriodFilter(django_filters.CharFilter):
         return qs.filter(period__year=int(match.group(1)), period__month=int(match.group(2)))
 
 
-class InvoiceFilterSet(WagtailFilterSet):
-    estate = estate_filter()
-    period = PeriodFilter(label=_("Period (YYYY-MM)"))
-    status = django_filters.ChoiceFilter(choices=InvoiceStatus.choices, label=_("Status"))
-    charge_kind = django_filters.ChoiceFilter(choices=ChargeKind.choices, label=_("Charge"))
-
-    class Meta:
-        model = Invoice
-        fields = ["estate", "period", "status", "charge_kind"]
+InvoiceFilterSet = estate_filterset(
+    Invoice,
+    period=PeriodFilter(label=_("Period (YYYY-MM)")),
+    status=django_filters.ChoiceFilter(choices=InvoiceStatus.choices, label=_("Status")),
+    charge_kind=django_filters.ChoiceFilter(choices=ChargeKind.choices, label=_("Charge")),
+)
 
 
-class PaymentFilterSet(WagtailFilterSet):
-    estate = estate_filter()
-    method = django_filters.ChoiceFilter(choices=PaymentMethod.choices, label=_("Method"))
-
-    class Meta:
-        model = Payment
-        fields = ["estate", "method"]
+PaymentFilterSet = estate_filterset(Payment, method=django_filters.ChoiceFilter(choices=PaymentMethod.choices, label=_("Method")))
 
 
-class RefundFilterSet(WagtailFilterSet):
-    estate = estate_filter("payment__estate")
-
-    class Meta:
-        model = Refund
-        fields = ["estate"]
+RefundFilterSet = estate_filterset(Refund, "payment__estate")
 
 
-class BillingRunFilterSet(WagtailFilterSet):
-    estate = estate_filter()
-    status = django_filters.ChoiceFilter(choices=BillingRunStatus.choices, label=_("Status"))
-
-    class Meta:
-        model = BillingRun
-        fields = ["estate", "status"]
+BillingRunFilterSet = estate_filterset(
+    BillingRun, status=django_filters.ChoiceFilter(choices=BillingRunStatus.choices, label=_("Status"))
+)
 
 
-class TariffFilterSet(WagtailFilterSet):
-    estate = estate_filter()
-    charge_kind = django_filters.ChoiceFilter(choices=ChargeKind.choices, label=_("Charge"))
-    unit_use = django_filters.ChoiceFilter(choices=UnitUse.choices, label=_("Unit use"))
-
-    class Meta:
-        model = Tariff
-        fields = ["estate", "charge_kind", "unit_use"]
+TariffFilterSet = estate_filterset(
+    Tariff,
+    charge_kind=django_filters.ChoiceFilter(choices=ChargeKind.choices, label=_("Charge")),
+    unit_use=django_filters.ChoiceFilter(choices=UnitUse.choices, label=_("Unit use")),
+)
 
 
-class MoneyAuditFilterSet(WagtailFilterSet):
-    estate = estate_filter()
-    action = django_filters.CharFilter(label=_("Action"))
-
-    class Meta:
-        model = MoneyAudit
-        fields = ["estate", "action"]
+MoneyAuditFilterSet = estate_filterset(MoneyAudit, action=django_filters.CharFilter(label=_("Action")))
 
 
 def _progress(run: BillingRun) -> str:

@@ -24,11 +24,14 @@ import django_filters
 from django import forms
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import ValidationError
+from django.db.models import Model
 from django.http import Http404
 from django.urls import path
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
+from django_filters import Filter
 from wagtail.admin.admin_url_finder import ModelAdminURLFinder
+from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.views import generic
 from wagtail.admin.views.generic import history, usage
@@ -47,6 +50,16 @@ def estate_filter(field_name: str = "estate") -> django_filters.ModelChoiceFilte
         label=_("Estate"),
         queryset=lambda request: estates_visible_to(user=request.user) if request else Estate.objects.none(),
     )
+
+
+def estate_filterset(
+    model: type[Model], estate: str | None = "estate", /, *, model_fields: tuple[str, ...] = (), **filters: Filter
+) -> type[WagtailFilterSet]:
+    """A list's filter set: by estate (only the estates the user sees) through the ``estate`` path,
+    then the given ``filters``, then plain filters on ``model_fields``."""
+    declared: dict[str, Filter] = ({"estate": estate_filter(estate)} if estate else {}) | filters
+    meta = type("Meta", (), {"model": model, "fields": [*declared, *model_fields]})
+    return type(f"{model.__name__}FilterSet", (WagtailFilterSet,), {**declared, "Meta": meta})
 
 
 def add_service_errors(form, exc: ValidationError) -> None:

@@ -22,7 +22,7 @@ from .admin_scoping import (
     ScopedIndexView,
     ScopedModelViewSet,
     ScopedObjectMixin,
-    estate_filter,
+    estate_filterset,
 )
 from .hooks import project_facts_changed
 from .models import (
@@ -62,56 +62,28 @@ class EstateFilterSet(WagtailFilterSet):
         fields = ["district"]
 
 
-class BuildingFilterSet(WagtailFilterSet):
-    estate = estate_filter("estate")
-
-    class Meta:
-        model = Building
-        fields = ["estate"]
+BuildingFilterSet = estate_filterset(Building)
 
 
-class UnitFilterSet(WagtailFilterSet):
-    estate = estate_filter("building__estate")
-    use = django_filters.ChoiceFilter(choices=UnitUse.choices, label=_("Use"))
-
-    class Meta:
-        model = Unit
-        fields = ["estate", "use"]
+UnitFilterSet = estate_filterset(
+    Unit, "building__estate", use=django_filters.ChoiceFilter(choices=UnitUse.choices, label=_("Use"))
+)
 
 
-class OwnerFilterSet(WagtailFilterSet):
-    estate = estate_filter("estate")
-    kind = django_filters.ChoiceFilter(choices=OwnerKind.choices, label=_("Kind"))
-
-    class Meta:
-        model = Owner
-        fields = ["estate", "kind"]
+OwnerFilterSet = estate_filterset(Owner, kind=django_filters.ChoiceFilter(choices=OwnerKind.choices, label=_("Kind")))
 
 
-class OwnershipFilterSet(WagtailFilterSet):
-    estate = estate_filter("unit__building__estate")
-
-    class Meta:
-        model = Ownership
-        fields = ["estate"]
+OwnershipFilterSet = estate_filterset(Ownership, "unit__building__estate")
 
 
-class CommonAssetFilterSet(WagtailFilterSet):
-    estate = estate_filter("estate")
-    kind = django_filters.ChoiceFilter(choices=AssetKind.choices, label=_("Kind"))
-
-    class Meta:
-        model = CommonAsset
-        fields = ["estate", "kind"]
+CommonAssetFilterSet = estate_filterset(CommonAsset, kind=django_filters.ChoiceFilter(choices=AssetKind.choices, label=_("Kind")))
 
 
-class ProjectFilterSet(WagtailFilterSet):
-    estate = estate_filter("estate")
-    status = django_filters.ChoiceFilter(choices=ProjectStatus.choices, label=_("Status"))
-
-    class Meta:
-        model = RenovationProject
-        fields = ["estate", "status", "year"]
+ProjectFilterSet = estate_filterset(
+    RenovationProject,
+    status=django_filters.ChoiceFilter(choices=ProjectStatus.choices, label=_("Status")),
+    model_fields=("year",),
+)
 
 
 def scoped_panels(*panels):

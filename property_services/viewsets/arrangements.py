@@ -8,24 +8,19 @@ import django_filters
 from django import forms
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
-from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel, ObjectList
 from wagtail.admin.ui.tables import Column
 from wagtail.log_actions import log
 
-from estates.admin_scoping import ScopedAdminModelForm, ScopedCreateView, ScopedEditView, ScopedModelViewSet, estate_filter
+from estates.admin_scoping import ScopedAdminModelForm, ScopedCreateView, ScopedEditView, ScopedModelViewSet, estate_filterset
 from estates.models import ManagementModel
 
 from .. import admin_views, services
 from ..models import ManagementArrangement, Provider, ProviderKind
 
-
-class ProviderFilterSet(WagtailFilterSet):
-    kind = django_filters.ChoiceFilter(choices=ProviderKind.choices, label=_("Kind"))
-
-    class Meta:
-        model = Provider
-        fields = ["kind"]
+ProviderFilterSet = estate_filterset(
+    Provider, None, kind=django_filters.ChoiceFilter(choices=ProviderKind.choices, label=_("Kind"))
+)
 
 
 class ProviderViewSet(ScopedModelViewSet):
@@ -54,14 +49,11 @@ class ProviderViewSet(ScopedModelViewSet):
 # --- management arrangements ----------------------------------------------------------------------
 
 
-class ArrangementFilterSet(WagtailFilterSet):
-    estate = estate_filter("estate")
-    model = django_filters.ChoiceFilter(choices=ManagementModel.choices, label=_("Management model"))
-    running = django_filters.BooleanFilter(field_name="ended_on", lookup_expr="isnull", label=_("Running"))
-
-    class Meta:
-        model = ManagementArrangement
-        fields = ["estate", "model", "running"]
+ArrangementFilterSet = estate_filterset(
+    ManagementArrangement,
+    model=django_filters.ChoiceFilter(choices=ManagementModel.choices, label=_("Management model")),
+    running=django_filters.BooleanFilter(field_name="ended_on", lookup_expr="isnull", label=_("Running")),
+)
 
 
 class ArrangementForm(ScopedAdminModelForm):

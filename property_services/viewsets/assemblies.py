@@ -30,7 +30,7 @@ from estates.admin_scoping import (
     ScopedInspectView,
     ScopedModelViewSet,
     add_service_errors,
-    estate_filter,
+    estate_filterset,
 )
 from estates.selectors import scope_queryset
 from estates.unit_record import UnitRecordColumn
@@ -38,14 +38,9 @@ from estates.unit_record import UnitRecordColumn
 from .. import admin_views, services
 from ..models import Assembly, AssemblyStatus, Ballot, BallotChannel, BallotChoice, VoterDesignation
 
-
-class AssemblyFilterSet(WagtailFilterSet):
-    estate = estate_filter("estate")
-    status = django_filters.ChoiceFilter(choices=AssemblyStatus.choices, label=_("Status"))
-
-    class Meta:
-        model = Assembly
-        fields = ["estate", "status"]
+AssemblyFilterSet = estate_filterset(
+    Assembly, status=django_filters.ChoiceFilter(choices=AssemblyStatus.choices, label=_("Status"))
+)
 
 
 class AssemblyForm(ScopedAdminModelForm):

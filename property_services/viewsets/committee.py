@@ -2,21 +2,14 @@
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
-from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, ObjectList
 
-from estates.admin_scoping import ScopedAdminModelForm, ScopedModelViewSet, add_service_errors, estate_filter
+from estates.admin_scoping import ScopedAdminModelForm, ScopedModelViewSet, add_service_errors, estate_filterset
 
 from .. import services
 from ..models import OwnersCommittee
 
-
-class CommitteeFilterSet(WagtailFilterSet):
-    estate = estate_filter("estate")
-
-    class Meta:
-        model = OwnersCommittee
-        fields = ["estate"]
+CommitteeFilterSet = estate_filterset(OwnersCommittee)
 
 
 class CommitteeForm(ScopedAdminModelForm):

@@ -9,18 +9,19 @@ from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, ObjectList
 from wagtail.admin.ui.tables import Column
 
-from estates.admin_scoping import ScopedAdminModelForm, ScopedEditView, ScopedIndexView, ScopedModelViewSet, estate_filter
+from estates.admin_scoping import (
+    ScopedAdminModelForm,
+    ScopedEditView,
+    ScopedIndexView,
+    ScopedModelViewSet,
+    estate_filter,
+    estate_filterset,
+)
 
 from .. import admin_views, services
 from ..models import DecisionStatus, JointMeeting, JointMeetingDecision
 
-
-class JointMeetingFilterSet(WagtailFilterSet):
-    estate = estate_filter("estate")
-
-    class Meta:
-        model = JointMeeting
-        fields = ["estate"]
+JointMeetingFilterSet = estate_filterset(JointMeeting)
 
 
 class JointMeetingIndexView(ScopedIndexView):
