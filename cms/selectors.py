@@ -36,7 +36,7 @@ def estates_count() -> int:
 
 def estates_renovated_count() -> int:
     """Estates with a completed renovation project."""
-    return Estate.objects.filter(renovation_projects__status=ProjectStatus.COMPLETED).distinct().count()
+    return Estate.objects.filter(renovation_projects__status=ProjectStatus.COMPLETED).values("pk").distinct().count()
 
 
 def units_count() -> int:
