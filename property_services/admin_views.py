@@ -1,7 +1,7 @@
 """Back-office actions and reports: call an assembly, publish its result, publish a joint meeting's
 summary, download its minutes, track decisions, and the sub-district officer's management overview.
 
-Every view loads its object through ``scope_for_user`` first (404 outside the scope), then checks
+Every view loads its object through ``estates.selectors.scope_queryset`` first (404 outside the scope), then checks
 the permission (403), then calls one service.
 """
 
@@ -24,16 +24,15 @@ from wagtail.admin.widgets.button import BaseButton, Button, HeaderButton
 
 from accounts.formats import format_instant
 from estates.models import ManagementModel, Subdistrict
-from estates.selectors import estates_visible_to
+from estates.selectors import estates_visible_to, scope_queryset
 
 from . import pdf, services, voting
 from .forms import CallAssemblyForm, ConfirmForm, DecisionStatusForm
-from .models import Assembly, AssemblyStatus, DecisionStatus, JointMeeting, JointMeetingDecision
+from .models import Assembly, AssemblyStatus, DecisionStatus, JointMeeting, JointMeetingDecision, Notice, NoticeStatus
 from .selectors import (
     assembly_tallies,
     conflict_notes,
     management_overview,
-    scope_for_user,
     transfer_notes,
     voting_roll,
 )
@@ -255,6 +254,23 @@ def decision_action_buttons(decision: JointMeetingDecision, user) -> list[Button
     return [Button(label, url=reverse("property_services_jointmeetingdecision:status", args=[decision.pk, to]), priority=5)]
 
 
+def notice_action_buttons(notice: Notice, user) -> list[Button]:
+    """ "Publish" for a draft or withdrawn notice, "Withdraw" for a published one (``services.notice_release``/``notice_withdraw``)."""
+    if not user.has_perm("property_services.change_notice"):
+        return []
+    to = NoticeStatus.WITHDRAWN if notice.status == NoticeStatus.PUBLISHED else NoticeStatus.PUBLISHED
+    label = _("Withdraw") if to == NoticeStatus.WITHDRAWN else _("Publish")
+    return [
+        Button(
+            label,
+            url=reverse("property_services_notice:status", args=[notice.pk, to]),
+            icon_name="doc-full",
+            attrs={"data-testid": f"notice-{to}-{notice.pk}"},
+            priority=5,
+        )
+    ]
+
+
 class ScopedActionView(WagtailAdminTemplateMixin, TemplateView):
     """Loads one object in the user's scope (else 404), checks a permission (else 403), confirms, calls a service."""
 
@@ -265,7 +281,7 @@ class ScopedActionView(WagtailAdminTemplateMixin, TemplateView):
     header_icon = "group"
 
     def dispatch(self, request, *args, **kwargs):
-        self.object = get_object_or_404(scope_for_user(self.model.objects.all(), user=request.user), pk=kwargs["pk"])
+        self.object = get_object_or_404(scope_queryset(self.model.objects.all(), user=request.user), pk=kwargs["pk"])
         if not request.user.has_perm(self.permission):
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
@@ -414,7 +430,7 @@ class JointMeetingMinutesView(View):
 
     def dispatch(self, request, *args, **kwargs):
         self.meeting = get_object_or_404(
-            scope_for_user(JointMeeting.objects.select_related("estate"), user=request.user).prefetch_related(
+            scope_queryset(JointMeeting.objects.select_related("estate"), user=request.user).prefetch_related(
                 "participants", "decisions"
             ),
             pk=kwargs["pk"],
@@ -474,3 +490,38 @@ class ManagementOverviewView(WagtailAdminTemplateMixin, TemplateView):
             current = next((a for a in history if a.is_active(today)), None)
             rows.append({"estate": estate, "current": current, "history": history})
         return super().get_context_data(form=form, page=page, rows=rows, today=today, **kwargs)
+
+
+class NoticeStatusView(ScopedActionView):
+    """Publish a draft (or withdrawn) notice, or withdraw a published one: the only way its status changes."""
+
+    model = Notice
+    permission = "property_services.change_notice"
+    form_class = DecisionStatusForm
+    header_icon = "doc-full"
+
+    @property
+    def page_title(self):
+        return _("Withdraw") if self.kwargs["to"] == NoticeStatus.WITHDRAWN else _("Publish")
+
+    def dispatch(self, request, *args, **kwargs):
+        if kwargs.get("to") not in (NoticeStatus.PUBLISHED, NoticeStatus.WITHDRAWN):
+            raise Http404
+        return super().dispatch(request, *args, **kwargs)
+
+    def explanation(self):
+        n = self.object
+        return [f"{n.get_kind_display()} · {n.display_from:%Y-%m-%d} – {n.display_until:%Y-%m-%d}"]
+
+    def act(self, form):
+        note = form.cleaned_data.get("note", "")
+        if self.kwargs["to"] == NoticeStatus.WITHDRAWN:
+            services.notice_withdraw(notice=self.object, by=self.request.user, note=note)
+        else:
+            services.notice_release(notice=self.object, by=self.request.user, note=note)
+
+    def success_message(self):
+        return _("The notice has been updated.")
+
+    def success_url(self):
+        return reverse("property_services_notice:index")

@@ -11,13 +11,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import models
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Role
 from estates.models import Estate, Owner, Ownership, RoleAssignment, Unit
-from estates.selectors import estates_visible_to, scope_queryset, user_sees_everything
+from estates.selectors import estates_visible_to, scope_queryset
 
 from . import voting
 from .models import (
@@ -30,12 +30,11 @@ from .models import (
     CommitteeMember,
     DecisionStatus,
     FeeStandard,
-    JointMeeting,
     JointMeetingDecision,
     ManagementArrangement,
     Notice,
+    NoticeStatus,
     OwnersCommittee,
-    Provider,
     VoterDesignation,
 )
 
@@ -51,37 +50,12 @@ def notices_published(*, estate=None, on: datetime.date | None = None) -> QueryS
     ``notice.has_ended`` tell them apart. With ``estate``, only that estate's notices.
     """
     on = on or timezone.localdate()
-    qs = Notice.objects.filter(is_published=True, display_from__lte=on).select_related("estate__community__subdistrict")
+    qs = Notice.objects.filter(status=NoticeStatus.PUBLISHED, display_from__lte=on).select_related(
+        "estate__community__subdistrict"
+    )
     if estate is not None:
         qs = qs.filter(estate=estate)
     return qs.order_by("-display_from", "-pk")
-
-
-# ---------------------------------------------------------------------------------------------
-# Back-office scope
-# ---------------------------------------------------------------------------------------------
-
-
-def scope_for_user(queryset: QuerySet, *, user) -> QuerySet:
-    """Narrow any property-services queryset to what the user may see in the back office.
-
-    Providers have no estate of their own: a provider is visible when it serves (or served) an
-    estate the user sees, or serves no estate yet (a register entry waiting for its first
-    arrangement). City-wide notices are for platform administrators. Everything else goes
-    through ``estates.selectors.scope_queryset`` (estate FK or ``estate_scope_path``).
-    """
-    model = queryset.model
-    if model is Provider:
-        if user_sees_everything(user):
-            return queryset
-        if not getattr(user, "is_authenticated", False):
-            return queryset.none()
-        arrangements = ManagementArrangement.objects.filter(provider=OuterRef("pk"))
-        visible = estates_visible_to(user=user).values("pk")
-        return queryset.filter(Exists(arrangements.filter(estate__in=visible)) | ~Exists(arrangements))
-    if model is Notice and user_sees_everything(user):
-        return queryset
-    return scope_queryset(queryset, user=user)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -160,7 +134,7 @@ def arrangements_contract_ending(
     """
     on = on or timezone.localdate()
     qs = (
-        scope_for_user(ManagementArrangement.objects.all(), user=user)
+        scope_queryset(ManagementArrangement.objects.all(), user=user)
         .filter(starts_on__lte=on, ended_on__isnull=True, contract_until__isnull=False)
         .filter(contract_until__lte=on + datetime.timedelta(days=within_days))
         .select_related("estate", "provider")
@@ -181,7 +155,7 @@ def committees_filing_attention(*, user, on: datetime.date | None = None, limit:
     """
     on = on or timezone.localdate()
     qs = (
-        scope_for_user(OwnersCommittee.objects.all(), user=user)
+        scope_queryset(OwnersCommittee.objects.all(), user=user)
         .filter(term_ends_on__gte=on)
         .filter(
             Q(filed_on__isnull=True) | Q(filed_on__gt=models.F("elected_on") + datetime.timedelta(days=COMMITTEE_FILING_DAYS))
@@ -482,14 +456,6 @@ def conflict_notes(*, roll: VotingRoll, result: voting.TallyResult) -> list[str]
     return notes
 
 
-def assemblies_for_backoffice(*, user) -> QuerySet[Assembly]:
-    return (
-        scope_for_user(Assembly.objects.all(), user=user)
-        .select_related("estate")
-        .annotate(matter_count=Count("matters", distinct=True))
-    )
-
-
 # ---------------------------------------------------------------------------------------------
 # Owner portal
 # ---------------------------------------------------------------------------------------------
@@ -546,25 +512,11 @@ def ballots_of_owner(*, owner: Owner | None, assembly: Assembly) -> dict[int, Ba
 # ---------------------------------------------------------------------------------------------
 
 
-def joint_meetings_for_backoffice(*, user) -> QuerySet[JointMeeting]:
-    today = timezone.localdate()
-    return (
-        scope_for_user(JointMeeting.objects.all(), user=user)
-        .select_related("estate")
-        .annotate(
-            decision_count=Count("decisions", distinct=True),
-            overdue_count=Count(
-                "decisions", filter=Q(decisions__status=DecisionStatus.OPEN, decisions__due_on__lt=today), distinct=True
-            ),
-        )
-    )
-
-
 def overdue_decisions(*, user, on: datetime.date | None = None, limit: int | None = 20) -> QuerySet[JointMeetingDecision]:
     """Open decisions past their due date in the user's estates, most overdue first. One query."""
     on = on or timezone.localdate()
     qs = (
-        scope_for_user(JointMeetingDecision.objects.all(), user=user)
+        scope_queryset(JointMeetingDecision.objects.all(), user=user)
         .filter(status=DecisionStatus.OPEN, due_on__lt=on)
         .select_related("meeting__estate__community__subdistrict")
         .order_by("due_on", "pk")

@@ -36,7 +36,7 @@ from .meetings import (
     JointMeetingParticipant,
     OrganisationKind,
 )
-from .notices import Notice, NoticeKind
+from .notices import NOTICE_TRANSITIONS, Notice, NoticeKind, NoticeStatus, NoticeStatusChange
 
 __all__ = [
     "ASSEMBLY_NOTICE_DAYS",
@@ -44,6 +44,7 @@ __all__ = [
     "COMMITTEE_FILING_DAYS",
     "DECISION_TRANSITIONS",
     "MATTER_LABELS",
+    "NOTICE_TRANSITIONS",
     "PROVIDER_KIND_FOR_MODEL",
     "Assembly",
     "AssemblyMatter",
@@ -65,6 +66,8 @@ __all__ = [
     "MatterKind",
     "Notice",
     "NoticeKind",
+    "NoticeStatus",
+    "NoticeStatusChange",
     "OrganisationKind",
     "OwnersCommittee",
     "Provider",

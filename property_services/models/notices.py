@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.uploads import validate_pdf
 from estates.models import Estate
+from estates.status import StatusChange, StatusFlow, register_flow
 
 
 class NoticeKind(models.TextChoices):
@@ -22,12 +23,29 @@ class NoticeKind(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+class NoticeStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    PUBLISHED = "published", _("Published")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+#: The one transition table of a notice; ``estates.status.transition`` applies it. A notice taken off
+#: display is withdrawn, never deleted (its period and text were public); it may be published again.
+NOTICE_TRANSITIONS: dict[str, frozenset[str]] = {
+    NoticeStatus.DRAFT: frozenset({NoticeStatus.PUBLISHED}),
+    NoticeStatus.PUBLISHED: frozenset({NoticeStatus.WITHDRAWN}),
+    NoticeStatus.WITHDRAWN: frozenset({NoticeStatus.PUBLISHED}),
+}
+
+
 class Notice(models.Model):
     """A public disclosure (公示) with a display period, e.g. an assembly call or its result.
 
-    Other apps produce notices through ``services.notice_publish``; the public site lists them
-    through ``selectors.notices_published``. ``source`` points at the record that produced the
-    notice, so re-publishing the same record updates the notice instead of adding another.
+    Other apps produce notices through ``services.notice_publish``; staff write a draft in the back
+    office and publish or withdraw it there (``services.notice_release``, ``services.notice_withdraw``).
+    The public site lists published ones through ``selectors.notices_published``. ``source`` points at
+    the record that produced the notice, so re-publishing the same record updates the notice instead
+    of adding another.
     """
 
     estate = models.ForeignKey(
@@ -58,7 +76,9 @@ class Notice(models.Model):
     source = GenericForeignKey("source_type", "source_id")
     # Wagtail's usage pages label a reference by its field's verbose name (else the bare English name).
     source.verbose_name = _("source")
-    is_published = models.BooleanField(_("published"), default=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=NoticeStatus.choices, default=NoticeStatus.DRAFT, editable=False
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -66,7 +86,7 @@ class Notice(models.Model):
         ordering = ["-display_from", "-pk"]
         verbose_name = _("notice")
         verbose_name_plural = _("notices")
-        indexes = [models.Index(fields=["is_published", "display_from"], name="notice_published_from")]
+        indexes = [models.Index(fields=["status", "display_from"], name="notice_status_from")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(display_until__gte=models.F("display_from")),
@@ -88,6 +108,11 @@ class Notice(models.Model):
     def __str__(self):
         return self.title
 
+    @property
+    def is_published(self) -> bool:
+        """On public display (its period permitting): published and not withdrawn."""
+        return self.status == NoticeStatus.PUBLISHED
+
     def is_current(self, on: datetime.date | None = None) -> bool:
         """Whether the notice is on display on the given day (today by default)."""
         on = on or timezone.localdate()
@@ -96,3 +121,31 @@ class Notice(models.Model):
     @property
     def has_ended(self) -> bool:
         return self.display_until < timezone.localdate()
+
+
+class NoticeStatusChange(StatusChange):
+    """History of a notice's status: published, withdrawn, published again."""
+
+    estate_scope_path = "notice__estate_id"
+
+    notice = models.ForeignKey(Notice, on_delete=models.CASCADE, related_name="status_changes", verbose_name=_("notice"))
+    from_status = models.CharField(_("from status"), max_length=20, choices=NoticeStatus.choices, blank=True)
+    to_status = models.CharField(_("to status"), max_length=20, choices=NoticeStatus.choices)
+
+    class Meta:
+        ordering = ["notice", "at", "pk"]
+        verbose_name = _("notice status change")
+        verbose_name_plural = _("notice status changes")
+
+
+register_flow(
+    StatusFlow(
+        model=Notice,
+        history=NoticeStatusChange,
+        subject="notice",
+        transitions=NOTICE_TRANSITIONS,
+        noun_zh="公示",
+        noun_en="notice",
+        choices=NoticeStatus,
+    )
+)

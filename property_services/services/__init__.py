@@ -34,7 +34,7 @@ from .meetings import (
     joint_meeting_save,
     joint_meeting_summary_publish,
 )
-from .notices import notice_attach_pdf, notice_publish
+from .notices import notice_attach_pdf, notice_publish, notice_release, notice_save, notice_withdraw
 
 __all__ = [
     "DISMISSAL_NOTICE_DAYS",
@@ -64,6 +64,9 @@ __all__ = [
     "joint_meeting_summary_publish",
     "notice_attach_pdf",
     "notice_publish",
+    "notice_release",
+    "notice_save",
+    "notice_withdraw",
     "provider_save",
     "voter_designate",
 ]

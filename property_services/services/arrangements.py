@@ -62,14 +62,12 @@ def provider_save(*, provider: Provider) -> Provider:
 
 def _tariffs_set(*, arrangement: ManagementArrangement, by=None) -> None:
     """The arrangement's fee standards become billing's property-fee tariffs from its first day."""
-    from billing.models import ChargeKind
+    from billing.models import ChargeKind, Tariff
     from billing.services import tariff_schedule_set
 
     rates = {fee.unit_use: fee.rate for fee in arrangement.fee_standards.all()}
     # A use the previous arrangement charged but this one does not is charged nothing from now on:
     # billing closes an open tariff only when a new one for the same use begins.
-    from billing.models import Tariff
-
     still_open = Tariff.objects.filter(
         estate=arrangement.estate,
         charge_kind=ChargeKind.PROPERTY_FEE,
@@ -152,12 +150,8 @@ def arrangement_validate(
         if rate is None or Decimal(rate) < 0:
             raise refuse("物业费标准不能为负", f"The fee for {use} cannot be negative.", field="fee_standards")
 
-    current_for_check = (
-        ManagementArrangement.objects.filter(estate=estate, ended_on__isnull=True).select_related("provider").first()
-    )
-    dismissing = current_for_check is not None and _is_dismissal(
-        current=current_for_check, provider=provider, starts_on=starts_on
-    )
+    current = ManagementArrangement.objects.filter(estate=estate, ended_on__isnull=True).select_related("provider").first()
+    dismissing = current is not None and _is_dismissal(current=current, provider=provider, starts_on=starts_on)
     if model == ManagementModel.PROFESSIONAL or dismissing:
         _check_hiring_resolution(
             estate=estate,
@@ -185,8 +179,7 @@ def arrangement_validate(
             f"Overlaps the arrangement from {overlapping.starts_on:%Y-%m-%d} to {overlapping.ended_on:%Y-%m-%d}.",
             field="starts_on",
         )
-    current = ManagementArrangement.objects.filter(estate=estate, ended_on__isnull=True).select_related("provider").first()
-    if current is not None and _is_dismissal(current=current, provider=provider, starts_on=starts_on):
+    if dismissing:
         if dismissal_notice_on is None:
             raise refuse(
                 f"解聘物业服务企业须提前{DISMISSAL_NOTICE_DAYS}日书面通知（民法典第九百四十六条），请填写书面通知日期",

@@ -1,21 +1,34 @@
-"""Notices (公示): publishing, withdrawing and attaching their PDFs."""
+"""Notices (公示): drafting, publishing, withdrawing, and attaching their PDFs.
+
+A notice's status moves only along ``NOTICE_TRANSITIONS`` through ``estates.status.transition``
+(draft → published → withdrawn → published again), each move with a history row.
+"""
 
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import models, transaction
+from django.utils import timezone
 
 from accounts.errors import refuse
 from accounts.sanitize import clean_text_or_html
 from estates.models import Estate
+from estates.selectors import estates_visible_to, user_sees_everything
+from estates.status import transition
 
-from ..models import (
-    Notice,
-    NoticeKind,
-)
+from ..models import Notice, NoticeKind, NoticeStatus
+
+#: What ``notice_publish`` writes on a notice that exists already (never its status: that is a transition).
+_CONTENT_FIELDS = ["estate", "title", "body", "display_from", "display_until", "pdf", "updated_at"]
+
+
+def _check_period(*, display_from: datetime.date, display_until: datetime.date) -> None:
+    if display_until < display_from:
+        raise refuse("公示结束日期早于开始日期", "The display period ends before it starts.", field="display_until")
 
 
 @transaction.atomic
@@ -28,19 +41,24 @@ def notice_publish(
     display_from: datetime.date,
     display_until: datetime.date,
     pdf_bytes: bytes | None = None,
-    source=None,
+    source: models.Model | None = None,
+    by: Any = None,
 ) -> Notice:
-    """Publish a notice; publishing again for the same source and kind updates that notice, never adds one."""
+    """Publish a notice; publishing again for the same source and kind updates that notice, never adds one.
+
+    The interface other apps publish through (assembly calls and results, meeting summaries, public
+    income statements). A notice of the source that was withdrawn is published again.
+    """
     if kind not in NoticeKind.values:
         raise refuse("未知的公示类别", f"Unknown notice kind {kind!r}.", field="kind")
-    if display_until < display_from:
-        raise refuse("公示结束日期早于开始日期", "The display period ends before it starts.", field="display_until")
+    _check_period(display_from=display_from, display_until=display_until)
     notice = None
     source_type = source_id = None
     if source is not None:
         source_type = ContentType.objects.get_for_model(source)
         source_id = source.pk
         notice = Notice.objects.select_for_update().filter(source_type=source_type, source_id=source_id, kind=kind).first()
+    is_new = notice is None
     if notice is None:
         notice = Notice(source_type=source_type, source_id=source_id, kind=kind)
     notice.estate = estate
@@ -48,10 +66,70 @@ def notice_publish(
     notice.body = clean_text_or_html(body)
     notice.display_from = display_from
     notice.display_until = display_until
-    notice.is_published = True
     if pdf_bytes is not None:
         _notice_store_pdf(notice, pdf_bytes)
-    notice.save()
+    if is_new:
+        notice.save()  # a draft, published just below
+    else:
+        notice.save(update_fields=_CONTENT_FIELDS)
+    if notice.status != NoticeStatus.PUBLISHED:
+        transition(notice, to=NoticeStatus.PUBLISHED, by=by, updated_at=timezone.now())
+    return notice
+
+
+@transaction.atomic
+def notice_save(*, notice: Notice, by: Any = None) -> Notice:
+    """Store a notice written in the back office: a new one is a draft until it is published.
+
+    Its body is cleaned here (it will be shown on the public site); its status is never changed here.
+    A city-wide notice (no estate) is written by platform administrators only.
+    """
+    _check_period(display_from=notice.display_from, display_until=notice.display_until)
+    if notice.estate_id is None and by is not None and not user_sees_everything(by):
+        raise refuse(
+            "请选择小区；全市公告由平台管理员发布",
+            "Choose an estate: city-wide notices are published by platform administrators.",
+            field="estate",
+        )
+    notice.body = clean_text_or_html(notice.body)
+    if notice.pk is None:
+        notice.save()  # the status's default: a draft
+    else:
+        notice.save(update_fields=[*_CONTENT_FIELDS, "kind"])
+    return notice
+
+
+def _publisher_check(*, notice: Notice, by: Any) -> None:
+    """Who puts a notice up or takes it down: someone who may change the notices of its estate in the back
+    office; a city-wide notice (no estate) only a platform administrator. ``by=None`` is the platform itself."""
+    if by is None or user_sees_everything(by):
+        return
+    if (
+        notice.estate_id is not None
+        and by.has_perm("property_services.change_notice")
+        and estates_visible_to(user=by).filter(pk=notice.estate_id).exists()
+    ):
+        return
+    raise refuse(
+        "只有本小区的管理人员可以发布或撤回此公示；全市公告由平台管理员发布",
+        "Only staff of the notice's estate may publish or withdraw it; city-wide notices belong to platform administrators.",
+        code="not_publisher",
+    )
+
+
+@transaction.atomic
+def notice_release(*, notice: Notice, by: Any, note: str = "") -> Notice:
+    """Publish a draft notice, or publish again one that was withdrawn."""
+    _publisher_check(notice=notice, by=by)
+    transition(notice, to=NoticeStatus.PUBLISHED, by=by, note=note, updated_at=timezone.now())
+    return notice
+
+
+@transaction.atomic
+def notice_withdraw(*, notice: Notice, by: Any, note: str = "") -> Notice:
+    """Take a published notice off display. It is kept (its text was public) and may be published again."""
+    _publisher_check(notice=notice, by=by)
+    transition(notice, to=NoticeStatus.WITHDRAWN, by=by, note=note, updated_at=timezone.now())
     return notice
 
 

@@ -1,58 +1,53 @@
-"""Back-office screens of notices (公示) of an estate, or city-wide for platform administrators."""
+"""Back-office screens of notices (公示) of an estate, or city-wide for platform administrators.
+
+The form edits a notice's text and period; a new one is a draft. Publishing and withdrawing are
+actions (``admin_views.NoticeStatusView``) that go through the services, never a form field.
+"""
 
 import django_filters
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, ObjectList
 
-from accounts.sanitize import clean_text_or_html
-from estates.admin_scoping import ScopedAdminModelForm, ScopedModelViewSet, estate_filter
-from estates.selectors import user_sees_everything
+from estates.admin_scoping import ScopedAdminModelForm, ScopedEditView, ScopedIndexView, ScopedModelViewSet, estate_filter
 
-from ..models import Notice, NoticeKind
+from .. import admin_views, services
+from ..models import Notice, NoticeKind, NoticeStatus
 
 
 class NoticeFilterSet(WagtailFilterSet):
     estate = estate_filter("estate")
     kind = django_filters.ChoiceFilter(choices=NoticeKind.choices, label=_("Kind"))
-    is_published = django_filters.BooleanFilter(label=_("Published"))
+    status = django_filters.ChoiceFilter(choices=NoticeStatus.choices, label=_("Status"))
 
     class Meta:
         model = Notice
-        fields = ["estate", "kind", "is_published"]
+        fields = ["estate", "kind", "status"]
 
 
-class NoticeForm(ScopedAdminModelForm):
-    class Meta:
-        model = Notice
-        fields = ["estate", "kind", "title", "body", "display_from", "display_until", "pdf", "is_published"]
+class NoticeIndexView(ScopedIndexView):
+    def get_list_more_buttons(self, instance):
+        return super().get_list_more_buttons(instance) + admin_views.notice_action_buttons(instance, self.request.user)
 
-    def clean_body(self):
-        # Published on the public site, which shares its origin with the portal and back office.
-        return clean_text_or_html(self.cleaned_data.get("body"))
 
-    def clean(self):
-        data = super().clean()
-        start, end = data.get("display_from"), data.get("display_until")
-        if start and end and end < start:
-            self.add_error("display_until", "公示结束日期早于开始日期 / The display period ends before it starts.")
-        if not data.get("estate") and self.for_user is not None and not user_sees_everything(self.for_user):
-            self.add_error(
-                "estate",
-                "请选择小区；全市公告由平台管理员发布 / Choose an estate: city-wide notices are published by platform administrators.",
-            )
-        return data
+class NoticeEditView(ScopedEditView):
+    @property
+    def header_more_buttons(self):
+        return super().header_more_buttons + admin_views.notice_action_buttons(self.object, self.request.user)
 
 
 class NoticeViewSet(ScopedModelViewSet):
     model = Notice
     icon = "doc-full"
     menu_label = _("Notices")
-    list_display = ["title", "estate", "kind", "display_from", "display_until", "is_published"]
+    index_view_class = NoticeIndexView
+    edit_view_class = NoticeEditView
+    list_display = ["title", "estate", "kind", "display_from", "display_until", "status"]
     list_select_related = ("estate",)
     filterset_class = NoticeFilterSet
     search_fields = ["title", "body"]
-    inspect_view_fields = ["estate", "kind", "title", "body", "display_from", "display_until", "pdf", "is_published"]
+    inspect_view_fields = ["estate", "kind", "title", "body", "display_from", "display_until", "pdf", "status"]
     edit_handler = ObjectList(
         [
             FieldRowPanel([FieldPanel("estate"), FieldPanel("kind")]),
@@ -60,7 +55,15 @@ class NoticeViewSet(ScopedModelViewSet):
             FieldPanel("body"),
             FieldRowPanel([FieldPanel("display_from"), FieldPanel("display_until")]),
             FieldPanel("pdf"),
-            FieldPanel("is_published"),
         ],
-        base_form_class=NoticeForm,
+        base_form_class=ScopedAdminModelForm,
     )
+
+    def save_object(self, *, form, request, created):
+        return services.notice_save(notice=form.save(commit=False), by=request.user)
+
+    def get_urlpatterns(self):
+        return [
+            *super().get_urlpatterns(),
+            path("status/<int:pk>/<str:to>/", admin_views.NoticeStatusView.as_view(), name="status"),
+        ]

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from cms.models import NoticePage
 from cms.services import notice_pages_sync
-from property_services.services import notice_publish
+from property_services.services import notice_publish, notice_withdraw
 
 pytestmark = pytest.mark.django_db
 
@@ -98,8 +98,7 @@ def test_an_editors_changes_stay_until_the_notice_changes(home, estate):
 def test_a_withdrawn_notice_is_taken_off_the_site(home, estate):
     notice = publish(estate)
     notice_pages_sync()
-    notice.is_published = False
-    notice.save()
+    notice_withdraw(notice=notice, by=None)
     assert notice_pages_sync()["unpublished"] == 1
     assert not NoticePage.objects.get().live
 

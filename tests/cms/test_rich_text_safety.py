@@ -71,7 +71,6 @@ def notice_form(estate, **overrides):
         "body": ATTACK,
         "display_from": (today - datetime.timedelta(days=1)).isoformat(),
         "display_until": (today + datetime.timedelta(days=14)).isoformat(),
-        "is_published": "on",
     }
     data.update(overrides)
     return data
@@ -87,6 +86,8 @@ def test_a_notice_written_in_the_back_office_is_inert_on_the_public_page_and_in_
     # stored clean: the back office's own screens and every later reader get the allowed part only
     assert_inert(notice.body)
     assert "停水通知：6月1日全天停水。" in notice.body and "请提前储水。" in notice.body
+    # written as a draft; the officer publishes it with the back office's action
+    assert client.post(reverse("property_services_notice:status", args=[notice.pk, "published"])).status_code == 302
 
     notice_pages_sync()
     page = NoticePage.objects.get(notice=notice)
@@ -122,6 +123,7 @@ def test_a_body_stored_raw_before_sanitising_is_still_inert_when_rendered(client
         body="<p>旧公告正文</p>",
         display_from=today - datetime.timedelta(days=1),
         display_until=today + datetime.timedelta(days=3),
+        status="published",
     )
     notice_pages_sync()
     page = NoticePage.objects.get(notice=notice)

@@ -125,6 +125,7 @@ def object_urls(records):
         reverse("property_services_jointmeeting:publish", args=[records["jointmeeting"].pk]),
         reverse("property_services_jointmeeting:minutes", args=[records["jointmeeting"].pk]),
         reverse("property_services_jointmeetingdecision:status", args=[records["jointmeetingdecision"].pk, "done"]),
+        reverse("property_services_notice:status", args=[records["notice"].pk, "withdrawn"]),
     ]
     return urls
 

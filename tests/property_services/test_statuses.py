@@ -19,11 +19,15 @@ from property_services import services
 from property_services.models import (
     ASSEMBLY_TRANSITIONS,
     DECISION_TRANSITIONS,
+    NOTICE_TRANSITIONS,
     Assembly,
     AssemblyStatus,
     DecisionStatus,
     JointMeeting,
     JointMeetingDecision,
+    Notice,
+    NoticeKind,
+    NoticeStatus,
 )
 
 from .conftest import make_assembly
@@ -58,10 +62,17 @@ def _decision_changes(to):
     return {"done_on": TODAY if to == DecisionStatus.DONE else None}
 
 
+def _notice(estate, status):
+    return Notice.objects.create(
+        estate=estate, kind=NoticeKind.OTHER, title="停水通知", display_from=TODAY, display_until=TODAY, status=status
+    )
+
+
 # model -> (make an object in a status, the fields that change with a move to ``to``)
 SUBJECTS = {
     Assembly: (_assembly, lambda to: {}),
     JointMeetingDecision: (_decision, _decision_changes),
+    Notice: (_notice, lambda to: {}),
 }
 
 
@@ -81,6 +92,7 @@ def test_every_status_of_property_services_has_a_registered_flow_and_a_walker_he
     assert ours == set(SUBJECTS)
     assert flow_for(Assembly).transitions is ASSEMBLY_TRANSITIONS
     assert flow_for(JointMeetingDecision).transitions is DECISION_TRANSITIONS
+    assert flow_for(Notice).transitions is NOTICE_TRANSITIONS
 
 
 @pytest.mark.parametrize(("model", "old", "new", "allowed"), list(_cases()))
@@ -174,3 +186,62 @@ def test_no_status_is_written_in_property_services_except_through_transition():
     files = [p for p in APP.rglob("*.py") if "migrations" not in p.parts]
     assert files
     assert [w for p in files for w in _status_writes(p)] == []
+
+
+def test_notices_are_published_withdrawn_and_published_again_through_the_services(gov_estate, officer):
+    published = services.notice_publish(
+        kind=NoticeKind.OTHER, title="停水通知", body="6月1日停水", estate=gov_estate, display_from=TODAY, display_until=TODAY
+    )
+    assert published.status == NoticeStatus.PUBLISHED and published.is_current(TODAY)
+    services.notice_withdraw(notice=published, by=officer, note="日期有误")
+    published.refresh_from_db()
+    assert published.status == NoticeStatus.WITHDRAWN and not published.is_current(TODAY)
+    with pytest.raises(IllegalTransitionError):
+        services.notice_withdraw(notice=published, by=officer)
+    services.notice_release(notice=published, by=officer)
+    assert list(published.status_changes.values_list("from_status", "to_status", "by", "note")) == [
+        ("draft", "published", None, ""),
+        ("published", "withdrawn", officer.pk, "日期有误"),
+        ("withdrawn", "published", officer.pk, ""),
+    ]
+
+    draft = services.notice_save(
+        notice=Notice(estate=gov_estate, kind=NoticeKind.OTHER, title="草稿", display_from=TODAY, display_until=TODAY)
+    )
+    assert draft.status == NoticeStatus.DRAFT and not draft.is_current(TODAY)
+    assert not draft.status_changes.exists()
+    services.notice_release(notice=draft, by=officer)
+    assert Notice.objects.get(pk=draft.pk).status == NoticeStatus.PUBLISHED
+
+
+def test_publishing_a_withdrawn_notice_of_a_source_again_puts_it_back(called_assembly):
+    notice = Notice.objects.get(kind=NoticeKind.ASSEMBLY_CALL)
+    services.notice_withdraw(notice=notice, by=None)
+    again = services.notice_publish(
+        kind=NoticeKind.ASSEMBLY_CALL,
+        title="更正",
+        body="",
+        estate=called_assembly.estate,
+        display_from=notice.display_from,
+        display_until=notice.display_until,
+        source=called_assembly,
+    )
+    assert again.pk == notice.pk and again.status == NoticeStatus.PUBLISHED and again.title == "更正"
+    assert list(again.status_changes.values_list("to_status", flat=True)) == ["published", "withdrawn", "published"]
+
+
+def test_the_wrong_person_cannot_publish_or_withdraw_a_notice(gov_estate, other_staff, make_user):
+    notice = _notice(gov_estate, NoticeStatus.PUBLISHED)
+    city_wide = Notice.objects.create(
+        estate=None, kind=NoticeKind.OTHER, title="全市公告", display_from=TODAY, display_until=TODAY
+    )
+    estate_staff = make_user("13900008802", Role.ESTATE_STAFF, estate=gov_estate)
+    for who, target in [(other_staff, notice), (estate_staff, city_wide)]:
+        with pytest.raises(ValidationError) as refused:
+            (services.notice_withdraw if target.status == NoticeStatus.PUBLISHED else services.notice_release)(
+                notice=target, by=who
+            )
+        assert refused.value.code == "not_publisher"
+    assert Notice.objects.get(pk=notice.pk).status == NoticeStatus.PUBLISHED
+    assert Notice.objects.get(pk=city_wide.pk).status == NoticeStatus.DRAFT
+    assert not notice.status_changes.exists() and not city_wide.status_changes.exists()

@@ -105,11 +105,12 @@ def test_list_exports_write_beijing_wall_clock_time():
 
 
 def test_back_office_lists_write_flags_and_instants_as_people_read_them(client, assembly, staff_user):
-    """List cells never show True/False/None or UTC: the call notice is 是 (published), the deadline Beijing time."""
+    """List cells never show True/False/None, raw values or UTC: the call notice is 已发布 (published), the deadline Beijing time."""
     client.force_login(staff_user)
     notices = client.get(reverse("property_services_notice:index")).content.decode()
     table = listing(notices)
-    assert ">True<" not in table.replace(" ", "").replace("\n", "") and "是" in table
+    cells = table.replace(" ", "").replace("\n", "")
+    assert ">True<" not in cells and ">published<" not in cells and "已发布" in table
     assert SHOWN in listing(client.get(reverse("property_services_assembly:index")).content.decode())
 
 
