@@ -1,5 +1,13 @@
 #!/usr/bin/env bash
-# `make test`, after the checks: the whole pytest suite on SQLite, then again on PostgreSQL.
+# `make test`, after the checks: the pytest suite on SQLite, then again on PostgreSQL.
+#
+# Every test runs in `make test`. Tests whose outcome does not depend on the database backend
+# (marker `one_pass`: the browser journeys in tests/e2e/ including the `make run` payment, the
+# Chinese-throughout and link crawls, receipt PDFs, the translation catalogues, the tooling checks)
+# run once, in the PostgreSQL pass (the production database); the SQLite pass deselects them
+# (ANJU_ONE_PASS_ELSEWHERE=1). When there is no PostgreSQL (outside CI), the SQLite pass runs them.
+# Tests marked `slow` (the 100k-row import, ...) run here too; a developer can leave them out of
+# a run with PYTEST_ARGS='-m "not slow"'.
 #
 # Under CI=true both passes are mandatory: PostgreSQL (and Redis, which some tests use) are
 # started when they are down, and the run fails when they stay down. Outside CI a missing
@@ -101,13 +109,20 @@ if ! redis_up; then
     fi
 fi
 
+# Is there a PostgreSQL pass? (Under CI a stopped server is started; outside CI it is optional.)
+HAVE_POSTGRES=0
+if postgres_up || { [ "$IN_CI" -eq 1 ] && start_postgres; }; then
+    HAVE_POSTGRES=1
+fi
+
 # Pass 1: SQLite (the default database, in memory for tests). ANJU_TEST_PASS tells
 # PostgreSQL-only tests that they run in the PostgreSQL pass, so here they skip even in CI.
-run_pass sqlite -u DATABASE_URL ANJU_TEST_PASS=sqlite
+# The `one_pass` tests are left to the PostgreSQL pass when there is one.
+run_pass sqlite -u DATABASE_URL ANJU_TEST_PASS=sqlite ANJU_ONE_PASS_ELSEWHERE="$HAVE_POSTGRES"
 
 # Pass 2: PostgreSQL. pytest-django creates test_<name> databases (one per xdist worker).
-if postgres_up || { [ "$IN_CI" -eq 1 ] && start_postgres; }; then
-    run_pass postgresql DATABASE_URL="$PG_URL" ANJU_TEST_PASS=postgresql
+if [ "$HAVE_POSTGRES" -eq 1 ]; then
+    run_pass postgresql -u ANJU_ONE_PASS_ELSEWHERE DATABASE_URL="$PG_URL" ANJU_TEST_PASS=postgresql
 elif [ "$IN_CI" -eq 1 ]; then
     loud "CI: PostgreSQL at $PG_URL is not reachable and could not be started."
     SUMMARIES+=("postgresql: FAILED, server not reachable")

@@ -4,8 +4,12 @@ Environment switches (set by `make test`, see scripts/run-tests.sh):
 - CI=true: what a developer's machine may skip (PostgreSQL, Redis, Chromium) must be there.
 - ANJU_TEST_PASS=sqlite: this is the SQLite pass of `make test`; PostgreSQL-only tests skip here
   even in CI because the PostgreSQL pass runs them.
+- ANJU_ONE_PASS_ELSEWHERE=1: the other pass of `make test` runs the tests marked `one_pass` (those
+  whose outcome does not depend on the database backend: browser journeys, `make run`, crawls, PDFs,
+  catalogues, tooling), so this pass deselects them. Every test still runs once per `make test`.
 """
 
+import contextlib
 import os
 from decimal import Decimal
 
@@ -46,6 +50,87 @@ def pytest_sessionstart(session):
             f"but the server does not answer: {exc}",
             returncode=1,
         )
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers",
+        "one_pass: the outcome does not depend on the database backend; `make test` runs it in one pass "
+        "(the PostgreSQL pass, or the SQLite pass when there is no PostgreSQL)",
+    )
+
+
+#: Tests whose outcome does not depend on the database backend, marked `one_pass` here: `make test`
+#: runs them once, in the PostgreSQL pass. "dir/" marks a folder, a path a whole file, "path::name"
+#: one test (with all its parameters).
+ONE_PASS = (
+    "tests/e2e/",  # browser journeys (what Chromium sees), `make run` on its own SQLite file
+    "tests/test_tooling.py",  # make lint, .ci/run, scripts/run-dev.sh: no database at all
+    "tests/accounts/test_translations.py",  # the catalogues and the language of the login page
+    "tests/accounts/test_chinese_throughout.py",  # a crawl for English words on every page
+    "tests/accounts/test_portal_links.py",  # a crawl for links to missing pages
+    "tests/billing/test_receipt_pdf.py::test_the_receipt_pdf_has_real_chinese_text_and_an_embedded_cjk_font",
+    "tests/billing/test_receipt_pdf.py::test_an_organisation_payer_is_printed_in_full",
+    "tests/billing/test_receipt_pdf.py::test_many_receipts_render_in_one_pass_one_page_each",
+)
+
+
+def _one_pass(item) -> bool:
+    path, _, name = item.nodeid.partition("::")
+    name = name.split("[", 1)[0]
+    if path in ONE_PASS or f"{path}::{name}" in ONE_PASS:
+        return True
+    return any(entry.endswith("/") and path.startswith(entry) for entry in ONE_PASS)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Marks the ONE_PASS tests; deselects every `one_pass` test when the other pass runs them
+    (ANJU_ONE_PASS_ELSEWHERE=1, set by scripts/run-tests.sh in the SQLite pass)."""
+    for item in items:
+        if _one_pass(item):
+            item.add_marker(pytest.mark.one_pass)
+    if os.environ.get("ANJU_ONE_PASS_ELSEWHERE", "") not in ("1", "true", "yes"):
+        return
+    keep, elsewhere = [], []
+    for item in items:
+        (elsewhere if item.get_closest_marker("one_pass") else keep).append(item)
+    if elsewhere:
+        config.hook.pytest_deselected(items=elsewhere)
+        items[:] = keep
+
+
+@contextlib.contextmanager
+def shared_data(django_db_blocker):
+    """For a module- or class-scoped fixture that makes data once for tests that only read it.
+
+    The data is made inside a transaction that is rolled back after the fixture's last test; each
+    test runs in a savepoint inside it (pytest-django's `db`), so what a test writes is undone after
+    it. Every test of the scope sees the data, also those that do not ask for the fixture but run
+    after one that did: use a class (or a module of its own) for tests that need an empty database.
+
+        @pytest.fixture(scope="module")
+        def demo(django_db_setup, django_db_blocker):
+            with shared_data(django_db_blocker):
+                seed_demo()
+                yield
+    """
+    from django.db import transaction
+
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield
+        transaction.set_rollback(True)
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker):
+    """The demo data `make run` loads (tests/portal_pages.seed_demo: estates, logins, governance,
+    bills, reminders, notices), seeded once per test module (per xdist worker) for tests that read
+    it, and rolled back after the module: see shared_data."""
+    from tests.portal_pages import seed_demo
+
+    with shared_data(django_db_blocker):
+        seed_demo()
+        yield
 
 
 @pytest.fixture

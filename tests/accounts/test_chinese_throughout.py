@@ -11,7 +11,7 @@ from urllib.parse import urldefrag, urlsplit
 import pytest
 
 from accounts.models import User
-from tests.portal_pages import HTML_PAGES, ensure_payment_attempt, portal_pages, seed_demo
+from tests.portal_pages import HTML_PAGES, ensure_payment_attempt, portal_pages
 
 pytestmark = pytest.mark.django_db
 
@@ -162,8 +162,7 @@ def crawl(client, start: list[str], prefix: str, limit: int):
     return found, patterns
 
 
-def test_back_office_shows_no_english_in_chinese_mode(client):
-    seed_demo()
+def test_back_office_shows_no_english_in_chinese_mode(demo, client):
     report = {}
     for mobile, persona in BACK_OFFICE_PERSONAS.items():
         client.force_login(User.objects.get(mobile=mobile))
@@ -178,8 +177,7 @@ def test_back_office_shows_no_english_in_chinese_mode(client):
     assert report == {}
 
 
-def test_portal_and_public_site_show_no_english_in_chinese_mode(client):
-    seed_demo()
+def test_portal_and_public_site_show_no_english_in_chinese_mode(demo, client):
     report = {}
     for mobile, persona in PORTAL_PERSONAS.items():
         user = User.objects.get(mobile=mobile)
@@ -218,9 +216,8 @@ def test_language_menu_names_each_language_in_its_own_script_in_both_modes(clien
     assert _language_menu(english.content.decode()) == {"zh-hans": "中文", "en": "English"}
 
 
-def test_english_mode_shows_english_menus_in_the_back_office_and_portal(client):
+def test_english_mode_shows_english_menus_in_the_back_office_and_portal(demo, client):
     """English mode translates the menus too: the back office's menu and the portal's tabs in English."""
-    seed_demo()
     client.post("/i18n/setlang/", {"language": "en", "next": "/"})
     staff = User.objects.get(mobile="13900000001")
     client.force_login(staff)

@@ -2,7 +2,8 @@
 
 No browser is downloaded (`playwright install` is never run): Playwright launches
 /usr/bin/chromium. Without it the journeys skip on a developer's machine and fail under CI=true.
-Every test here is marked `e2e`; a failing test leaves a screenshot in test-results/.
+Every test here is marked `e2e` and `one_pass` (`make test` runs the journeys once, in the PostgreSQL
+pass; see scripts/run-tests.sh); a failing test leaves a screenshot in test-results/.
 """
 
 import os
@@ -46,6 +47,7 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if Path(str(item.fspath)).is_relative_to(here):
             item.add_marker(pytest.mark.e2e)
+            item.add_marker(pytest.mark.one_pass)  # what a browser sees does not depend on the database
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)

@@ -6,8 +6,7 @@ from io import StringIO
 
 import pytest
 from django.contrib.auth import authenticate
-from django.core.management import CommandError, call_command
-from django.db import transaction
+from django.core.management import call_command
 from django.db.models import Count, Sum
 from django.test import RequestFactory
 
@@ -35,6 +34,7 @@ from estates.models import (
 )
 from estates.selectors import estates_visible_to
 from estates.validators import is_valid_uscc, mask_phone, mask_resident_id, validate_resident_id
+from tests.conftest import shared_data
 
 pytestmark = pytest.mark.django_db
 
@@ -51,9 +51,13 @@ def row_counts() -> dict[str, int]:
     return {model.__name__: model.objects.count() for model in INVENTORY_MODELS}
 
 
-@pytest.fixture
-def seeded():
-    return seed()
+@pytest.fixture(scope="module")
+def seeded(django_db_setup, django_db_blocker):
+    """seed_demo once for this module (these tests only read it; what one writes is rolled back).
+
+    Tests that need an empty database are in test_seed_demo_options.py."""
+    with shared_data(django_db_blocker):
+        yield seed()
 
 
 def test_default_seed_has_an_estate_per_management_model_and_about_600_units(seeded):
@@ -153,40 +157,3 @@ def test_second_run_changes_nothing(seeded):
     out = seed()
     assert ALREADY_PRESENT in out
     assert row_counts() == before
-
-
-def test_same_data_on_every_run():
-    def snapshot():
-        units = list(
-            Unit.objects.order_by("building__estate__code", "building__number", "entrance", "number").values_list(
-                "building__estate__name", "building__number", "entrance", "number", "exclusive_area"
-            )
-        )
-        owners = sorted(Owner.objects.values_list("name", "id_number_masked", "credit_code"))
-        return units, owners
-
-    with transaction.atomic():
-        seed("--units", "300")
-        first = snapshot()
-        transaction.set_rollback(True)
-    assert not Estate.objects.exists()
-    seed("--units", "300")
-    assert snapshot() == first
-
-
-def test_units_option_scales_the_inventory():
-    seed("--units", "2000")
-    assert Unit.objects.count() == 2000
-    assert 9 <= Estate.objects.count() <= 11
-    per_building = Building.objects.annotate(n=Count("units")).values_list("n", flat=True)
-    assert 30 <= sum(per_building) / len(per_building) <= 45
-
-
-def test_production_refuses_demo_data(settings):
-    settings.DEMO_DATA_ALLOWED = False
-    with pytest.raises(CommandError) as error:
-        seed()
-    message = str(error.value)
-    assert message.index("不允许") < message.index("not allowed")  # Chinese first
-    assert not Estate.objects.exists()
-    assert not User.objects.exists()
