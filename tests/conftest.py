@@ -74,21 +74,37 @@ ONE_PASS = (
     "tests/billing/test_receipt_pdf.py::test_many_receipts_render_in_one_pass_one_page_each",
 )
 
+#: Long-running tests (besides those marked `slow` in their file), in the same notation: `make test`
+#: and CI run them; a developer may leave them out with -m "not slow".
+SLOW = (
+    "tests/e2e/test_make_run_payment.py",  # migrates and seeds a fresh database in a subprocess
+    "tests/accounts/test_chinese_throughout.py::test_back_office_shows_no_english_in_chinese_mode",
+    "tests/cms/test_search_recall.py::test_random_chinese_substrings_of_every_live_page_find_the_page",
+    "tests/estates/test_seed_demo.py",  # the full demo (600 units)
+    "tests/estates/test_seed_demo_options.py::test_units_option_scales_the_inventory",
+    "tests/estates/test_demo_story.py",
+    "tests/billing/test_portal_billing.py::test_the_bills_page_runs_the_same_queries_for_10_and_1000_bills",
+    "tests/cms/test_queries.py::test_fixed_query_counts_at_10_and_1000_pages",
+)
 
-def _one_pass(item) -> bool:
+
+def listed(item, entries) -> bool:
+    """Whether a test is named in ONE_PASS or SLOW (by folder, file, or file::test)."""
     path, _, name = item.nodeid.partition("::")
     name = name.split("[", 1)[0]
-    if path in ONE_PASS or f"{path}::{name}" in ONE_PASS:
+    if path in entries or f"{path}::{name}" in entries:
         return True
-    return any(entry.endswith("/") and path.startswith(entry) for entry in ONE_PASS)
+    return any(entry.endswith("/") and path.startswith(entry) for entry in entries)
 
 
 def pytest_collection_modifyitems(config, items):
-    """Marks the ONE_PASS tests; deselects every `one_pass` test when the other pass runs them
+    """Marks the ONE_PASS and SLOW tests; deselects every `one_pass` test when the other pass runs them
     (ANJU_ONE_PASS_ELSEWHERE=1, set by scripts/run-tests.sh in the SQLite pass)."""
     for item in items:
-        if _one_pass(item):
+        if listed(item, ONE_PASS):
             item.add_marker(pytest.mark.one_pass)
+        if listed(item, SLOW):
+            item.add_marker(pytest.mark.slow)
     if os.environ.get("ANJU_ONE_PASS_ELSEWHERE", "") not in ("1", "true", "yes"):
         return
     keep, elsewhere = [], []

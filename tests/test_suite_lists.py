@@ -1,0 +1,23 @@
+"""The lists in tests/conftest.py that mark tests `one_pass` and `slow` name tests that exist: a test
+renamed or moved must not silently run twice (or stop counting as slow)."""
+
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ONE_PASS, SLOW
+
+BASE_DIR = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.parametrize("entry", [*ONE_PASS, *SLOW])
+def test_every_listed_test_exists(entry):
+    path, _, name = entry.partition("::")
+    target = BASE_DIR / path
+    if path.endswith("/"):
+        assert target.is_dir(), f"{entry}: no such folder"
+        return
+    assert target.is_file(), f"{entry}: no such file"
+    if name:
+        assert re.search(rf"^\s*def {re.escape(name)}\(", target.read_text(), re.M), f"{entry}: no such test"
