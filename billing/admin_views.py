@@ -49,7 +49,7 @@ def error_text(exc: ValidationError) -> str:
 
 class BillingPage(WagtailAdminTemplateMixin, TemplateView):
     header_icon = "doc-full"
-    breadcrumbs_items = []  # a plain header; these pages are reached from the billing lists
+    breadcrumbs_items: list[dict[str, str]] = []  # a plain header; these pages are reached from the billing lists
 
 
 # --- billing runs -----------------------------------------------------------------------------

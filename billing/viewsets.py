@@ -254,7 +254,8 @@ class TariffViewSet(ScopedReadOnlyViewSet):
 
 
 def _audit_record(audit: MoneyAudit) -> str:
-    return f"{audit.object_type.model_class()._meta.verbose_name} #{audit.object_id}" if audit.object_type_id else "—"
+    model = audit.object_type.model_class() if audit.object_type_id else None
+    return f"{model._meta.verbose_name} #{audit.object_id}" if model is not None else "—"
 
 
 class MoneyAuditInspectView(ScopedInspectView):

@@ -18,6 +18,7 @@ services write) and add no scoping code of their own.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import django_filters
@@ -25,7 +26,7 @@ from django import forms
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import ValidationError
 from django.db.models import Model
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.urls import path
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
@@ -235,8 +236,8 @@ class ScopedReadOnlyViewSet(ScopedModelViewSet):
     """A scoped list and record page with no generic add/edit/delete: only services write these
     records (bills, payments, ledger). ``add_view`` and ``extra_urls`` add pages that call services."""
 
-    add_view = None  # a view for "new/" (e.g. record a payment), or None
-    detail_view = None  # replaces the generic inspect page
+    add_view: Callable[..., HttpResponse] | None = None  # a view for "new/" (e.g. record a payment)
+    detail_view: Callable[..., HttpResponse] | None = None  # replaces the generic inspect page
 
     def get_common_view_kwargs(self, **kwargs):
         return super().get_common_view_kwargs(
