@@ -7,23 +7,18 @@ actions (``admin_views.NoticeStatusView``) that go through the services, never a
 import django_filters
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
-from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, ObjectList
 
-from estates.admin_scoping import ScopedAdminModelForm, ScopedEditView, ScopedIndexView, ScopedModelViewSet, estate_filter
+from estates.admin_scoping import ScopedAdminModelForm, ScopedEditView, ScopedIndexView, ScopedModelViewSet, estate_filterset
 
 from .. import admin_views, services
 from ..models import Notice, NoticeKind, NoticeStatus
 
-
-class NoticeFilterSet(WagtailFilterSet):
-    estate = estate_filter("estate")
-    kind = django_filters.ChoiceFilter(choices=NoticeKind.choices, label=_("Kind"))
-    status = django_filters.ChoiceFilter(choices=NoticeStatus.choices, label=_("Status"))
-
-    class Meta:
-        model = Notice
-        fields = ["estate", "kind", "status"]
+NoticeFilterSet = estate_filterset(
+    Notice,
+    kind=django_filters.ChoiceFilter(choices=NoticeKind.choices, label=_("Kind")),
+    status=django_filters.ChoiceFilter(choices=NoticeStatus.choices, label=_("Status")),
+)
 
 
 class NoticeIndexView(ScopedIndexView):
