@@ -5,9 +5,11 @@ import datetime
 import re
 from decimal import Decimal
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from billing.models import (
     AttemptStatus,
@@ -16,6 +18,15 @@ from billing.models import (
     Invoice,
     InvoiceStatus,
     PaymentAttempt,
+    PaymentMethod,
+)
+from billing.services import (
+    attempt_cancel,
+    billing_chunk_process,
+    billing_run_execute,
+    billing_run_start,
+    payment_record,
+    refund_record,
 )
 from billing.statuses import ATTEMPT_FLOW, INVOICE_FLOW, RUN_FLOW
 from estates.status import IllegalTransitionError, StatusChangedError, flow_for, transition, transition_many
@@ -146,3 +157,74 @@ def test_billing_writes_no_status_outside_the_status_module():
         if STATUS_WRITE.search(line)
     ]
     assert offenders == []
+
+
+# --- the services write their moves through the tables ------------------------------------------
+
+THIS_MONTH = timezone.localdate().replace(day=1)
+
+
+def _moves(obj):
+    return list(obj.status_changes.order_by("at", "pk").values_list("from_status", "to_status"))
+
+
+def test_a_run_records_queued_running_failed_running_done():
+    billed_estate(units=4)
+    run = billing_run_start(period=THIS_MONTH, chunk_units=2)
+    first, _second = run.chunks.order_by("index").values_list("pk", flat=True)
+    with mock.patch("billing.services.runs._post_issuance", side_effect=RuntimeError("worker killed")):
+        with pytest.raises(RuntimeError):
+            billing_chunk_process(chunk_id=first)
+    run.refresh_from_db()
+    assert (run.status, run.error) == (BillingRunStatus.FAILED, f"chunk {first}: worker killed")
+    billing_chunk_process(chunk_id=first)
+    billing_run_execute(run=run)
+    run.refresh_from_db()
+    assert run.status == BillingRunStatus.DONE and run.finished_at is not None and run.error == ""
+    assert _moves(run) == [("queued", "failed"), ("failed", "running"), ("running", "done")]
+
+
+def test_a_run_with_nothing_to_bill_is_done_at_once():
+    estate, _units = billed_estate(units=0)
+    run = billing_run_start(period=THIS_MONTH, estate=estate)
+    assert run.status == BillingRunStatus.DONE
+    assert _moves(run) == [("queued", "done")]
+
+
+def test_payment_and_refund_move_the_bill_through_the_table():
+    estate, units = billed_estate(units=1)
+    invoice = bill(units[0], Decimal("100.00"))
+    staff = UserFactory()
+    payment = payment_record(
+        estate=estate,
+        invoices=[invoice],
+        amount=Decimal("40.00"),
+        method=PaymentMethod.CASH,
+        received_at=timezone.now(),
+        payer_name="陈建华",
+        recorded_by=staff,
+    )
+    payment_record(
+        estate=estate,
+        invoices=[invoice],
+        amount=Decimal("60.00"),
+        method=PaymentMethod.CASH,
+        received_at=timezone.now(),
+        payer_name="陈建华",
+        reference="slip-2",
+    )
+    refund_record(payment=payment, amount=Decimal("10.00"), reason="多收", by=staff)
+    invoice.refresh_from_db()
+    assert (invoice.status, invoice.paid_amount) == (InvoiceStatus.PARTIALLY_PAID, Decimal("90.00"))
+    assert _moves(invoice) == [("open", "partially_paid"), ("partially_paid", "paid"), ("paid", "partially_paid")]
+    assert invoice.status_changes.first().by == staff
+
+
+def test_an_owner_cancelling_an_attempt_expires_it_with_a_history_row():
+    estate, _units = billed_estate(units=1)
+    attempt = PaymentAttempt.objects.create(estate=estate, user=UserFactory(), amount=Decimal("50.00"))
+    attempt = attempt_cancel(attempt=attempt)  # no page was opened at the provider: nothing to close there
+    assert attempt.status == AttemptStatus.EXPIRED
+    assert _moves(attempt) == [("open", "expired")]
+    assert attempt_cancel(attempt=attempt).status == AttemptStatus.EXPIRED  # a second cancel changes nothing
+    assert _moves(attempt) == [("open", "expired")]
