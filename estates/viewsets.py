@@ -381,6 +381,7 @@ class RenovationProjectViewSet(ScopedModelViewSet):
             return form.save()
         # The status moves through the status table (estates.statuses) and is recorded; the rest as edited.
         return renovation_project_edit(project=form.instance, save_facts=form.save, by=request.user)
+
     edit_handler = scoped_panels(
         FieldPanel("estate"),
         FieldPanel("name"),
