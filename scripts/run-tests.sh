@@ -88,7 +88,13 @@ run_pass() {
     local summary
     summary="$(grep -E '(passed|failed|error|errors|skipped|xfailed|xpassed|deselected|no tests ran).* in [0-9.]+s' "$log" | tail -n 1 | sed -E 's/^=+ //; s/ =+$//')"
     [ -n "$summary" ] || summary="(no summary line; pytest exit code $rc)"
-    if [ "$rc" -eq 5 ]; then
+    local kept=-1 moved=0
+    [ -f "$LOG_DIR/$label.one-pass" ] && read -r kept moved <"$LOG_DIR/$label.one-pass"
+    if [ "$rc" -eq 5 ] && [ "$kept" -eq 0 ] && [ "$moved" -gt 0 ]; then
+        # A narrowed run (PYTEST_ARGS) whose tests are all one_pass: the PostgreSQL pass runs them
+        # (and fails with exit code 5 in turn if it collects nothing).
+        SUMMARIES+=("$label: nothing to run: the $moved selected tests are one_pass, run in the PostgreSQL pass")
+    elif [ "$rc" -eq 5 ]; then
         loud "pytest on $label ran NO tests (exit code 5: nothing collected, or the workers died before collecting): treated as a failure."
         SUMMARIES+=("$label: FAILED, no tests collected")
         FAILED=1
@@ -97,6 +103,9 @@ run_pass() {
         FAILED=1
     else
         SUMMARIES+=("$label: ok: $summary")
+    fi
+    if [ "$kept" -gt 0 ] && [ "$moved" -gt 0 ]; then
+        SUMMARIES+=("  ($label: $moved one_pass tests left to the PostgreSQL pass)")
     fi
 }
 
@@ -118,7 +127,8 @@ fi
 # Pass 1: SQLite (the default database, in memory for tests). ANJU_TEST_PASS tells
 # PostgreSQL-only tests that they run in the PostgreSQL pass, so here they skip even in CI.
 # The `one_pass` tests are left to the PostgreSQL pass when there is one.
-run_pass sqlite -u DATABASE_URL ANJU_TEST_PASS=sqlite ANJU_ONE_PASS_ELSEWHERE="$HAVE_POSTGRES"
+run_pass sqlite -u DATABASE_URL ANJU_TEST_PASS=sqlite ANJU_ONE_PASS_ELSEWHERE="$HAVE_POSTGRES" \
+    ANJU_ONE_PASS_REPORT="$LOG_DIR/sqlite.one-pass"
 
 # Pass 2: PostgreSQL. pytest-django creates test_<name> databases (one per xdist worker).
 if [ "$HAVE_POSTGRES" -eq 1 ]; then

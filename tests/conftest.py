@@ -58,6 +58,8 @@ def pytest_configure(config):
         "one_pass: the outcome does not depend on the database backend; `make test` runs it in one pass "
         "(the PostgreSQL pass, or the SQLite pass when there is no PostgreSQL)",
     )
+    if os.environ.get("ANJU_ONE_PASS_ELSEWHERE", "") in ("1", "true", "yes"):
+        config.pluginmanager.register(OnePassElsewhere(), "anju-one-pass-elsewhere")
 
 
 #: Tests whose outcome does not depend on the database backend, marked `one_pass` here: `make test`
@@ -98,21 +100,34 @@ def listed(item, entries) -> bool:
 
 
 def pytest_collection_modifyitems(config, items):
-    """Marks the ONE_PASS and SLOW tests; deselects every `one_pass` test when the other pass runs them
-    (ANJU_ONE_PASS_ELSEWHERE=1, set by scripts/run-tests.sh in the SQLite pass)."""
+    """Marks the ONE_PASS and SLOW tests (before -m and -k select)."""
     for item in items:
         if listed(item, ONE_PASS):
             item.add_marker(pytest.mark.one_pass)
         if listed(item, SLOW):
             item.add_marker(pytest.mark.slow)
-    if os.environ.get("ANJU_ONE_PASS_ELSEWHERE", "") not in ("1", "true", "yes"):
-        return
+
+
+class OnePassElsewhere:
+    """Deselects every `one_pass` test when the other pass runs them (ANJU_ONE_PASS_ELSEWHERE=1, set
+    by scripts/run-tests.sh in the SQLite pass); after -m and -k have selected."""
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(self, config, items):
+        one_pass_elsewhere(config, items)
+
+
+def one_pass_elsewhere(config, items):
     keep, elsewhere = [], []
     for item in items:
         (elsewhere if item.get_closest_marker("one_pass") else keep).append(item)
     if elsewhere:
         config.hook.pytest_deselected(items=elsewhere)
         items[:] = keep
+    report = os.environ.get("ANJU_ONE_PASS_REPORT")
+    if report:  # scripts/run-tests.sh: tells "all selected tests were one_pass" from "nothing collected"
+        with open(report, "w") as out:
+            out.write(f"{len(keep)} {len(elsewhere)}\n")
 
 
 @contextlib.contextmanager
