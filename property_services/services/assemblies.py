@@ -409,6 +409,7 @@ def assembly_call(
         display_from=assembly.notice_on,
         display_until=max(assembly.meeting_on, local_instant(assembly.voting_closes_at).date()),
         source=assembly,
+        by=by,
     )
     return assembly
 
@@ -532,6 +533,7 @@ def assembly_result_publish(*, assembly: Assembly, by=None, at: datetime.datetim
         display_from=local_day,
         display_until=local_day + datetime.timedelta(days=RESULT_NOTICE_DAYS),
         source=assembly,
+        by=by,
     )
     from django_q.tasks import async_task
 

@@ -90,6 +90,7 @@ def joint_meeting_summary_publish(*, meeting: JointMeeting, by=None, at: datetim
         display_from=local_day,
         display_until=local_day + datetime.timedelta(days=SUMMARY_NOTICE_DAYS),
         source=meeting,
+        by=by,
     )
     from django_q.tasks import async_task
 

@@ -214,8 +214,9 @@ def test_notices_are_published_withdrawn_and_published_again_through_the_service
     assert Notice.objects.get(pk=draft.pk).status == NoticeStatus.PUBLISHED
 
 
-def test_publishing_a_withdrawn_notice_of_a_source_again_puts_it_back(called_assembly):
+def test_publishing_a_withdrawn_notice_of_a_source_again_puts_it_back(called_assembly, committee_user):
     notice = Notice.objects.get(kind=NoticeKind.ASSEMBLY_CALL)
+    assert notice.status_changes.get().by == committee_user  # the caller published the call
     services.notice_withdraw(notice=notice, by=None)
     again = services.notice_publish(
         kind=NoticeKind.ASSEMBLY_CALL,
