@@ -23,10 +23,10 @@ from estates.spreadsheets import Heading
 from estates.unit_record import UnitRecordColumn, UnitRecordListColumn
 
 from . import admin_views, audit, selectors
+from .charges import charge_kind_choices
 from .models import (
     BillingRun,
     BillingRunStatus,
-    ChargeKind,
     Invoice,
     InvoiceStatus,
     MoneyAudit,
@@ -57,7 +57,7 @@ InvoiceFilterSet = estate_filterset(
     Invoice,
     period=PeriodFilter(label=_("Period (YYYY-MM)")),
     status=django_filters.ChoiceFilter(choices=InvoiceStatus.choices, label=_("Status")),
-    charge_kind=django_filters.ChoiceFilter(choices=ChargeKind.choices, label=_("Charge")),
+    charge_kind=django_filters.ChoiceFilter(choices=charge_kind_choices, label=_("Charge")),
 )
 
 
@@ -74,7 +74,7 @@ BillingRunFilterSet = estate_filterset(
 
 TariffFilterSet = estate_filterset(
     Tariff,
-    charge_kind=django_filters.ChoiceFilter(choices=ChargeKind.choices, label=_("Charge")),
+    charge_kind=django_filters.ChoiceFilter(choices=charge_kind_choices, label=_("Charge")),
     unit_use=django_filters.ChoiceFilter(choices=UnitUse.choices, label=_("Unit use")),
 )
 

@@ -25,7 +25,7 @@ from billing.models import (
     Refund,
     Tariff,
 )
-from billing.services import billing_run_execute, billing_run_start, payment_record, refund_record
+from billing.services import billing_run_execute, billing_run_start, invoice_create_for_source, payment_record, refund_record
 from estates.models import Owner, Ownership, Unit
 from estates.services import role_grant
 from tests.estates.factories import BuildingFactory, UserFactory
@@ -393,3 +393,25 @@ def test_the_estates_usage_page_opens_although_bills_have_no_edit_page(client, w
     assert response.status_code == 200
     # The page lists the referring records (in pages of its own order, which differs by database).
     assert response.content.decode().count("<tr") > 1
+
+
+def test_staff_filter_bills_by_a_charge_kind_another_app_registered(client, world):
+    """The charge filter lists every registered kind (billing.charges), not only billing's own."""
+    unit = world["units_x"][0]
+    parking = invoice_create_for_source(
+        source=unit,
+        estate=world["x"],
+        unit=unit,
+        charge_kind="parking_permit",
+        period=THIS_MONTH,
+        payer_name="车主",
+        lines=[("月卡", Decimal("1"), Decimal("150.00"))],
+        due_on=THIS_MONTH + datetime.timedelta(days=20),
+    )
+    client.force_login(world["staff_x"])
+    page = client.get(reverse("billing_invoice:index")).content.decode()
+    assert 'value="parking_permit"' in page
+    listed = client.get(reverse("billing_invoice:index") + "?charge_kind=parking_permit").content.decode()
+    assert parking.number in listed
+    own_bill = Invoice.objects.filter(estate=world["x"]).exclude(pk=parking.pk).first()
+    assert own_bill.number not in listed
