@@ -7,6 +7,8 @@ import logging
 
 from django.utils import timezone
 
+from accounts.schedules import schedule_ensure
+
 from .models import BillingRun
 
 logger = logging.getLogger(__name__)
@@ -54,24 +56,11 @@ def schedules_ensure(**kwargs) -> None:
     first_next_month = (now.replace(day=1) + datetime.timedelta(days=32)).replace(
         day=1, hour=1, minute=0, second=0, microsecond=0
     )
-    Schedule.objects.update_or_create(
+    schedule_ensure(
         name=MONTHLY_RUN_SCHEDULE,
-        defaults={"func": "billing.tasks.billing_run_monthly", "schedule_type": Schedule.MONTHLY, "repeats": -1},
-        create_defaults={
-            "func": "billing.tasks.billing_run_monthly",
-            "schedule_type": Schedule.MONTHLY,
-            "repeats": -1,
-            "next_run": first_next_month,
-        },
+        func="billing.tasks.billing_run_monthly",
+        schedule_type=Schedule.MONTHLY,
+        first_run=first_next_month,
     )
     tomorrow = (now + datetime.timedelta(days=1)).replace(hour=6, minute=0, second=0, microsecond=0)
-    Schedule.objects.update_or_create(
-        name=DAILY_SCHEDULE,
-        defaults={"func": "billing.tasks.billing_daily", "schedule_type": Schedule.DAILY, "repeats": -1},
-        create_defaults={
-            "func": "billing.tasks.billing_daily",
-            "schedule_type": Schedule.DAILY,
-            "repeats": -1,
-            "next_run": tomorrow,
-        },
-    )
+    schedule_ensure(name=DAILY_SCHEDULE, func="billing.tasks.billing_daily", schedule_type=Schedule.DAILY, first_run=tomorrow)

@@ -276,14 +276,10 @@ def notice_sync_schedule_ensure() -> None:
     """The django-q schedule that copies new and changed notices to the site every few minutes."""
     from django_q.models import Schedule
 
-    Schedule.objects.update_or_create(
-        name=NOTICE_SYNC_SCHEDULE,
-        defaults={
-            "func": "cms.tasks.notice_pages_sync",
-            "schedule_type": Schedule.MINUTES,
-            "minutes": NOTICE_SYNC_MINUTES,
-            "repeats": -1,
-        },
+    from accounts.schedules import schedule_ensure
+
+    schedule_ensure(
+        name=NOTICE_SYNC_SCHEDULE, func="cms.tasks.notice_pages_sync", schedule_type=Schedule.MINUTES, minutes=NOTICE_SYNC_MINUTES
     )
 
 

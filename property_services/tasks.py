@@ -42,15 +42,12 @@ def schedules_ensure(**kwargs) -> None:
     from django.utils import timezone
     from django_q.models import Schedule
 
-    now = timezone.localtime()
-    first_run = (now + datetime.timedelta(days=1)).replace(hour=0, minute=15, second=0, microsecond=0)
-    Schedule.objects.update_or_create(
+    from accounts.schedules import schedule_ensure
+
+    first_run = (timezone.localtime() + datetime.timedelta(days=1)).replace(hour=0, minute=15, second=0, microsecond=0)
+    schedule_ensure(
         name=COMMITTEE_ROLES_SCHEDULE,
-        defaults={"func": "property_services.tasks.committee_roles_daily", "schedule_type": Schedule.DAILY, "repeats": -1},
-        create_defaults={
-            "func": "property_services.tasks.committee_roles_daily",
-            "schedule_type": Schedule.DAILY,
-            "repeats": -1,
-            "next_run": first_run,
-        },
+        func="property_services.tasks.committee_roles_daily",
+        schedule_type=Schedule.DAILY,
+        first_run=first_run,
     )
