@@ -11,9 +11,9 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.http import FileResponse, Http404
 from django.utils.translation import gettext_lazy as _
-from wagtail.admin.ui.components import Component
 
 from estates.selectors import scope_queryset
+from estates.unit_record import UnitRecordSection
 
 from .models import Invoice, Payment, PaymentAllocation, Receipt
 
@@ -33,14 +33,10 @@ def unit_payments(*, unit) -> list[Payment]:
     )
 
 
-class UnitBillsSection(Component):
+class UnitBillsSection(UnitRecordSection):
     name = "unit_bills"
     order = 20
     template_name = "billing/admin/unit_record_section.html"
-
-    def __init__(self, *, unit, user):
-        self.unit = unit
-        self.user = user
 
     def get_context_data(self, parent_context=None):
         show_payments = self.user.has_perm("billing.view_payment")

@@ -22,6 +22,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 from wagtail import hooks
+from wagtail.admin.ui.components import Component
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
@@ -85,6 +86,18 @@ class UnitRecordListColumn(Column):
         units = list({unit.pk: unit for unit in self.units(instance) if unit is not None}.values())
         context["link"] = format_html_join(", ", "{}", ((unit_record_link(unit),) for unit in units)) if units else "—"
         return context
+
+
+class UnitRecordSection(Component):
+    """Base of a section another app adds to the unit record (``register_unit_record_section``):
+    it is built for one unit and the person looking, and renders its own template."""
+
+    name = ""
+    order = 100
+
+    def __init__(self, *, unit: Unit, user):
+        self.unit = unit
+        self.user = user
 
 
 def unit_for_record(*, pk: int) -> Unit:

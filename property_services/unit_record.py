@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
-from wagtail.admin.ui.components import Component
+
+from estates.unit_record import UnitRecordSection
 
 from .models import Ballot, VoterDesignation
 
@@ -31,14 +32,10 @@ def unit_ballots(*, unit) -> list[Ballot]:
     )
 
 
-class UnitBallotsSection(Component):
+class UnitBallotsSection(UnitRecordSection):
     name = "unit_ballots"
     order = 30
     template_name = "property_services/admin/unit_record_ballots.html"
-
-    def __init__(self, *, unit, user):
-        self.unit = unit
-        self.user = user
 
     def get_context_data(self, parent_context=None):
         return {
