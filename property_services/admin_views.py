@@ -237,7 +237,7 @@ def assembly_turnout(assembly: Assembly, *, now=None) -> dict | None:
     }
 
 
-def meeting_action_buttons(meeting: JointMeeting, user, *, menu: bool = False) -> list[Button]:
+def meeting_action_buttons(meeting: JointMeeting, user) -> list[Button]:
     buttons = [Button(_("Minutes (PDF)"), url=_url("jointmeeting", "minutes", meeting.pk), icon_name="doc-full", priority=6)]
     if user.has_perm("property_services.change_jointmeeting"):
         buttons.append(

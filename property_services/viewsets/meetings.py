@@ -36,7 +36,7 @@ class JointMeetingIndexView(ScopedIndexView):
 
     def get_list_more_buttons(self, instance):
         buttons = super().get_list_more_buttons(instance)
-        return buttons + admin_views.meeting_action_buttons(instance, self.request.user, menu=True)
+        return buttons + admin_views.meeting_action_buttons(instance, self.request.user)
 
 
 class JointMeetingEditView(ScopedEditView):
