@@ -118,6 +118,11 @@ def test_home_page_layout_and_screenshot(sized_page, public_site):
     expect(cards).to_have_count(2)
     expect(cards.first.locator("img")).to_have_attribute("alt", "金汤街小区改造后的楼栋外立面")
     page.wait_for_load_state("load")
+    # The card pictures load lazily (and their renditions are made on first request): wait until each
+    # has finished loading, then check that it drew something.
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.story-card img')].every(image => image.complete)", timeout=15000
+    )
     widths = cards.locator("img").evaluate_all("images => images.map(image => image.naturalWidth)")
     assert widths and all(width > 0 for width in widths), widths  # the drawn demo pictures show
     no_sideways_scroll(page)
