@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `make test`, after the checks: the pytest suite on SQLite, then again on PostgreSQL.
+# `make test`, after the checks: the pytest suite on SQLite and on PostgreSQL, both passes at once.
 #
 # Every test runs in `make test`. Tests whose outcome does not depend on the database backend
 # (marker `one_pass`: the browser journeys in tests/e2e/ including the `make run` payment, the
@@ -77,14 +77,25 @@ start_redis() {
 SUMMARIES=()
 FAILED=0
 
-# run_pass LABEL [VAR=value ...]: the whole suite with the given environment.
-run_pass() {
+# start_pass LABEL [VAR=value ...]: the whole suite with the given environment, in the background;
+# its output goes to $LOG_DIR/LABEL.log and its exit code to $LOG_DIR/LABEL.rc.
+start_pass() {
     local label="$1"
     shift
+    (
+        env "$@" "$PY" -m pytest -p no:cacheprovider -n "$XDIST_WORKERS" "${EXTRA_ARGS[@]}" >"$LOG_DIR/$label.log" 2>&1
+        echo $? >"$LOG_DIR/$label.rc"
+    ) &
+}
+
+# report_pass LABEL: print the pass's output and add its line to the summary.
+report_pass() {
+    local label="$1"
     local log="$LOG_DIR/$label.log"
     banner "pytest on $label"
-    env "$@" "$PY" -m pytest -p no:cacheprovider -n "$XDIST_WORKERS" "${EXTRA_ARGS[@]}" 2>&1 | tee "$log"
-    local rc=${PIPESTATUS[0]}
+    cat "$log"
+    local rc
+    rc="$(cat "$LOG_DIR/$label.rc" 2>/dev/null || echo 1)"
     local summary
     summary="$(grep -E '(passed|failed|error|errors|skipped|xfailed|xpassed|deselected|no tests ran).* in [0-9.]+s' "$log" | tail -n 1 | sed -E 's/^=+ //; s/ =+$//')"
     [ -n "$summary" ] || summary="(no summary line; pytest exit code $rc)"
@@ -124,15 +135,25 @@ if postgres_up || { [ "$IN_CI" -eq 1 ] && start_postgres; }; then
     HAVE_POSTGRES=1
 fi
 
+# The two passes run at the same time (each with $XDIST_WORKERS workers): much of a pass is waiting
+# (PostgreSQL round trips, browsers, servers starting), so together they finish in about the time of
+# the longer one instead of the sum (measured on this 2-core machine: docs/benchmarks.md).
 # Pass 1: SQLite (the default database, in memory for tests). ANJU_TEST_PASS tells
 # PostgreSQL-only tests that they run in the PostgreSQL pass, so here they skip even in CI.
 # The `one_pass` tests are left to the PostgreSQL pass when there is one.
-run_pass sqlite -u DATABASE_URL ANJU_TEST_PASS=sqlite ANJU_ONE_PASS_ELSEWHERE="$HAVE_POSTGRES" \
+STARTED=$SECONDS
+banner "pytest on sqlite$([ "$HAVE_POSTGRES" -eq 1 ] && echo ' and postgresql at the same time') (output follows when done)"
+start_pass sqlite -u DATABASE_URL ANJU_TEST_PASS=sqlite ANJU_ONE_PASS_ELSEWHERE="$HAVE_POSTGRES" \
     ANJU_ONE_PASS_REPORT="$LOG_DIR/sqlite.one-pass"
 
 # Pass 2: PostgreSQL. pytest-django creates test_<name> databases (one per xdist worker).
 if [ "$HAVE_POSTGRES" -eq 1 ]; then
-    run_pass postgresql -u ANJU_ONE_PASS_ELSEWHERE DATABASE_URL="$PG_URL" ANJU_TEST_PASS=postgresql
+    start_pass postgresql -u ANJU_ONE_PASS_ELSEWHERE DATABASE_URL="$PG_URL" ANJU_TEST_PASS=postgresql
+fi
+wait
+report_pass sqlite
+if [ "$HAVE_POSTGRES" -eq 1 ]; then
+    report_pass postgresql
 elif [ "$IN_CI" -eq 1 ]; then
     loud "CI: PostgreSQL at $PG_URL is not reachable and could not be started."
     SUMMARIES+=("postgresql: FAILED, server not reachable")
@@ -141,6 +162,7 @@ else
     loud "PostgreSQL at $PG_URL is not reachable: the PostgreSQL pass is SKIPPED (CI=true makes this an error)."
     SUMMARIES+=("postgresql: SKIPPED, server not reachable")
 fi
+SUMMARIES+=("wall time of the passes: $(((SECONDS - STARTED) / 60)) min $(((SECONDS - STARTED) % 60)) s")
 
 banner "test summary"
 printf '  %s\n' "${SUMMARIES[@]}"
