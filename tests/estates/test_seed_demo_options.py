@@ -24,18 +24,19 @@ def test_same_data_on_every_run():
         return units, owners
 
     with transaction.atomic():
-        seed("--units", "300")
+        seed("--units", "120")
         first = snapshot()
         transaction.set_rollback(True)
     assert not Estate.objects.exists()
-    seed("--units", "300")
+    seed("--units", "120")
     assert snapshot() == first
 
 
 def test_units_option_scales_the_inventory():
-    seed("--units", "2000")
-    assert Unit.objects.count() == 2000
-    assert 9 <= Estate.objects.count() <= 11
+    # Twice the default (600): one estate per ~200 units, buildings of the same size.
+    seed("--units", "1200")
+    assert Unit.objects.count() == 1200
+    assert 5 <= Estate.objects.count() <= 7
     per_building = Building.objects.annotate(n=Count("units")).values_list("n", flat=True)
     assert 30 <= sum(per_building) / len(per_building) <= 45
 
