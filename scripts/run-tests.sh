@@ -4,10 +4,8 @@
 # Every test runs in `make test`. Tests whose outcome does not depend on the database backend
 # (marker `one_pass`: the browser journeys in tests/e2e/ including the `make run` payment, the
 # Chinese-throughout and link crawls, receipt PDFs, the translation catalogues, the tooling checks)
-# run once: most in the PostgreSQL pass (the production database), the crawls (`one_pass_sqlite`)
-# in the SQLite pass so that the two passes, which run at the same time, take about as long
-# (ANJU_ONE_PASS_ELSEWHERE=1 in both). When there is no PostgreSQL (outside CI), the SQLite pass
-# runs them all.
+# run once, in the PostgreSQL pass (the production database); the SQLite pass deselects them
+# (ANJU_ONE_PASS_ELSEWHERE=1). When there is no PostgreSQL (outside CI), the SQLite pass runs them.
 # Tests marked `slow` (the 100k-row import, ...) run here too; a developer can leave them out of
 # a run with PYTEST_ARGS='-m "not slow"'.
 #
@@ -104,9 +102,9 @@ report_pass() {
     local kept=-1 moved=0
     [ -f "$LOG_DIR/$label.one-pass" ] && read -r kept moved <"$LOG_DIR/$label.one-pass"
     if [ "$rc" -eq 5 ] && [ "$kept" -eq 0 ] && [ "$moved" -gt 0 ]; then
-        # A narrowed run (PYTEST_ARGS) whose tests are all one_pass tests of the other pass, which runs
-        # them (and fails with exit code 5 in turn if it collects nothing).
-        SUMMARIES+=("$label: nothing to run: the $moved selected tests are one_pass, run in the other pass")
+        # A narrowed run (PYTEST_ARGS) whose tests are all one_pass: the PostgreSQL pass runs them
+        # (and fails with exit code 5 in turn if it collects nothing).
+        SUMMARIES+=("$label: nothing to run: the $moved selected tests are one_pass, run in the PostgreSQL pass")
     elif [ "$rc" -eq 5 ]; then
         loud "pytest on $label ran NO tests (exit code 5: nothing collected, or the workers died before collecting): treated as a failure."
         SUMMARIES+=("$label: FAILED, no tests collected")
@@ -118,7 +116,7 @@ report_pass() {
         SUMMARIES+=("$label: ok: $summary")
     fi
     if [ "$kept" -gt 0 ] && [ "$moved" -gt 0 ]; then
-        SUMMARIES+=("  ($label: $moved one_pass tests left to the other pass)")
+        SUMMARIES+=("  ($label: $moved one_pass tests left to the PostgreSQL pass)")
     fi
 }
 
@@ -142,7 +140,7 @@ fi
 # the longer one instead of the sum (measured on this 2-core machine: docs/benchmarks.md).
 # Pass 1: SQLite (the default database, in memory for tests). ANJU_TEST_PASS tells
 # PostgreSQL-only tests that they run in the PostgreSQL pass, so here they skip even in CI.
-# Each pass leaves the other pass's `one_pass` tests to it when there is a PostgreSQL pass.
+# The `one_pass` tests are left to the PostgreSQL pass when there is one.
 STARTED=$SECONDS
 banner "pytest on sqlite$([ "$HAVE_POSTGRES" -eq 1 ] && echo ' and postgresql at the same time') (output follows when done)"
 start_pass sqlite -u DATABASE_URL ANJU_TEST_PASS=sqlite ANJU_ONE_PASS_ELSEWHERE="$HAVE_POSTGRES" \
@@ -150,8 +148,7 @@ start_pass sqlite -u DATABASE_URL ANJU_TEST_PASS=sqlite ANJU_ONE_PASS_ELSEWHERE=
 
 # Pass 2: PostgreSQL. pytest-django creates test_<name> databases (one per xdist worker).
 if [ "$HAVE_POSTGRES" -eq 1 ]; then
-    start_pass postgresql DATABASE_URL="$PG_URL" ANJU_TEST_PASS=postgresql ANJU_ONE_PASS_ELSEWHERE=1 \
-        ANJU_ONE_PASS_REPORT="$LOG_DIR/postgresql.one-pass"
+    start_pass postgresql -u ANJU_ONE_PASS_ELSEWHERE DATABASE_URL="$PG_URL" ANJU_TEST_PASS=postgresql
 fi
 wait
 report_pass sqlite

@@ -58,9 +58,6 @@ def pytest_configure(config):
         "one_pass: the outcome does not depend on the database backend; `make test` runs it in one pass "
         "(the PostgreSQL pass, or the SQLite pass when there is no PostgreSQL)",
     )
-    config.addinivalue_line(
-        "markers", "one_pass_sqlite: a one_pass test that `make test` runs in the SQLite pass (to balance the passes)"
-    )
     if os.environ.get("ANJU_ONE_PASS_ELSEWHERE", "") in ("1", "true", "yes"):
         config.pluginmanager.register(OnePassElsewhere(), "anju-one-pass-elsewhere")
 
@@ -72,16 +69,11 @@ ONE_PASS = (
     "tests/e2e/",  # browser journeys (what Chromium sees), `make run` on its own SQLite file
     "tests/test_tooling.py",  # make lint, .ci/run, scripts/run-dev.sh: no database at all
     "tests/accounts/test_translations.py",  # the catalogues and the language of the login page
+    "tests/accounts/test_chinese_throughout.py",  # a crawl for English words on every page
+    "tests/accounts/test_portal_links.py",  # a crawl for links to missing pages
     "tests/billing/test_receipt_pdf.py::test_the_receipt_pdf_has_real_chinese_text_and_an_embedded_cjk_font",
     "tests/billing/test_receipt_pdf.py::test_an_organisation_payer_is_printed_in_full",
     "tests/billing/test_receipt_pdf.py::test_many_receipts_render_in_one_pass_one_page_each",
-)
-
-#: One-pass tests that run in the SQLite pass instead: the two passes run at the same time, and the
-#: crawls (about 2.5 minutes) even them out. Same notation.
-ONE_PASS_SQLITE = (
-    "tests/accounts/test_chinese_throughout.py",  # a crawl for English words on every page
-    "tests/accounts/test_portal_links.py",  # a crawl for links to missing pages
 )
 
 #: Long-running tests (besides those marked `slow` in their file), in the same notation: `make test`
@@ -112,17 +104,13 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if listed(item, ONE_PASS):
             item.add_marker(pytest.mark.one_pass)
-        if listed(item, ONE_PASS_SQLITE):
-            item.add_marker(pytest.mark.one_pass)
-            item.add_marker(pytest.mark.one_pass_sqlite)
         if listed(item, SLOW):
             item.add_marker(pytest.mark.slow)
 
 
 class OnePassElsewhere:
-    """Deselects the `one_pass` tests the other pass runs (ANJU_ONE_PASS_ELSEWHERE=1, set by
-    scripts/run-tests.sh in both passes): the SQLite pass keeps only those marked `one_pass_sqlite`,
-    the PostgreSQL pass (ANJU_TEST_PASS=postgresql) all the others; after -m and -k have selected."""
+    """Deselects every `one_pass` test when the other pass runs them (ANJU_ONE_PASS_ELSEWHERE=1, set
+    by scripts/run-tests.sh in the SQLite pass); after -m and -k have selected."""
 
     @pytest.hookimpl(trylast=True)
     def pytest_collection_modifyitems(self, config, items):
@@ -130,13 +118,9 @@ class OnePassElsewhere:
 
 
 def one_pass_elsewhere(config, items):
-    here_is_sqlite = os.environ.get("ANJU_TEST_PASS") != "postgresql"
     keep, elsewhere = [], []
     for item in items:
-        runs_elsewhere = item.get_closest_marker("one_pass") and (
-            bool(item.get_closest_marker("one_pass_sqlite")) != here_is_sqlite
-        )
-        (elsewhere if runs_elsewhere else keep).append(item)
+        (elsewhere if item.get_closest_marker("one_pass") else keep).append(item)
     if elsewhere:
         config.hook.pytest_deselected(items=elsewhere)
         items[:] = keep

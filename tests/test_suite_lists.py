@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ONE_PASS, ONE_PASS_SQLITE, SLOW
+from tests.conftest import ONE_PASS, SLOW
 
 BASE_DIR = Path(__file__).resolve().parents[1]
 
 
-@pytest.mark.parametrize("entry", [*ONE_PASS, *ONE_PASS_SQLITE, *SLOW])
+@pytest.mark.parametrize("entry", [*ONE_PASS, *SLOW])
 def test_every_listed_test_exists(entry):
     path, _, name = entry.partition("::")
     target = BASE_DIR / path
