@@ -60,6 +60,14 @@ def pytest_configure(config):
     )
     if os.environ.get("ANJU_ONE_PASS_ELSEWHERE", "") in ("1", "true", "yes"):
         config.pluginmanager.register(OnePassElsewhere(), "anju-one-pass-elsewhere")
+    # One migrated database per run, copied by every xdist worker (tests/db_template.py).
+    from tests import db_template
+
+    if db_template.wanted(config):
+        config.pluginmanager.register(db_template.DatabaseTemplate(), "anju-db-template")
+    template = getattr(config, "workerinput", {}).get(db_template.WORKER_KEY)
+    if template:
+        db_template.use_template_in_worker(template)
 
 
 #: Tests whose outcome does not depend on the database backend, marked `one_pass` here: `make test`
