@@ -20,6 +20,10 @@ PY=.venv/bin/python
 PG_URL="${TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}"
 REDIS_TEST_URL="${REDIS_URL:-redis://127.0.0.1:6379/0}"
 XDIST_WORKERS="${PYTEST_WORKERS:-2}"
+# The PostgreSQL pass has one worker more: its workers wait on the server, on Chromium and on `make
+# run` more than they compute, and it runs on alone after the SQLite pass. (A worker costs no
+# migration: each copies the run's template database, tests/db_template.py.)
+PG_WORKERS="${PYTEST_PG_WORKERS:-$((XDIST_WORKERS + 1))}"
 read -r -a EXTRA_ARGS <<<"${PYTEST_ARGS:-}"
 
 case "${CI:-}" in true | TRUE | True | 1 | yes) IN_CI=1 ;; *) IN_CI=0 ;; esac
@@ -77,13 +81,13 @@ start_redis() {
 SUMMARIES=()
 FAILED=0
 
-# start_pass LABEL [VAR=value ...]: the whole suite with the given environment, in the background;
+# start_pass LABEL WORKERS [VAR=value ...]: the whole suite with the given environment, in the background;
 # its output goes to $LOG_DIR/LABEL.log and its exit code to $LOG_DIR/LABEL.rc.
 start_pass() {
-    local label="$1"
-    shift
+    local label="$1" workers="$2"
+    shift 2
     (
-        env "$@" "$PY" -m pytest -p no:cacheprovider -n "$XDIST_WORKERS" "${EXTRA_ARGS[@]}" >"$LOG_DIR/$label.log" 2>&1
+        env "$@" "$PY" -m pytest -p no:cacheprovider -n "$workers" "${EXTRA_ARGS[@]}" >"$LOG_DIR/$label.log" 2>&1
         echo $? >"$LOG_DIR/$label.rc"
     ) &
 }
@@ -135,7 +139,7 @@ if postgres_up || { [ "$IN_CI" -eq 1 ] && start_postgres; }; then
     HAVE_POSTGRES=1
 fi
 
-# The two passes run at the same time (each with $XDIST_WORKERS workers): much of a pass is waiting
+# The two passes run at the same time ($XDIST_WORKERS and $PG_WORKERS workers): much of a pass is waiting
 # (PostgreSQL round trips, browsers, servers starting), so together they finish in about the time of
 # the longer one instead of the sum (measured on this 2-core machine: docs/benchmarks.md).
 # Pass 1: SQLite (the default database, in memory for tests). ANJU_TEST_PASS tells
@@ -143,12 +147,12 @@ fi
 # The `one_pass` tests are left to the PostgreSQL pass when there is one.
 STARTED=$SECONDS
 banner "pytest on sqlite$([ "$HAVE_POSTGRES" -eq 1 ] && echo ' and postgresql at the same time') (output follows when done)"
-start_pass sqlite -u DATABASE_URL ANJU_TEST_PASS=sqlite ANJU_ONE_PASS_ELSEWHERE="$HAVE_POSTGRES" \
+start_pass sqlite "$XDIST_WORKERS" -u DATABASE_URL ANJU_TEST_PASS=sqlite ANJU_ONE_PASS_ELSEWHERE="$HAVE_POSTGRES" \
     ANJU_ONE_PASS_REPORT="$LOG_DIR/sqlite.one-pass"
 
 # Pass 2: PostgreSQL. pytest-django creates test_<name> databases (one per xdist worker).
 if [ "$HAVE_POSTGRES" -eq 1 ]; then
-    start_pass postgresql -u ANJU_ONE_PASS_ELSEWHERE DATABASE_URL="$PG_URL" ANJU_TEST_PASS=postgresql
+    start_pass postgresql "$PG_WORKERS" -u ANJU_ONE_PASS_ELSEWHERE DATABASE_URL="$PG_URL" ANJU_TEST_PASS=postgresql
 fi
 wait
 report_pass sqlite

@@ -72,7 +72,7 @@ def pytest_configure(config):
 
 #: Tests whose outcome does not depend on the database backend, marked `one_pass` here: `make test`
 #: runs them once, in the PostgreSQL pass. "dir/" marks a folder, a path a whole file, "path::name"
-#: one test (with all its parameters).
+#: one test (with all its parameters), "path::name[parameters]" one case of it.
 ONE_PASS = (
     "tests/e2e/",  # browser journeys (what Chromium sees), `make run` on its own SQLite file
     "tests/test_tooling.py",  # make lint, .ci/run, scripts/run-dev.sh: no database at all
@@ -82,6 +82,9 @@ ONE_PASS = (
     "tests/billing/test_receipt_pdf.py::test_the_receipt_pdf_has_real_chinese_text_and_an_embedded_cjk_font",
     "tests/billing/test_receipt_pdf.py::test_an_organisation_payer_is_printed_in_full",
     "tests/billing/test_receipt_pdf.py::test_many_receipts_render_in_one_pass_one_page_each",
+    # The size checks whose small cases run in both passes: at scale, once, on the production database.
+    "tests/estates/test_inventory.py::test_a_100k_row_units_sheet_imports",  # small imports: the rest of the file
+    "tests/billing/test_portal_billing.py::test_the_bills_page_runs_the_same_queries_for_10_and_1000_bills[1000]",
 )
 
 #: Long-running tests (besides those marked `slow` in their file), in the same notation: `make test`
@@ -99,10 +102,10 @@ SLOW = (
 
 
 def listed(item, entries) -> bool:
-    """Whether a test is named in ONE_PASS or SLOW (by folder, file, or file::test)."""
+    """Whether a test is named in ONE_PASS or SLOW (by folder, file, file::test, or file::test[parameters])."""
     path, _, name = item.nodeid.partition("::")
     name = name.split("[", 1)[0]
-    if path in entries or f"{path}::{name}" in entries:
+    if path in entries or f"{path}::{name}" in entries or item.nodeid in entries:
         return True
     return any(entry.endswith("/") and path.startswith(entry) for entry in entries)
 

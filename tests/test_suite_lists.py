@@ -19,5 +19,8 @@ def test_every_listed_test_exists(entry):
         assert target.is_dir(), f"{entry}: no such folder"
         return
     assert target.is_file(), f"{entry}: no such file"
+    name, _, case = name.partition("[")
+    if case:  # one case of a parametrised test: its parameter is written in the file
+        assert case.rstrip("]") in target.read_text(), f"{entry}: no such case"
     if name:
         assert re.search(rf"^\s*def {re.escape(name)}\(", target.read_text(), re.M), f"{entry}: no such test"

@@ -66,7 +66,9 @@ def search_finds(client, query: str, url: str) -> bool:
 
 
 def test_random_chinese_substrings_of_every_live_page_find_the_page(client):
-    call_command("seed_demo", verbosity=0, stdout=open("/dev/null", "w"))  # noqa: SIM115
+    # The demo site at a tenth of the inventory (60 units): the same kinds of pages; the estates and
+    # projects that case studies and notices show are there, the flats do not matter to search.
+    call_command("seed_demo", "--units", "60", verbosity=0, stdout=open("/dev/null", "w"))  # noqa: SIM115
     rng = random.Random(SEED)
     pages = list(Page.objects.live().public().filter(depth__gt=1).specific().order_by("path"))
     assert {type(p).__name__ for p in pages} >= {"CaseStudyPage", "NoticePage", "NewsPage", "PolicyPage", "HomePage"}

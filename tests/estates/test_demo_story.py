@@ -20,9 +20,10 @@ TENANT = "13700000001"  # 王浩宇
 
 @pytest.fixture(scope="module")
 def demo(django_db_setup, django_db_blocker):
-    """seed_demo once for this module, rolled back at the end (each test runs inside it)."""
+    """seed_demo (at 60 units: the same logins, bills and story) once for this module, rolled back at
+    the end (each test runs inside it)."""
     with django_db_blocker.unblock(), transaction.atomic():
-        call_command("seed_demo", stdout=StringIO())
+        call_command("seed_demo", "--units", "60", stdout=StringIO())  # the demo logins and their bills; fewer flats
         yield
         transaction.set_rollback(True)
 
