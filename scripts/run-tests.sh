@@ -20,10 +20,10 @@ PY=.venv/bin/python
 PG_URL="${TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}"
 REDIS_TEST_URL="${REDIS_URL:-redis://127.0.0.1:6379/0}"
 XDIST_WORKERS="${PYTEST_WORKERS:-2}"
-# The PostgreSQL pass has two workers more: its workers wait on the server, on Chromium and on `make
+# The PostgreSQL pass has one worker more: its workers wait on the server, on Chromium and on `make
 # run` more than they compute, and it runs on alone after the SQLite pass. (A worker costs no
 # migration: each copies the run's template database, tests/db_template.py.)
-PG_WORKERS="${PYTEST_PG_WORKERS:-$((XDIST_WORKERS + 2))}"
+PG_WORKERS="${PYTEST_PG_WORKERS:-$((XDIST_WORKERS + 1))}"
 read -r -a EXTRA_ARGS <<<"${PYTEST_ARGS:-}"
 
 case "${CI:-}" in true | TRUE | True | 1 | yes) IN_CI=1 ;; *) IN_CI=0 ;; esac
