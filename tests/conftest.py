@@ -60,6 +60,8 @@ def pytest_configure(config):
     )
     if os.environ.get("ANJU_ONE_PASS_ELSEWHERE", "") in ("1", "true", "yes"):
         config.pluginmanager.register(OnePassElsewhere(), "anju-one-pass-elsewhere")
+    elif os.environ.get("ANJU_ONE_PASS_IN_SQLITE", "") in ("1", "true", "yes"):
+        config.pluginmanager.register(OnePassElsewhere(in_sqlite=True), "anju-one-pass-elsewhere")
     # One migrated database per run, copied by every xdist worker (tests/db_template.py).
     from tests import db_template
 
@@ -85,6 +87,15 @@ ONE_PASS = (
     # The size checks whose small cases run in both passes: at scale, once, on the production database.
     "tests/estates/test_inventory.py::test_a_100k_row_units_sheet_imports",  # small imports: the rest of the file
     "tests/billing/test_portal_billing.py::test_the_bills_page_runs_the_same_queries_for_10_and_1000_bills[1000]",
+)
+
+#: `one_pass` tests that `make test` runs in the SQLite pass instead, to even out the two passes that
+#: run at the same time (the PostgreSQL pass has the longer tests: the 100k import, `make run`, the
+#: browser journeys). Every entry is also in ONE_PASS. Without PostgreSQL the SQLite pass runs all.
+ONE_PASS_IN_SQLITE = (
+    "tests/test_tooling.py",
+    "tests/accounts/test_translations.py",
+    "tests/accounts/test_chinese_throughout.py",
 )
 
 #: Long-running tests (besides those marked `slow` in their file), in the same notation: `make test`
@@ -120,18 +131,28 @@ def pytest_collection_modifyitems(config, items):
 
 
 class OnePassElsewhere:
-    """Deselects every `one_pass` test when the other pass runs them (ANJU_ONE_PASS_ELSEWHERE=1, set
-    by scripts/run-tests.sh in the SQLite pass); after -m and -k have selected."""
+    """Deselects the `one_pass` tests that the other pass runs, after -m and -k have selected.
+
+    scripts/run-tests.sh sets ANJU_ONE_PASS_ELSEWHERE=1 in the SQLite pass (every `one_pass` test but
+    those of ONE_PASS_IN_SQLITE is left to the PostgreSQL pass) and ANJU_ONE_PASS_IN_SQLITE=1 in the
+    PostgreSQL pass (those of ONE_PASS_IN_SQLITE are left to the SQLite pass)."""
+
+    def __init__(self, *, in_sqlite: bool = False):
+        self.in_sqlite = in_sqlite
 
     @pytest.hookimpl(trylast=True)
     def pytest_collection_modifyitems(self, config, items):
-        one_pass_elsewhere(config, items)
+        one_pass_elsewhere(config, items, in_sqlite=self.in_sqlite)
 
 
-def one_pass_elsewhere(config, items):
+def one_pass_elsewhere(config, items, *, in_sqlite: bool = False):
     keep, elsewhere = [], []
     for item in items:
-        (elsewhere if item.get_closest_marker("one_pass") else keep).append(item)
+        if in_sqlite:
+            gone = listed(item, ONE_PASS_IN_SQLITE)
+        else:
+            gone = bool(item.get_closest_marker("one_pass")) and not listed(item, ONE_PASS_IN_SQLITE)
+        (elsewhere if gone else keep).append(item)
     if elsewhere:
         config.hook.pytest_deselected(items=elsewhere)
         items[:] = keep

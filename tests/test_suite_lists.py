@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ONE_PASS, SLOW
+from tests.conftest import ONE_PASS, ONE_PASS_IN_SQLITE, SLOW
 
 BASE_DIR = Path(__file__).resolve().parents[1]
 
@@ -24,3 +24,9 @@ def test_every_listed_test_exists(entry):
         assert case.rstrip("]") in target.read_text(), f"{entry}: no such case"
     if name:
         assert re.search(rf"^\s*def {re.escape(name)}\(", target.read_text(), re.M), f"{entry}: no such test"
+
+
+@pytest.mark.parametrize("entry", ONE_PASS_IN_SQLITE)
+def test_the_tests_moved_to_the_sqlite_pass_are_one_pass_tests(entry):
+    """A test moved to the SQLite pass but not `one_pass` would run in both passes, or in neither."""
+    assert entry in ONE_PASS, f"{entry}: add it to ONE_PASS too"
