@@ -87,6 +87,11 @@ ONE_PASS = (
     # The size checks whose small cases run in both passes: at scale, once, on the production database.
     "tests/estates/test_inventory.py::test_a_100k_row_units_sheet_imports",  # small imports: the rest of the file
     "tests/billing/test_portal_billing.py::test_the_bills_page_runs_the_same_queries_for_10_and_1000_bills[1000]",
+    # The full demo seed at 600 and 1,200 units: the same services on both backends, whose smaller
+    # seeds (the 60-unit demo story, the property-services demo) run in both passes.
+    "tests/estates/test_seed_demo.py",
+    "tests/estates/test_seed_demo_options.py::test_units_option_scales_the_inventory",
+    "tests/estates/test_seed_demo_options.py::test_same_data_on_every_run",
 )
 
 #: `one_pass` tests that `make test` runs in the SQLite pass instead, to even out the two passes that
