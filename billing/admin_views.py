@@ -286,9 +286,13 @@ class RefundView(BillingPage):
         require(request, "billing.add_refund")
         return payment
 
+    @staticmethod
+    def _bills(payment):
+        return [a.invoice for a in payment.allocations.select_related("invoice__payee").order_by("invoice__period", "invoice_id")]
+
     def _page(self, payment, form=None):
         refundable = payment.amount - payment.refunded_amount
-        form = form or RefundForm(initial={"amount": refundable})
+        form = form or RefundForm(initial={"amount": refundable}, bills=self._bills(payment))
         online = payment.method in ONLINE_METHODS
         return self.render_to_response(self.get_context_data(payment=payment, refundable=refundable, form=form, online=online))
 
@@ -297,7 +301,8 @@ class RefundView(BillingPage):
 
     def post(self, request, pk):
         payment = self._load(request, pk)
-        form = RefundForm(request.POST)
+        bills = self._bills(payment)
+        form = RefundForm(request.POST, bills=bills)
         if form.is_valid():
             data = form.cleaned_data
             try:
@@ -308,6 +313,7 @@ class RefundView(BillingPage):
                     reason=data["reason"],
                     by=request.user,
                     request_key=data["request_key"],
+                    invoice=next((bill for bill in bills if bill.pk == data["bill"]), None),
                 )
             except ValidationError as exc:
                 form.add_error(None if exc.code == "provider" else "amount", error_text(exc))

@@ -19,7 +19,8 @@ from django.utils import timezone
 from accounts.models import User
 from estates.models import Estate
 
-from .models import BillingRun, ChargeKind, Invoice, InvoiceStatus, PaymentMethod, Tariff
+from .models import BillingRun, ChargeKind, Invoice, InvoiceStatus, Payee, PayeeAssignment, PayeeMoney, PaymentMethod, Tariff
+from .payees import manager_name
 from .services.invoices import invoices_mark_overdue
 from .services.payments import payment_record
 from .services.runs import _add_months, billing_run_execute, billing_run_start
@@ -36,6 +37,42 @@ DEMO_STAFF = "13900000001"  # 何晓燕, staff of 金汤街小区
 def _write(stdout: TextIO | None, message: str) -> None:
     if stdout is not None:
         stdout.write(message + "\n")
+
+
+def _seed_payees() -> int:
+    """Every estate's payees (demo): the manager in charge receives the fees, the owners' assembly the
+    public income and the maintenance fund; each with a (test-mode) connected account that can take
+    payments, so the demo owners can pay online; the fake Stripe treats these accounts as existing."""
+    created = 0
+    since = datetime.date(2021, 1, 1)
+    for estate in Estate.objects.filter(payees__isnull=True).order_by("pk"):
+        manager = Payee.objects.create(
+            estate=estate,
+            legal_name=manager_name(estate),
+            account_id=f"acct_1DemoFee{estate.pk:06d}",
+            charges_enabled=True,
+            payouts_enabled=True,
+            details_submitted=True,
+        )
+        owners = Payee.objects.create(
+            estate=estate,
+            legal_name=f"{estate.name}业主大会",
+            account_id=f"acct_1DemoOwn{estate.pk:06d}",
+            charges_enabled=True,
+            payouts_enabled=True,
+            details_submitted=True,
+        )
+        PayeeAssignment.objects.bulk_create(
+            [
+                PayeeAssignment(estate=estate, money=PayeeMoney.FEES, payee=manager, valid_from=since, note="演示数据"),
+                PayeeAssignment(estate=estate, money=PayeeMoney.PUBLIC_INCOME, payee=owners, valid_from=since, note="演示数据"),
+                PayeeAssignment(
+                    estate=estate, money=PayeeMoney.MAINTENANCE_FUND, payee=owners, valid_from=since, note="演示数据"
+                ),
+            ]
+        )
+        created += 2
+    return created
 
 
 def seed_billing_demo(stdout: TextIO | None = None, *, seed: int = 2026) -> dict[str, int]:
@@ -56,6 +93,7 @@ def seed_billing_demo(stdout: TextIO | None = None, *, seed: int = 2026) -> dict
                 source_label="演示数据 / demo",
             )
             counts["tariffs"] += len(created)
+        counts["payees"] = _seed_payees()
 
     estates = list(Estate.objects.filter(name__in=DEMO_ESTATES).order_by("pk"))
     this_month = timezone.localdate().replace(day=1)

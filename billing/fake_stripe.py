@@ -13,7 +13,15 @@ Two ways in, one state (``FakeStripe``):
   browser journeys and benchmarks: the same API plus a simulated hosted Checkout page
   (GET /pay/{id}), marked as test mode, whose "Pay" button marks the session paid, POSTs a SIGNED
   ``checkout.session.completed`` event to the app's webhook and redirects to the session's
-  success_url.
+  success_url; and a simulated Connect onboarding page (GET /connect/onboard/{acct}, the URL of an
+  Account Link) whose button completes the connected account, POSTs a signed ``account.updated``
+  event and redirects to the link's return_url.
+
+Stripe Connect ("separate charges and transfers"): connected accounts, Account Links, Transfers
+from a charge (``source_transaction``) and their reversals. An ``acct_…`` id the fake has never
+seen stands for an account made outside Anju and entered by staff: with ``auto_accounts`` (the
+default) it exists, fully enabled, from its first use; with ``auto_accounts = False`` it is
+"No such account", as at Stripe.
 
 Every request is decoded back from Stripe's form encoding and checked against the parameter
 types the library was generated from (``stripe.params``): an unknown or mistyped parameter gets
@@ -21,7 +29,9 @@ the same 400 the real API gives ("Received unknown parameter: …") and is kept 
 That is the closest offline stand-in for the real API's validation.
 
 Implemented: POST/GET /v1/checkout/sessions, GET /v1/checkout/sessions/{id}, POST /v1/refunds,
-GET /v1/refunds, GET /v1/payment_intents/{id} (``expand[]=latest_charge``).
+GET /v1/refunds, GET /v1/payment_intents/{id} (``expand[]=latest_charge``), POST /v1/accounts,
+GET /v1/accounts/{id}, POST /v1/account_links, POST/GET /v1/transfers, GET /v1/transfers/{id},
+POST/GET /v1/transfers/{id}/reversals.
 """
 
 from __future__ import annotations
@@ -32,6 +42,7 @@ import itertools
 import json
 import re
 import secrets
+import string
 import threading
 import time
 import types
@@ -47,7 +58,19 @@ import stripe
 import stripe._request_options as _request_options
 from stripe._stripe_context import StripeContext
 from stripe._stripe_object import UntypedStripeObject
-from stripe.params import PaymentIntentRetrieveParams, RefundCreateParams, RefundListParams
+from stripe.params import (
+    AccountCreateParams,
+    AccountLinkCreateParams,
+    AccountRetrieveParams,
+    PaymentIntentRetrieveParams,
+    RefundCreateParams,
+    RefundListParams,
+    TransferCreateParams,
+    TransferListParams,
+    TransferRetrieveParams,
+    TransferReversalCreateParams,
+    TransferReversalListParams,
+)
 from stripe.params.checkout import SessionCreateParams, SessionExpireParams, SessionListParams, SessionRetrieveParams
 from typing_extensions import is_typeddict
 
@@ -164,7 +187,33 @@ ENDPOINTS = [
     ("POST", re.compile(r"^/v1/refunds$"), RefundCreateParams, "refund_create"),
     ("GET", re.compile(r"^/v1/refunds$"), RefundListParams, "refund_list"),
     ("GET", re.compile(r"^/v1/payment_intents/(?P<id>[^/]+)$"), PaymentIntentRetrieveParams, "payment_intent_retrieve"),
+    ("POST", re.compile(r"^/v1/accounts$"), AccountCreateParams, "account_create"),
+    ("GET", re.compile(r"^/v1/accounts/(?P<id>[^/]+)$"), AccountRetrieveParams, "account_retrieve"),
+    ("POST", re.compile(r"^/v1/account_links$"), AccountLinkCreateParams, "account_link_create"),
+    ("POST", re.compile(r"^/v1/transfers$"), TransferCreateParams, "transfer_create"),
+    ("GET", re.compile(r"^/v1/transfers$"), TransferListParams, "transfer_list"),
+    ("GET", re.compile(r"^/v1/transfers/(?P<id>[^/]+)$"), TransferRetrieveParams, "transfer_retrieve"),
+    ("POST", re.compile(r"^/v1/transfers/(?P<id>[^/]+)/reversals$"), TransferReversalCreateParams, "transfer_reversal_create"),
+    ("GET", re.compile(r"^/v1/transfers/(?P<id>[^/]+)/reversals$"), TransferReversalListParams, "transfer_reversal_list"),
 ]
+
+# The platform's country: an account created without ``country`` gets it (Stripe does not onboard
+# businesses registered in mainland China).
+PLATFORM_COUNTRY = "HK"
+# What Stripe's connected-account ids look like: "acct_" and letters and digits.
+ACCOUNT_ID_RE = re.compile(r"^acct_[A-Za-z0-9]+$")
+# What a new (not yet onboarded) connected account still has to provide.
+ONBOARDING_REQUIREMENTS = [
+    "business_type",
+    "external_account",
+    "representative.first_name",
+    "representative.last_name",
+    "tos_acceptance.date",
+    "tos_acceptance.ip",
+]
+# How many reversals a transfer object embeds (the rest: GET /v1/transfers/{id}/reversals).
+EMBEDDED_REVERSALS = 10
+_ALNUM = string.ascii_letters + string.digits
 
 
 class _StripeAPIError(Exception):
@@ -187,7 +236,8 @@ class _StripeAPIError(Exception):
 
 
 class FakeStripe:
-    """In-memory Stripe: Checkout Sessions, PaymentIntents, charges, refunds and signed events."""
+    """In-memory Stripe: Checkout Sessions, PaymentIntents, charges, refunds, connected accounts,
+    transfers and their reversals, and signed events."""
 
     def __init__(self, *, webhook_secret: str = WEBHOOK_SECRET, checkout_base: str = "https://checkout.fake-stripe.test"):
         self.webhook_secret = webhook_secret
@@ -196,6 +246,11 @@ class FakeStripe:
         self.payment_intents: dict[str, dict] = {}
         self.charges: dict[str, dict] = {}
         self.refunds: dict[str, dict] = {}
+        self.accounts: dict[str, dict] = {}
+        self.transfers: dict[str, dict] = {}
+        # An acct_… id never seen before is an account made outside Anju (entered by staff): it exists,
+        # fully enabled, from its first use. False: it is "No such account", as at Stripe.
+        self.auto_accounts = True
         self.requests: list[tuple[str, str, dict]] = []  # (method, path, decoded params), in order
         self.errors: list[str] = []  # parameter problems found in Anju's requests
         self.failures: list[tuple[str, str, int]] = []  # queued failures: (method, path prefix, status)
@@ -206,6 +261,10 @@ class FakeStripe:
 
     def _id(self, prefix: str) -> str:
         return f"{prefix}_test_{next(self._counter):06d}{secrets.token_hex(4)}"
+
+    def _alnum_id(self, prefix: str) -> str:
+        """An id in the style of Stripe's newer objects: letters and digits only after the prefix."""
+        return f"{prefix}_1Test{''.join(secrets.choice(_ALNUM) for _ in range(12))}"
 
     def fail_next(self, method: str, path_prefix: str, status: int = 500) -> None:
         """Make the next matching API call fail (to test that nothing changes locally)."""
@@ -278,6 +337,7 @@ class FakeStripe:
             "url": f"{self.checkout_base}/pay/{session_id}",
             "_line_items": params.get("line_items", []),
             "_pi_metadata": (params.get("payment_intent_data") or {}).get("metadata") or {},
+            "_pi_transfer_group": (params.get("payment_intent_data") or {}).get("transfer_group"),
         }
         self.sessions[session_id] = session
         return self._public(session)
@@ -370,6 +430,257 @@ class FakeStripe:
         items.sort(key=lambda r: r["created"], reverse=True)
         return {"object": "list", "url": "/v1/refunds", "has_more": False, "data": [self._public(r) for r in items]}
 
+    # -- Connect: connected accounts and Account Links -------------------------------------------
+
+    def _new_account(self, account_id: str, *, business_profile: dict | None = None, controller: dict | None = None) -> dict:
+        account = {
+            "id": account_id,
+            "object": "account",
+            "business_profile": {"name": None, "mcc": None, "url": None, **(business_profile or {})},
+            "business_type": None,
+            "capabilities": {"transfers": "inactive"},
+            "charges_enabled": False,
+            "controller": {
+                "fees": {"payer": "application"},
+                "is_controller": True,
+                "losses": {"payments": "application"},
+                "requirement_collection": "stripe",
+                "stripe_dashboard": {"type": "express"},
+                "type": "application",
+                **(controller or {}),
+            },
+            "country": PLATFORM_COUNTRY,
+            "created": int(self.now()),
+            "default_currency": "cny",
+            "details_submitted": False,
+            "email": None,
+            "livemode": False,
+            "metadata": {},
+            "payouts_enabled": False,
+            "requirements": {
+                "currently_due": list(ONBOARDING_REQUIREMENTS),
+                "disabled_reason": "requirements.past_due",
+                "eventually_due": list(ONBOARDING_REQUIREMENTS),
+                "past_due": list(ONBOARDING_REQUIREMENTS),
+            },
+            "type": "express",
+        }
+        self.accounts[account_id] = account
+        return account
+
+    @staticmethod
+    def _account_state(account: dict, *, charges_enabled: bool, payouts_enabled: bool, details_submitted: bool) -> None:
+        """Set what Stripe decides after onboarding: enabled flags, the transfers capability, requirements."""
+        account["charges_enabled"] = charges_enabled
+        account["payouts_enabled"] = payouts_enabled
+        account["details_submitted"] = details_submitted
+        account["capabilities"] = {"transfers": "active" if charges_enabled else "inactive"}
+        due = [] if details_submitted else list(ONBOARDING_REQUIREMENTS)
+        account["requirements"] = {
+            "currently_due": due,
+            "disabled_reason": None if charges_enabled else "requirements.past_due",
+            "eventually_due": list(due),
+            "past_due": list(due),
+        }
+
+    def _account(self, account_id: str | None) -> dict | None:
+        """The account with this id; an unseen well-formed id is an existing account when ``auto_accounts``."""
+        account = self.accounts.get(account_id or "")
+        if account is None and self.auto_accounts and ACCOUNT_ID_RE.match(account_id or ""):
+            # Made outside Anju (e.g. a Standard account connected by its owner): the platform does not control it.
+            account = self._new_account(
+                str(account_id),
+                controller={"is_controller": False, "stripe_dashboard": {"type": "full"}, "type": "account"},
+            )
+            account["type"] = "standard"
+            self._account_state(account, charges_enabled=True, payouts_enabled=True, details_submitted=True)
+        return account
+
+    def account_create(self, params: dict) -> dict:
+        account = self._new_account(
+            self._alnum_id("acct"),
+            business_profile=params.get("business_profile") or {},
+            controller=params.get("controller") or {},
+        )
+        account["metadata"] = dict(params.get("metadata") or {})
+        if params.get("country"):
+            account["country"] = params["country"]
+        return self._public(account)
+
+    def account_retrieve(self, params: dict, id: str) -> dict:  # noqa: A002 - the URL's name
+        account = self._account(id)
+        if account is None:
+            raise _StripeAPIError(404, f"No such account: '{id}'", "account", "resource_missing")
+        return self._public(account)
+
+    def account_link_create(self, params: dict) -> dict:
+        account_id = params.get("account")
+        if self._account(account_id) is None:
+            raise _StripeAPIError(404, f"No such account: '{account_id}'", "account", "resource_missing")
+        for name in ("refresh_url", "return_url"):
+            if params.get("type") == "account_onboarding" and not params.get(name):
+                raise _StripeAPIError(400, f"Missing required param: {name}.", name, "parameter_missing")
+        query = urllib.parse.urlencode({"return_url": params.get("return_url", ""), "refresh_url": params.get("refresh_url", "")})
+        now = int(self.now())
+        return {
+            "object": "account_link",
+            "created": now,
+            "expires_at": now + 300,
+            "url": f"{self.checkout_base}/connect/onboard/{account_id}?{query}",
+        }
+
+    # -- Connect: transfers and their reversals ----------------------------------------------------
+
+    def transfer_create(self, params: dict) -> dict:
+        destination = params.get("destination")
+        account = self._account(destination)
+        if account is None:
+            raise _StripeAPIError(400, f"No such destination: '{destination}'", "destination", "resource_missing")
+        if account["capabilities"].get("transfers") != "active":
+            raise _StripeAPIError(
+                400,
+                "Your destination account needs to have at least one of the following capabilities enabled: "
+                "transfers, crypto_transfers, legacy_payments",
+                "destination",
+                "insufficient_capabilities_for_transfer",
+            )
+        if "amount" not in params:
+            raise _StripeAPIError(400, "Missing required param: amount.", "amount", "parameter_missing")
+        amount, currency = int(params["amount"]), params["currency"].lower()
+        if amount <= 0:
+            raise _StripeAPIError(400, "Invalid positive integer", "amount", "parameter_invalid_integer")
+        source = params.get("source_transaction")
+        if source:
+            charge = self.charges.get(source)
+            if charge is None:
+                raise _StripeAPIError(400, f"No such charge: '{source}'", "source_transaction", "resource_missing")
+            if charge["currency"] != currency:
+                raise _StripeAPIError(
+                    400,
+                    f"The currency of source_transaction's balance transaction ({charge['currency']}) must be "
+                    f"the same as the transfer currency ({currency})",
+                    "currency",
+                )
+            # Every transfer made from the charge counts, reversed or not.
+            already = sum(t["amount"] for t in self.transfers.values() if t["source_transaction"] == source)
+            if already + amount > charge["amount"]:
+                raise _StripeAPIError(
+                    400,
+                    f"Transfer amount exceeds the amount of the source transaction: {amount} requested, "
+                    f"{charge['amount'] - already} of {charge['amount']} left on charge {source}",
+                    "amount",
+                    "transfer_source_balance_parameters_mismatch",
+                )
+        transfer_id = self._alnum_id("tr")
+        transfer = {
+            "id": transfer_id,
+            "object": "transfer",
+            "amount": amount,
+            "amount_reversed": 0,
+            "balance_transaction": self._alnum_id("txn"),
+            "created": int(self.now()),
+            "currency": currency,
+            "description": params.get("description"),
+            "destination": account["id"],
+            "destination_payment": self._alnum_id("py"),
+            "livemode": False,
+            "metadata": dict(params.get("metadata") or {}),
+            "reversals": {"object": "list", "data": [], "has_more": False, "url": f"/v1/transfers/{transfer_id}/reversals"},
+            "reversed": False,
+            "source_transaction": source or None,
+            "source_type": "card",
+            "transfer_group": params.get("transfer_group"),
+            "_seq": next(self._counter),
+        }
+        self.transfers[transfer_id] = transfer
+        return self._transfer_public(transfer)
+
+    def _transfer_public(self, transfer: dict) -> dict:
+        """A transfer as the API shows it: like Stripe, it embeds only its 10 most recent reversals."""
+        public = self._public(transfer)
+        reversals = public["reversals"]
+        reversals["has_more"] = len(reversals["data"]) > EMBEDDED_REVERSALS
+        reversals["data"] = reversals["data"][:EMBEDDED_REVERSALS]
+        return public
+
+    def _transfer(self, transfer_id: str) -> dict:
+        transfer = self.transfers.get(transfer_id)
+        if transfer is None:
+            raise _StripeAPIError(404, f"No such transfer: '{transfer_id}'", "id", "resource_missing")
+        return transfer
+
+    def transfer_retrieve(self, params: dict, id: str) -> dict:  # noqa: A002
+        return self._transfer_public(self._transfer(id))
+
+    def transfer_list(self, params: dict) -> dict:
+        limit = int(params.get("limit", 10))
+        items = sorted(self.transfers.values(), key=lambda t: (t["created"], t["_seq"]), reverse=True)
+        created = params.get("created")
+        if isinstance(created, dict):
+            bounds = {"gt": int.__gt__, "gte": int.__ge__, "lt": int.__lt__, "lte": int.__le__}
+            for op, test in bounds.items():
+                if op in created:
+                    items = [t for t in items if test(t["created"], int(created[op]))]
+        elif created:
+            items = [t for t in items if t["created"] == int(created)]
+        for name in ("transfer_group", "destination"):
+            if params.get(name):
+                items = [t for t in items if t[name] == params[name]]
+        if params.get("starting_after"):
+            ids = [t["id"] for t in items]
+            items = items[ids.index(params["starting_after"]) + 1 :]
+        page = items[:limit]
+        return {
+            "object": "list",
+            "url": "/v1/transfers",
+            "has_more": len(items) > limit,
+            "data": [self._transfer_public(t) for t in page],
+        }
+
+    def transfer_reversal_create(self, params: dict, id: str) -> dict:  # noqa: A002
+        transfer = self._transfer(id)
+        return self._reverse(transfer, int(params["amount"]) if "amount" in params else None, params.get("metadata") or {})
+
+    def _reverse(self, transfer: dict, amount: int | None, metadata: dict) -> dict:
+        left = transfer["amount"] - transfer["amount_reversed"]
+        amount = left if amount is None else amount
+        if amount <= 0 or amount > left:
+            raise _StripeAPIError(
+                400,
+                f"Transfer reversal amount ({amount}) is greater than the amount remaining on the transfer ({left}).",
+                "amount",
+                "amount_too_large" if amount > 0 else "parameter_invalid_integer",
+            )
+        reversal = {
+            "id": self._alnum_id("trr"),
+            "object": "transfer_reversal",
+            "amount": amount,
+            "balance_transaction": self._alnum_id("txn"),
+            "created": int(self.now()),
+            "currency": transfer["currency"],
+            "destination_payment_refund": self._alnum_id("pyr"),
+            "metadata": dict(metadata or {}),
+            "source_refund": None,
+            "transfer": transfer["id"],
+        }
+        transfer["reversals"]["data"].insert(0, reversal)  # newest first, as Stripe lists them
+        transfer["amount_reversed"] += amount
+        transfer["reversed"] = transfer["amount_reversed"] == transfer["amount"]
+        return copy.deepcopy(reversal)
+
+    def transfer_reversal_list(self, params: dict, id: str) -> dict:  # noqa: A002
+        items = self._transfer(id)["reversals"]["data"]
+        if params.get("starting_after"):
+            ids = [r["id"] for r in items]
+            items = items[ids.index(params["starting_after"]) + 1 :]
+        limit = int(params.get("limit", 10))
+        return {
+            "object": "list",
+            "url": f"/v1/transfers/{id}/reversals",
+            "has_more": len(items) > limit,
+            "data": copy.deepcopy(items[:limit]),
+        }
+
     # -- what the customer and Stripe do ---------------------------------------------------------
 
     def pay(
@@ -405,6 +716,7 @@ class FakeStripe:
                     "payment_method_details": {"type": method, method: {}},
                     "refunded": False,
                     "status": "succeeded",
+                    "transfer_group": session.get("_pi_transfer_group"),
                 }
                 self.payment_intents[intent_id] = {
                     "id": intent_id,
@@ -417,6 +729,7 @@ class FakeStripe:
                     "metadata": dict(session["_pi_metadata"]),
                     "payment_method_types": [method],
                     "status": "processing" if later else "succeeded",
+                    "transfer_group": session.get("_pi_transfer_group"),
                 }
                 session["payment_intent"] = intent_id
                 session["amount_total"] = paid_amount
@@ -452,6 +765,54 @@ class FakeStripe:
     def charge_of(self, session_id: str) -> dict:
         return self._public(self.charges[self.payment_intents[self.sessions[session_id]["payment_intent"]]["latest_charge"]])
 
+    def account_add(
+        self,
+        account_id: str | None = None,
+        *,
+        charges_enabled: bool = True,
+        payouts_enabled: bool = True,
+        details_submitted: bool = True,
+    ) -> dict:
+        """Create (or update) a connected account directly, as if its payee had been through onboarding."""
+        with self._lock:
+            account = self.accounts.get(account_id or "") or self._new_account(account_id or self._alnum_id("acct"))
+            self._account_state(
+                account, charges_enabled=charges_enabled, payouts_enabled=payouts_enabled, details_submitted=details_submitted
+            )
+            return self._public(account)
+
+    def account_complete_onboarding(self, account_id: str) -> dict:
+        """The payee finished onboarding and Stripe verified it: charges, payouts and transfers are enabled."""
+        with self._lock:
+            account = self._account(account_id)
+            if account is None:
+                raise KeyError(account_id)
+            self._account_state(account, charges_enabled=True, payouts_enabled=True, details_submitted=True)
+            return self._public(account)
+
+    def reverse_in_dashboard(self, transfer_id: str, amount: int | None = None) -> dict:
+        """Someone reverses (part of) a transfer at Stripe directly; returns the transfer after it."""
+        with self._lock:
+            transfer = self.transfers[transfer_id]
+            self._reverse(transfer, amount, {})
+            return self._transfer_public(transfer)
+
+    def transfers_of(self, *, transfer_group: str | None = None, destination: str | None = None) -> list[dict]:
+        """The transfers made (oldest first), optionally only those of a transfer group or to an account."""
+        with self._lock:
+            items = sorted(self.transfers.values(), key=lambda t: (t["created"], t["_seq"]))
+            return [
+                self._transfer_public(t)
+                for t in items
+                if (transfer_group is None or t["transfer_group"] == transfer_group)
+                and (destination is None or t["destination"] == destination)
+            ]
+
+    def forget_transfer(self, transfer_id: str) -> None:
+        """Drop a transfer, to simulate one that Stripe does not know (e.g. made under another key)."""
+        with self._lock:
+            del self.transfers[transfer_id]
+
     # -- events ----------------------------------------------------------------------------------
 
     def event(self, event_type: str, obj: dict, *, event_id: str | None = None) -> dict:
@@ -469,6 +830,18 @@ class FakeStripe:
 
     def session_event(self, event_type: str, session_id: str) -> dict:
         return self.event(event_type, self._public(self.sessions[session_id]))
+
+    def account_event(self, account_id: str) -> dict:
+        """``account.updated`` for the account as it is now."""
+        with self._lock:
+            account = self._account(account_id)
+            if account is None:
+                raise KeyError(account_id)
+            return self.event("account.updated", self._public(account))
+
+    def transfer_event(self, event_type: str, transfer_id: str) -> dict:
+        """``transfer.created``, ``transfer.updated`` or ``transfer.reversed`` for the transfer as it is now."""
+        return self.event(event_type, self._transfer_public(self.transfers[transfer_id]))
 
     def sign(self, body: bytes | str, *, timestamp: int | None = None, secret: str | None = None) -> str:
         payload = body.decode() if isinstance(body, bytes) else body
@@ -525,6 +898,33 @@ TEST MODE: a local fake of Stripe Checkout for development. No real payment is m
 </form>
 <p><a id="cancel" href="{cancel_url}">Cancel</a></p>
 </body></html>"""
+
+
+_ONBOARD_PAGE = """<!DOCTYPE html>
+<html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>测试模式 · Fake Stripe Connect onboarding (TEST MODE)</title>
+<style>
+body {{ font-family: system-ui, sans-serif; max-width: 32rem; margin: 0 auto; padding: 1rem; }}
+#test-mode {{ background: #ffd54f; color: #3e2723; border: 2px dashed #e65100; padding: .75rem; font-weight: bold; }}
+#complete-onboarding {{ font-size: 1.1rem; padding: .5rem 1.5rem; }}
+</style></head>
+<body>
+<p id="test-mode" role="alert">测试模式：这是本地模拟的 Stripe 收款账户开通页面，不会提交任何真实资料。<br>
+TEST MODE: a local fake of Stripe Connect onboarding for development. No real details are submitted.</p>
+<h1>Fake Stripe Connect onboarding</h1>
+<p>收款账户 / Connected account: <code id="account">{account_id}</code></p>
+<p id="business-name">{name}</p>
+<form method="post" action="{action}">
+  <button type="submit" id="complete-onboarding">完成开通 · Complete onboarding</button>
+</form>
+<p><a id="refresh" href="{refresh_url}">链接已过期？· Link expired?</a></p>
+</body></html>"""
+
+
+def _http_url(url: str) -> bool:
+    """Only http(s) URLs are followed (a redirect elsewhere, e.g. javascript:, is refused)."""
+    parts = urllib.parse.urlsplit(url)
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
 
 
 class FakeStripeServer:
@@ -608,10 +1008,43 @@ class FakeStripeServer:
                 status, body = server.fake.handle(method, parts.path, parts.query, self._body(), dict(self.headers))
                 self._send(status, json.dumps(body).encode(), "application/json", {"Request-Id": "req_fake"})
 
+            def _onboard_account(self) -> dict | None:
+                """The account of a /connect/onboard/{acct} URL (None: not such a URL, or no such account)."""
+                match = re.fullmatch(r"/connect/onboard/([^/]+)", urllib.parse.urlsplit(self.path).path)
+                if not match:
+                    return None
+                with server.fake._lock:
+                    return server.fake._account(match.group(1))
+
+            def _onboard_page(self, account: dict):
+                query = urllib.parse.urlsplit(self.path).query
+                link = urllib.parse.parse_qs(query)
+                page = _ONBOARD_PAGE.format(
+                    account_id=html.escape(account["id"]),
+                    name=html.escape(str((account.get("business_profile") or {}).get("name") or "")),
+                    action=html.escape(f"/connect/onboard/{account['id']}?{query}"),
+                    refresh_url=html.escape((link.get("refresh_url") or ["/"])[0]),
+                )
+                self._send(200, page.encode(), "text/html; charset=utf-8")
+
+            def _onboard_complete(self, account: dict):
+                return_url = (urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query).get("return_url") or [""])[0]
+                if not _http_url(return_url):
+                    return self._send(400, b"return_url must be an http(s) URL", "text/plain")
+                completed = server.fake.account_complete_onboarding(account["id"])
+                if server.webhook_url:
+                    server.deliver(server.fake.event("account.updated", completed))
+                self._send(303, b"", "text/plain", {"Location": return_url})
+
             def do_GET(self):  # noqa: N802 - http.server's naming
                 path = urllib.parse.urlsplit(self.path).path
                 if path.startswith("/v1/"):
                     return self._api("GET")
+                if path.startswith("/connect/onboard/"):
+                    account = self._onboard_account()
+                    if account is None:
+                        return self._send(404, b"no such account", "text/plain")
+                    return self._onboard_page(account)
                 match = re.fullmatch(r"/pay/([^/]+)", path)
                 session = server.fake.sessions.get(match.group(1)) if match else None
                 if session is None:
@@ -638,6 +1071,12 @@ class FakeStripeServer:
                 path = urllib.parse.urlsplit(self.path).path
                 if path.startswith("/v1/"):
                     return self._api("POST")
+                if path.startswith("/connect/onboard/"):
+                    self._body()  # the form has no fields; read it so the connection stays usable
+                    account = self._onboard_account()
+                    if account is None:
+                        return self._send(404, b"no such account", "text/plain")
+                    return self._onboard_complete(account)
                 match = re.fullmatch(r"/pay/([^/]+)", path)
                 if not match or match.group(1) not in server.fake.sessions:
                     return self._send(404, b"no such session", "text/plain")

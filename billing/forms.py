@@ -86,15 +86,27 @@ class BillLookupForm(forms.Form):
 
 
 class RefundForm(forms.Form):
+    bill = forms.TypedChoiceField(
+        label=_("Bill"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        help_text=_("Refund one bill only; its payee gives back what it received for it."),
+    )
     amount = forms.DecimalField(label=_("Amount (CNY)"), max_digits=12, decimal_places=2, min_value=Decimal("0.01"))
     reason = forms.CharField(label=_("Reason"), max_length=200)
     # One key per form shown: posting the same form twice (a double click, a resend) refunds once.
     request_key = forms.RegexField(label=_("request key"), regex=r"^[0-9a-f]{32}$", required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, bills=(), **kwargs):
         super().__init__(*args, **kwargs)
         if not self.is_bound:
             self.initial.setdefault("request_key", uuid.uuid4().hex)
+        field = cast(forms.TypedChoiceField, self.fields["bill"])
+        field.choices = [("", _("All bills of the payment, newest first"))] + [
+            (bill.pk, f"{bill.number} · {bill.get_charge_kind_display()}" + (f" · {bill.payee.legal_name}" if bill.payee else ""))
+            for bill in bills
+        ]
 
 
 class ReasonForm(forms.Form):

@@ -141,6 +141,85 @@ class BillingRunStatusChange(StatusChange):
         ordering = ["run", "at", "pk"]
 
 
+class PayeeMoney(models.TextChoices):
+    """The kinds of money a payee is named for; the values are the ledger accounts the money belongs to
+    (billing.ledger.charge_account), so a bill's charge kind says which payee receives it."""
+
+    FEES = "fee_income", _("Property fees and other charges (the manager's)")
+    PUBLIC_INCOME = "public_income", _("Public income from common parts (the owners')")
+    MAINTENANCE_FUND = "maintenance_fund", _("Maintenance fund (the owners')")
+    RENT = "rent_payable", _("Rent of pooled flats (the lessor's)")
+
+
+class Payee(models.Model):
+    """Who receives one kind of an estate's money: a legal entity and its account at the payment provider.
+
+    Property fees are the manager's (the firm, the community service centre or the self-governing
+    owners); public income and the maintenance fund are the owners' jointly (Civil Code Arts. 281,
+    282); rent is the lessor's of record. Online payments reach the payee's own account (a Stripe
+    connected account, ``acct_…``); while it has none, or the provider has not enabled charges on
+    it, the payee's bills are paid at the counter only.
+    """
+
+    estate = models.ForeignKey(Estate, on_delete=models.PROTECT, related_name="payees", verbose_name=_("estate"))
+    legal_name = models.CharField(
+        _("legal name"), max_length=200, help_text=_("The legal entity that receives the money, as printed on receipts.")
+    )
+    provider = models.CharField(_("payment provider"), max_length=20, default="stripe")
+    account_id = models.CharField(
+        _("account at the payment provider"),
+        max_length=255,
+        blank=True,
+        help_text=_("The Stripe connected account (acct_…). Empty until the payee is onboarded."),
+    )
+    charges_enabled = models.BooleanField(_("can take payments"), default=False)
+    payouts_enabled = models.BooleanField(_("can be paid out"), default=False)
+    details_submitted = models.BooleanField(_("details submitted"), default=False)
+    status_checked_at = models.DateTimeField(_("status from the provider at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("payee")
+        verbose_name_plural = _("payees")
+        ordering = ["estate", "legal_name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["estate", "provider", "account_id"], condition=~Q(account_id=""), name="payee_account_once_per_estate"
+            ),
+        ]
+
+    def __str__(self):
+        return self.legal_name
+
+    @property
+    def takes_online_payments(self) -> bool:
+        return bool(self.account_id) and self.charges_enabled
+
+
+class PayeeAssignment(models.Model):
+    """From a date on, one kind of an estate's money goes to this payee. Never edited: a change of
+    manager is a new row from its date, and bills issued before keep the payee they were issued with."""
+
+    estate = models.ForeignKey(Estate, on_delete=models.PROTECT, related_name="payee_assignments", verbose_name=_("estate"))
+    money = models.CharField(_("kind of money"), max_length=30, choices=PayeeMoney.choices)
+    payee = models.ForeignKey(Payee, on_delete=models.PROTECT, related_name="assignments", verbose_name=_("payee"))
+    valid_from = models.DateField(_("valid from"))
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("created by")
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("payee of a kind of money")
+        verbose_name_plural = _("payees of kinds of money")
+        ordering = ["estate", "money", "-valid_from"]
+        constraints = [models.UniqueConstraint(fields=["estate", "money", "valid_from"], name="payee_assignment_once_per_day")]
+
+    def __str__(self):
+        return f"{self.estate} · {self.get_money_display()} · {self.valid_from}: {self.payee}"
+
+
 class InvoiceStatus(models.TextChoices):
     OPEN = "open", _("Open")
     PARTIALLY_PAID = "partially_paid", _("Partially paid")
@@ -184,7 +263,14 @@ class Invoice(models.Model):
     billing_run = models.ForeignKey(
         BillingRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="invoices", verbose_name=_("billing run")
     )
+    # Who receives this bill's money, fixed when the bill is issued (billing.services.payees).
+    payee = models.ForeignKey(
+        Payee, on_delete=models.PROTECT, null=True, blank=True, related_name="invoices", verbose_name=_("payee")
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    # Not a column: the owner's bills page sets why the bill cannot be paid online now ("" when it can).
+    cannot_pay_online: str
 
     class Meta:
         ordering = ["-period", "number"]
@@ -349,6 +435,9 @@ class Payment(models.Model):
     provider_payment_id = models.CharField(
         _("provider payment id"), max_length=255, blank=True, help_text=_("Payment intent at the provider, for refunds.")
     )
+    provider_charge_id = models.CharField(
+        _("provider charge id"), max_length=255, blank=True, help_text=_("The charge that transfers to payees are made from.")
+    )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("recorded by")
     )
@@ -419,6 +508,85 @@ class Refund(models.Model):
         return f"−{format_rmb(self.amount)}"
 
 
+class Transfer(models.Model):
+    """One payee's share of an online payment, moved from the platform to the payee's account.
+
+    Planned in the payment's own transaction (one per payee of the bills paid, never two), then
+    sent to the provider outside it with an idempotency key; ``provider_transfer_id`` is empty
+    until the provider confirms. ``gross`` is what the payee's bills received, ``platform_fee``
+    the operator's fee kept from it (ANJU_PLATFORM_FEE_RATE), ``amount`` what the payee gets.
+    """
+
+    estate = models.ForeignKey(Estate, on_delete=models.PROTECT, related_name="transfers", verbose_name=_("estate"))
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="transfers", verbose_name=_("payment"))
+    payee = models.ForeignKey(Payee, on_delete=models.PROTECT, related_name="transfers", verbose_name=_("payee"))
+    destination = models.CharField(_("payee's account"), max_length=255)
+    gross = models.DecimalField(_("bills paid (CNY)"), max_digits=12, decimal_places=2)
+    platform_fee = models.DecimalField(_("platform fee (CNY)"), max_digits=12, decimal_places=2, default=0)
+    amount = models.DecimalField(_("transferred (CNY)"), max_digits=12, decimal_places=2)
+    currency = models.CharField(_("currency"), max_length=3, default="cny")
+    reversed_amount = models.DecimalField(_("reversed (CNY)"), max_digits=12, decimal_places=2, default=0)
+    fee_returned = models.DecimalField(_("platform fee returned (CNY)"), max_digits=12, decimal_places=2, default=0)
+    provider_transfer_id = models.CharField(_("provider transfer id"), max_length=255, unique=True, null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    last_error = models.CharField(_("last error"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("transfer to a payee")
+        verbose_name_plural = _("transfers to payees")
+        ordering = ["-created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["payment", "payee"], name="transfer_once_per_payment_payee"),
+            models.CheckConstraint(condition=Q(gross__gt=0), name="transfer_gross_positive"),
+            models.CheckConstraint(
+                condition=Q(platform_fee__gte=0) & Q(amount__gte=0) & Q(amount=F("gross") - F("platform_fee")),
+                name="transfer_amount_is_gross_less_fee",
+            ),
+            models.CheckConstraint(
+                condition=Q(reversed_amount__gte=0) & Q(reversed_amount__lte=F("amount")), name="transfer_reversals_within_amount"
+            ),
+            models.CheckConstraint(
+                condition=Q(fee_returned__gte=0) & Q(fee_returned__lte=F("platform_fee")), name="transfer_fee_returned_within_fee"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.payee} {format_rmb(self.amount)}"
+
+
+class TransferReversal(models.Model):
+    """Money taken back from a payee's transfer: for a refund of its bills, or done at the provider."""
+
+    estate_scope_path = "transfer__estate_id"
+
+    transfer = models.ForeignKey(Transfer, on_delete=models.PROTECT, related_name="reversals", verbose_name=_("transfer"))
+    refund = models.ForeignKey(
+        Refund, on_delete=models.PROTECT, null=True, blank=True, related_name="reversals", verbose_name=_("refund")
+    )
+    amount = models.DecimalField(_("amount (CNY)"), max_digits=12, decimal_places=2)
+    fee_returned = models.DecimalField(_("platform fee returned (CNY)"), max_digits=12, decimal_places=2, default=0)
+    provider_reversal_id = models.CharField(_("provider reversal id"), max_length=255, unique=True, null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    last_error = models.CharField(_("last error"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("transfer reversal")
+        verbose_name_plural = _("transfer reversals")
+        ordering = ["-created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["refund", "transfer"], condition=Q(refund__isnull=False), name="reversal_once_per_refund_transfer"
+            ),
+            models.CheckConstraint(condition=Q(amount__gte=0) & Q(fee_returned__gte=0), name="reversal_amounts_non_negative"),
+            models.CheckConstraint(condition=Q(amount__gt=0) | Q(fee_returned__gt=0), name="reversal_not_empty"),
+        ]
+
+    def __str__(self):
+        return f"−{format_rmb(self.amount)}"
+
+
 class ReceiptCounter(models.Model):
     """The last receipt number used per estate and year; locked row → numbers without gaps."""
 
@@ -467,6 +635,8 @@ class AccountKind(models.TextChoices):
     RENT_PAYABLE = "rent_payable", _("Rent payable to lessors")
     WRITE_OFF = "write_off", _("Manager's write-offs")
     SUSPENSE = "suspense", _("Unallocated receipts")
+    TRANSFERRED = "transferred", _("Transferred to payees' accounts")
+    PLATFORM_FEES = "platform_fees", _("Platform fees")
 
 
 class MoneyOwner(models.TextChoices):
@@ -476,6 +646,7 @@ class MoneyOwner(models.TextChoices):
     OWNERS = "owners", _("The owners, jointly")
     LESSORS = "lessors", _("The lessors of pooled flats")
     HELD = "held", _("Held for the parties above")
+    PLATFORM = "platform", _("The platform operator")
 
 
 # Whose money each account holds. Fees are the manager's income. Income from common parts is the
@@ -493,6 +664,9 @@ ACCOUNT_BELONGS_TO: dict[str, str] = {
     AccountKind.CASH: MoneyOwner.HELD,
     AccountKind.PROVIDER_CLEARING: MoneyOwner.HELD,
     AccountKind.SUSPENSE: MoneyOwner.HELD,
+    # Money already in the payees' own accounts at the provider, and the operator's fee kept from it.
+    AccountKind.TRANSFERRED: MoneyOwner.HELD,
+    AccountKind.PLATFORM_FEES: MoneyOwner.PLATFORM,
 }
 
 

@@ -10,6 +10,7 @@ Rendering is slow I/O: call these outside database transactions.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from decimal import Decimal
 
 from django.conf import settings
 from django.db.models import Prefetch
@@ -37,13 +38,13 @@ def mask_name(name: str) -> str:
 
 def _receipts_loaded(receipts: Iterable[Receipt]) -> list[Receipt]:
     ids = [r.pk for r in receipts]
-    allocations = PaymentAllocation.objects.select_related("invoice__unit__building", "invoice__payer_owner").order_by(
-        "invoice__period", "invoice__number"
-    )
+    allocations = PaymentAllocation.objects.select_related(
+        "invoice__unit__building", "invoice__payer_owner", "invoice__payee"
+    ).order_by("invoice__period", "invoice__number")
     loaded = (
         Receipt.objects.filter(pk__in=ids)
         .select_related("estate", "payment")
-        .prefetch_related(Prefetch("payment__allocations", queryset=allocations))
+        .prefetch_related(Prefetch("payment__allocations", queryset=allocations), "payment__transfers")
     )
     by_id = {r.pk: r for r in loaded}
     return [by_id[pk] for pk in ids if pk in by_id]
@@ -55,6 +56,12 @@ def receipt_context(receipt: Receipt) -> dict:
     organisation = bool(allocations) and all(
         a.invoice.payer_owner is not None and a.invoice.payer_owner.kind == OwnerKind.ORGANISATION for a in allocations
     )
+    payees: dict[str, Decimal] = {}
+    for a in allocations:
+        if a.invoice.payee is not None:
+            name = a.invoice.payee.legal_name
+            payees[name] = payees.get(name, Decimal("0.00")) + a.amount
+    fee = sum((t.platform_fee - t.fee_returned for t in payment.transfers.all()), Decimal("0.00"))
     units = []
     for a in allocations:
         unit = a.invoice.unit
@@ -71,10 +78,14 @@ def receipt_context(receipt: Receipt) -> dict:
                 "period": f"{a.invoice.period:%Y-%m}",
                 "unit": a.invoice.unit.key if a.invoice.unit is not None else "",
                 "number": a.invoice.number,
+                "payee": a.invoice.payee.legal_name if a.invoice.payee is not None else "",
                 "amount": format_rmb(a.amount),
             }
             for a in allocations
         ],
+        # The legal entities that received the money (each its own part), and the operator's fee kept from it.
+        "payees": [{"name": name, "amount": format_rmb(amount)} for name, amount in payees.items()],
+        "platform_fee": format_rmb(fee) if fee > 0 else "",
         "amount": format_rmb(payment.amount),
         "amount_upper": rmb_upper(payment.amount),
         "method": payment.get_method_display(),

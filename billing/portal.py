@@ -25,7 +25,7 @@ def bills_open(*, user) -> QuerySet[Invoice]:
     return (
         invoices_of_user(user=user)
         .filter(status__in=UNPAID)
-        .select_related("estate", "unit__building")
+        .select_related("estate", "unit__building", "payee")
         .order_by("due_on", "period", "pk")
     )
 

@@ -14,10 +14,10 @@ from django.views.decorators.http import require_POST
 from .models import AttemptStatus, InvoiceStatus, Payment, PaymentAttempt
 from .money import quantize
 from .online_tasks import receipt_render
-from .payees import payees_for
 from .portal import attempts_open, bills_history, bills_open, payments_of_user, receipts_of_user
 from .selectors import attempts_blocking, invoices_of_user
 from .services.checkout import attempt_cancel, attempt_create, attempt_sync
+from .services.payees import online_refusal, payees_named
 from .services.provider_events import excess_decision
 from .statuses import UNPAID
 
@@ -35,6 +35,8 @@ def _selected_ids(request) -> list[int]:
 def _bills_page(request, *, selected: frozenset[int] = frozenset(), status: int = 200):
     history = Paginator(bills_history(user=request.user), HISTORY_PER_PAGE).get_page(request.GET.get("page"))
     open_bills = list(bills_open(user=request.user))
+    for bill in open_bills:  # a bill whose payee cannot take online payments says why, and is paid at the counter
+        bill.cannot_pay_online = online_refusal(bill)
     return render(
         request,
         "billing/portal/bills.html",
@@ -53,9 +55,13 @@ def _bills_page(request, *, selected: frozenset[int] = frozenset(), status: int 
 def _picked_bills(request) -> list:
     """The bills a POST names (404 if one is not the person's), or every overdue one for "pay everything overdue"."""
     if request.POST.get("action") == "overdue":
-        return [bill for bill in bills_open(user=request.user) if bill.status == InvoiceStatus.OVERDUE]
+        overdue = [bill for bill in bills_open(user=request.user) if bill.status == InvoiceStatus.OVERDUE]
+        payable = [bill for bill in overdue if not online_refusal(bill)]
+        if overdue and not payable:
+            raise ValidationError(online_refusal(overdue[0]))
+        return payable
     ids = _selected_ids(request)
-    invoices = list(invoices_of_user(user=request.user).filter(pk__in=ids).select_related("estate", "unit__building"))
+    invoices = list(invoices_of_user(user=request.user).filter(pk__in=ids).select_related("estate", "unit__building", "payee"))
     if len(invoices) != len(ids):
         raise Http404("not your bill")
     for invoice in invoices:  # paid or cancelled meanwhile: say which, as attempt_create would
@@ -72,6 +78,12 @@ def _payable_check(invoices: list) -> None:
         raise ValidationError(_("Choose at least one bill to pay."))
     if len({invoice.estate_id for invoice in invoices}) > 1:
         raise ValidationError(_("Pay the bills of one estate at a time."))
+    for invoice in invoices:
+        reason = online_refusal(invoice)
+        if reason:
+            raise ValidationError(
+                _("Bill %(number)s cannot be paid online now. %(reason)s") % {"number": invoice.number, "reason": reason}
+            )
     if attempts_blocking(invoice_ids=[invoice.pk for invoice in invoices]).exists():
         raise ValidationError(
             _("A payment for some of these bills is already in progress (perhaps in another window). Finish or cancel it first.")
@@ -101,7 +113,7 @@ def bills(request):
         {
             "bills": invoices,
             "total": quantize(sum((invoice.outstanding for invoice in invoices), Decimal("0"))),
-            "payees": payees_for(invoices),
+            "payees": payees_named(invoices),
             "estate": invoices[0].estate,
         },
     )
@@ -142,7 +154,9 @@ def payment_result(request, pk: int):
     attempt = get_object_or_404(PaymentAttempt, pk=pk, user=request.user)
     attempt = attempt_sync(attempt=attempt)
     payment = Payment.objects.filter(attempt=attempt).select_related("receipt").first()
-    shares = attempt.attemptinvoice_set.select_related("invoice__unit__building").order_by("invoice__period", "invoice_id")
+    shares = attempt.attemptinvoice_set.select_related("invoice__unit__building", "invoice__payee").order_by(
+        "invoice__period", "invoice_id"
+    )
     outcomes: dict[str, str] = {
         AttemptStatus.PAID: "paid",
         AttemptStatus.OPEN: "waiting",

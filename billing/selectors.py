@@ -63,7 +63,7 @@ def invoice_detail(*, user, pk: int) -> Invoice | None:
     """One bill with everything its page shows (lines, payments, history, reminders), or None out of scope."""
     return (
         invoices_for_staff(user=user)
-        .select_related("billing_run")
+        .select_related("billing_run", "payee")
         .prefetch_related(
             "lines",
             "allocations__payment__receipt",
@@ -84,9 +84,11 @@ def payment_detail(*, user, pk: int) -> Payment | None:
         payments_for_staff(user=user)
         .prefetch_related(
             "allocations__invoice__unit__building__estate",
+            "allocations__invoice__payee",
             "refunds__created_by",
             "ledger_entries__debit",
             "ledger_entries__credit",
+            "transfers__payee",
         )
         .filter(pk=pk)
         .first()

@@ -38,6 +38,7 @@ from .models import (
     Tariff,
 )
 from .money import EXCEL_RMB_FORMAT, format_rmb
+from .payee_views import PayeeAssignmentViewSet, PayeeReconciliationView, PayeeViewSet, TransferViewSet
 from .services import PERIOD_RE
 
 
@@ -330,6 +331,15 @@ class LedgerViewSet(PermissionMenuViewSet):
         return [path("", admin_views.LedgerView.as_view(), name="index")]
 
 
+class ReconciliationViewSet(PermissionMenuViewSet):
+    icon = "tasks"
+    menu_label = _("Reconciliation")
+    permission = "billing.view_transfer"
+
+    def get_urlpatterns(self):
+        return [path("", PayeeReconciliationView.as_view(), name="index")]
+
+
 class BillingViewSetGroup(ModelViewSetGroup):
     menu_label = _("Billing")
     menu_icon = "doc-full"
@@ -342,5 +352,9 @@ class BillingViewSetGroup(ModelViewSetGroup):
         ArrearsViewSet("billing_arrears", url_prefix="billing/arrears"),
         LedgerViewSet("billing_ledger", url_prefix="billing/ledger"),
         TariffViewSet("billing_tariff", url_prefix="billing/tariff"),
+        PayeeViewSet("billing_payee", url_prefix="billing/payee"),
+        PayeeAssignmentViewSet("billing_payeeassignment", url_prefix="billing/payeeassignment"),
+        TransferViewSet("billing_transfer", url_prefix="billing/transfer"),
+        ReconciliationViewSet("billing_reconcile", url_prefix="billing/reconcile"),
         MoneyAuditViewSet("billing_moneyaudit", url_prefix="billing/moneyaudit"),
     )

@@ -11,10 +11,13 @@ from .base import (
     InvalidNotificationError,
     Notification,
     NotificationKind,
+    PayeeAccount,
     PaymentDetails,
     PaymentProvider,
     ProviderError,
     ProviderRefund,
+    ProviderReversal,
+    ProviderTransfer,
 )
 
 __all__ = [
@@ -24,10 +27,13 @@ __all__ = [
     "InvalidNotificationError",
     "Notification",
     "NotificationKind",
+    "PayeeAccount",
     "PaymentDetails",
     "PaymentProvider",
     "ProviderError",
     "ProviderRefund",
+    "ProviderReversal",
+    "ProviderTransfer",
     "get_provider",
     "register_provider",
 ]

@@ -5,6 +5,24 @@ does not onboard merchants registered in mainland China). A provider creates a h
 for an attempt, verifies and parses the notifications it sends, and refunds. Invoices, payments,
 the ledger and receipts never see a provider's own objects: only the plain records below, with
 Decimal amounts in yuan (conversion to integer fen happens inside the provider).
+
+Money reaches its owner (docs/payments.md): each payee (the manager, the owners jointly, a lessor)
+has an account at the provider (``PayeeAccount``). The owner pays the platform once; after the
+payment, one transfer per payee moves that payee's share to its account, tied to the payment
+(``source_payment_id``) and to the attempt (``transfer_group``); a refund reverses the transfer of
+the payee whose bill is refunded. Stripe implements this with Connect (connected accounts through
+Account Links, separate charges and transfers, transfer reversals). A second provider implements
+the same methods; for WeChat Pay or Alipay in partner (service-provider) mode:
+
+* ``payee_account_create`` / ``payee_onboarding_link`` / ``payee_account_retrieve``: the payee's
+  sub-merchant (特约商户, ``sub_mchid``) applied for through the partner's onboarding (进件) and
+  its state (``charges_enabled`` when the sub-merchant may collect);
+* ``checkout_create``: an order placed for the platform with profit sharing (分账) enabled;
+* ``transfer_create``: a profit-sharing order (分账请求) to the payee's sub-merchant;
+* ``transfer_reverse``: a profit-sharing return (分账回退) before the refund;
+* ``transfers_list``: the profit-sharing records (分账查询), for reconciliation;
+* notifications: the sub-merchant's state and the profit-sharing results, as ``ACCOUNT_UPDATED``,
+  ``TRANSFER`` and ``TRANSFER_REVERSED``.
 """
 
 from __future__ import annotations
@@ -45,6 +63,8 @@ class CheckoutRequest:
     cancel_url: str
     expires_at: datetime.datetime
     description: str = ""
+    # Ties the payment to the transfers made from it, one per payee (Stripe: transfer_group).
+    transfer_group: str = ""
 
 
 class SessionStatus(StrEnum):
@@ -75,6 +95,8 @@ class PaymentDetails:
     method: str
     received_at: datetime.datetime
     provider_payment_id: str
+    # The charge the money arrived in: what transfers to payees are made from (Stripe: source_transaction).
+    provider_charge_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -88,12 +110,51 @@ class ProviderRefund:
     metadata: dict = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class PayeeAccount:
+    """A payee's account at the provider (a Stripe connected account) and whether it can take money."""
+
+    id: str
+    charges_enabled: bool
+    payouts_enabled: bool
+    details_submitted: bool = False
+    # For a deleted or rejected account (account.application.deauthorized, rejected): not usable.
+    disabled_reason: str = ""
+
+
+@dataclass(frozen=True)
+class ProviderReversal:
+    id: str
+    transfer_id: str
+    amount: Decimal
+    metadata: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ProviderTransfer:
+    """Money moved from the platform to a payee's account."""
+
+    id: str
+    amount: Decimal
+    currency: str
+    destination: str
+    transfer_group: str = ""
+    source_payment_id: str = ""  # the charge it was made from
+    amount_reversed: Decimal = Decimal("0.00")
+    reversals: list[ProviderReversal] = field(default_factory=list)
+    metadata: dict = field(default_factory=dict)
+    created: datetime.datetime | None = None
+
+
 class NotificationKind(StrEnum):
     SESSION_COMPLETED = "session_completed"  # the customer finished; paid now or later (async methods)
     SESSION_PAID = "session_paid"  # an async payment succeeded
     SESSION_FAILED = "session_failed"  # an async payment failed
     SESSION_EXPIRED = "session_expired"
     REFUNDED = "refunded"  # money went back (from us or from the provider's dashboard)
+    ACCOUNT_UPDATED = "account_updated"  # a payee's account changed (can it take payments now?)
+    TRANSFER = "transfer"  # a transfer to a payee was made or changed
+    TRANSFER_REVERSED = "transfer_reversed"  # (part of) a transfer came back from the payee
     OTHER = "other"  # stored and ignored
 
 
@@ -109,6 +170,8 @@ class Notification:
     session: CheckoutSession | None = None
     provider_payment_id: str = ""
     refunds: list[ProviderRefund] = field(default_factory=list)
+    account: PayeeAccount | None = None
+    transfer: ProviderTransfer | None = None
 
 
 class PaymentProvider(abc.ABC):
@@ -151,3 +214,38 @@ class PaymentProvider(abc.ABC):
 
     @abc.abstractmethod
     def refunds_list(self, *, provider_payment_id: str) -> list[ProviderRefund]: ...
+
+    # -- payees and the transfers to them ----------------------------------------------------------
+
+    @abc.abstractmethod
+    def payee_account_create(self, *, name: str, idempotency_key: str) -> PayeeAccount:
+        """Open an account for a payee that has none yet (it completes it through onboarding)."""
+
+    @abc.abstractmethod
+    def payee_onboarding_link(self, *, account_id: str, refresh_url: str, return_url: str) -> str:
+        """A one-time URL where the payee's representative completes the account (Stripe: an Account Link)."""
+
+    @abc.abstractmethod
+    def payee_account_retrieve(self, account_id: str) -> PayeeAccount: ...
+
+    @abc.abstractmethod
+    def transfer_create(
+        self,
+        *,
+        amount: Decimal,
+        currency: str,
+        destination: str,
+        source_payment_id: str,
+        transfer_group: str,
+        metadata: dict,
+        idempotency_key: str,
+    ) -> ProviderTransfer:
+        """Move a payee's share of a payment to its account."""
+
+    @abc.abstractmethod
+    def transfer_reverse(self, *, transfer_id: str, amount: Decimal, metadata: dict, idempotency_key: str) -> ProviderReversal:
+        """Take (part of) a transfer back from the payee, e.g. before its bill is refunded."""
+
+    @abc.abstractmethod
+    def transfers_list(self, *, since: datetime.datetime) -> Iterable[ProviderTransfer]:
+        """Every transfer made since ``since``, with its reversals (for reconciliation)."""

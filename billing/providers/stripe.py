@@ -5,6 +5,13 @@ so that tests and staging point it at a local fake (no stripe-mock is installabl
 library pins API version 2026-10-28.endive: Checkout Sessions take ``allowed_payment_method_types``
 (there is no ``payment_method_types`` parameter any more) and WeChat Pay needs
 ``payment_method_options[wechat_pay][client]`` ("web" for browsers).
+
+Payees are Stripe Connect connected accounts, paid with "separate charges and transfers": the owner
+pays the platform once through Checkout (the PaymentIntent carries ``transfer_group``
+"attempt-N"), then one Transfer per payee is made from the charge (``source_transaction``); a
+refund reverses the transfer of the payee whose bill is refunded. Accounts are created with a
+``controller`` (Express Dashboard, the platform pays the fees and bears the losses, Stripe collects
+the requirements through Account Links) rather than the deprecated ``type``.
 """
 
 from __future__ import annotations
@@ -19,7 +26,15 @@ from decimal import Decimal
 import stripe
 from django.conf import settings
 from django.utils import timezone
-from stripe.params import RefundCreateParams
+from stripe.params import (
+    AccountCreateParams,
+    AccountCreateParamsController,
+    AccountLinkCreateParams,
+    RefundCreateParams,
+    TransferCreateParams,
+    TransferListParams,
+    TransferReversalCreateParams,
+)
 from stripe.params.checkout import SessionCreateParams
 
 from billing.models import PaymentMethod
@@ -31,10 +46,13 @@ from .base import (
     InvalidNotificationError,
     Notification,
     NotificationKind,
+    PayeeAccount,
     PaymentDetails,
     PaymentProvider,
     ProviderError,
     ProviderRefund,
+    ProviderReversal,
+    ProviderTransfer,
 )
 
 logger = logging.getLogger(__name__)
@@ -56,6 +74,20 @@ SESSION_EVENTS = {
     "checkout.session.async_payment_succeeded": NotificationKind.SESSION_PAID,
     "checkout.session.async_payment_failed": NotificationKind.SESSION_FAILED,
     "checkout.session.expired": NotificationKind.SESSION_EXPIRED,
+}
+# Events about transfers to payees (the event's object is the transfer, with its reversals).
+TRANSFER_EVENTS = {
+    "transfer.created": NotificationKind.TRANSFER,
+    "transfer.updated": NotificationKind.TRANSFER,
+    "transfer.reversed": NotificationKind.TRANSFER_REVERSED,
+}
+# How connected accounts are made: the Express Dashboard for the payee, Stripe collects what the law
+# asks for (through Account Links), the platform pays Stripe's fees and bears negative balances.
+ACCOUNT_CONTROLLER: AccountCreateParamsController = {
+    "stripe_dashboard": {"type": "express"},
+    "fees": {"payer": "application"},
+    "losses": {"payments": "application"},
+    "requirement_collection": "stripe",
 }
 
 # Tests put a fake stripe.HTTPClient here; None means the library's default (requests).
@@ -130,6 +162,57 @@ def refund_from_stripe(data: Mapping) -> ProviderRefund:
     )
 
 
+def account_from_stripe(data: Mapping) -> PayeeAccount:
+    """A Stripe connected account (``account`` object) as billing sees it."""
+    requirements = data.get("requirements") or {}
+    return PayeeAccount(
+        id=str(data["id"]),
+        charges_enabled=bool(data.get("charges_enabled")),
+        payouts_enabled=bool(data.get("payouts_enabled")),
+        details_submitted=bool(data.get("details_submitted")),
+        disabled_reason=str(requirements.get("disabled_reason") or ""),
+    )
+
+
+def reversal_from_stripe(data: Mapping, *, transfer_id: str = "") -> ProviderReversal:
+    """A ``transfer_reversal`` object; ``transfer_id`` is used when the reversal does not name its transfer."""
+    return ProviderReversal(
+        id=str(data["id"]),
+        transfer_id=_id_of(data.get("transfer")) or transfer_id,
+        amount=from_fen(int(data.get("amount") or 0)),
+        metadata=dict(data.get("metadata") or {}),
+    )
+
+
+def transfer_from_stripe(data: Mapping) -> ProviderTransfer:
+    """A ``transfer`` object with the reversals it embeds (Stripe embeds the 10 most recent ones)."""
+    transfer_id = str(data["id"])
+    reversals = (data.get("reversals") or {}).get("data") or []
+    return ProviderTransfer(
+        id=transfer_id,
+        amount=from_fen(int(data.get("amount") or 0)),
+        currency=str(data.get("currency") or "").lower(),
+        destination=_id_of(data.get("destination")),
+        transfer_group=str(data.get("transfer_group") or ""),
+        source_payment_id=_id_of(data.get("source_transaction")),
+        amount_reversed=from_fen(int(data.get("amount_reversed") or 0)),
+        reversals=[reversal_from_stripe(r, transfer_id=transfer_id) for r in reversals],
+        metadata=dict(data.get("metadata") or {}),
+        created=_dt(data.get("created")),
+    )
+
+
+def _metadata(metadata: Mapping | None) -> dict[str, str]:
+    """Stripe metadata: string keys and values. Empty values are left out: Stripe reads an empty value
+    as "unset this key", so it would not be stored anyway."""
+    return {str(k): str(v) for k, v in (metadata or {}).items() if v is not None and str(v) != ""}
+
+
+def _refused(what: str, exc: stripe.StripeError) -> ProviderError:
+    """A ProviderError carrying Stripe's own message (``user_message`` is the API's error message)."""
+    return ProviderError(f"Stripe refused {what}: {exc.user_message or exc}")
+
+
 def _as_dict(obj) -> dict:
     return obj.to_dict() if hasattr(obj, "to_dict") else dict(obj)
 
@@ -185,6 +268,7 @@ class StripeProvider(PaymentProvider):
             "payment_intent_data": {
                 "metadata": metadata,
                 **({"description": request.description} if request.description else {}),
+                **({"transfer_group": request.transfer_group} if request.transfer_group else {}),
             },
             "success_url": request.success_url,
             "cancel_url": request.cancel_url,
@@ -236,6 +320,7 @@ class StripeProvider(PaymentProvider):
         except stripe.StripeError as exc:
             raise ProviderError(str(exc)) from exc
         charge = intent.get("latest_charge")
+        charge_id = _id_of(charge)
         charge = charge if isinstance(charge, Mapping) else {}
         kind = (charge.get("payment_method_details") or {}).get("type") or ""
         if not kind and len(intent.get("payment_method_types") or []) == 1:
@@ -245,7 +330,12 @@ class StripeProvider(PaymentProvider):
         except KeyError:
             raise ProviderError(f"Session {session.id} was paid with an unexpected method {kind!r}.") from None
         received_at = _dt(charge.get("created")) or _dt(intent.get("created")) or timezone.now()
-        return PaymentDetails(method=method, received_at=received_at, provider_payment_id=session.provider_payment_id)
+        return PaymentDetails(
+            method=method,
+            received_at=received_at,
+            provider_payment_id=session.provider_payment_id,
+            provider_charge_id=charge_id,
+        )
 
     # -- notifications ---------------------------------------------------------------------------
 
@@ -290,6 +380,24 @@ class StripeProvider(PaymentProvider):
                 provider_payment_id=_id_of(obj.get("payment_intent")),
                 refunds=refunds,
             )
+        if event_type == "account.updated" and obj.get("object") == "account":
+            return Notification(
+                id=event_id,
+                type=event_type,
+                created=created,
+                payload=payload,
+                kind=NotificationKind.ACCOUNT_UPDATED,
+                account=account_from_stripe(obj),
+            )
+        if event_type in TRANSFER_EVENTS and obj.get("object") == "transfer":
+            return Notification(
+                id=event_id,
+                type=event_type,
+                created=created,
+                payload=payload,
+                kind=TRANSFER_EVENTS[event_type],
+                transfer=transfer_from_stripe(obj),
+            )
         return Notification(id=event_id, type=event_type, created=created, payload=payload, kind=NotificationKind.OTHER)
 
     # -- refunds ---------------------------------------------------------------------------------
@@ -316,3 +424,96 @@ class StripeProvider(PaymentProvider):
             return [refund_from_stripe(_as_dict(r)) for r in page.auto_paging_iter()]
         except stripe.StripeError as exc:
             raise ProviderError(str(exc)) from exc
+
+    # -- payees (connected accounts) -------------------------------------------------------------
+
+    def payee_account_create(self, *, name: str, idempotency_key: str) -> PayeeAccount:
+        """A connected account in the platform's country, to be completed through onboarding."""
+        params: AccountCreateParams = {
+            "controller": ACCOUNT_CONTROLLER,
+            "capabilities": {"transfers": {"requested": True}},
+            "business_profile": {"name": name[:100]},
+            "metadata": {"anju": "payee"},
+        }
+        try:
+            account = self.client.v1.accounts.create(params=params, options={"idempotency_key": idempotency_key})
+        except stripe.StripeError as exc:
+            raise _refused("the connected account", exc) from exc
+        return account_from_stripe(_as_dict(account))
+
+    def payee_onboarding_link(self, *, account_id: str, refresh_url: str, return_url: str) -> str:
+        """An Account Link: single use and short-lived, so one is made each time the payee starts."""
+        params: AccountLinkCreateParams = {
+            "account": account_id,
+            "type": "account_onboarding",
+            "refresh_url": refresh_url,
+            "return_url": return_url,
+        }
+        try:
+            link = self.client.v1.account_links.create(params=params)
+        except stripe.StripeError as exc:
+            raise _refused("the onboarding link", exc) from exc
+        return str(link["url"])
+
+    def payee_account_retrieve(self, account_id: str) -> PayeeAccount:
+        try:
+            return account_from_stripe(_as_dict(self.client.v1.accounts.retrieve(account_id)))
+        except stripe.StripeError as exc:
+            raise _refused(f"the connected account {account_id}", exc) from exc
+
+    # -- transfers to payees ---------------------------------------------------------------------
+
+    def transfer_create(
+        self,
+        *,
+        amount: Decimal,
+        currency: str,
+        destination: str,
+        source_payment_id: str,
+        transfer_group: str,
+        metadata: dict,
+        idempotency_key: str,
+    ) -> ProviderTransfer:
+        """A Transfer from the charge ``source_payment_id`` (so it waits for that charge's funds)."""
+        params: TransferCreateParams = {
+            "amount": to_fen(amount),
+            "currency": currency.lower(),
+            "destination": destination,
+        }
+        if source_payment_id:
+            params["source_transaction"] = source_payment_id
+        if transfer_group:
+            params["transfer_group"] = transfer_group
+        if sent_metadata := _metadata(metadata):
+            params["metadata"] = sent_metadata
+        try:
+            transfer = self.client.v1.transfers.create(params=params, options={"idempotency_key": idempotency_key})
+        except stripe.StripeError as exc:
+            raise _refused("the transfer", exc) from exc
+        return transfer_from_stripe(_as_dict(transfer))
+
+    def transfer_reverse(self, *, transfer_id: str, amount: Decimal, metadata: dict, idempotency_key: str) -> ProviderReversal:
+        params: TransferReversalCreateParams = {"amount": to_fen(amount)}
+        if sent_metadata := _metadata(metadata):
+            params["metadata"] = sent_metadata
+        try:
+            reversal = self.client.v1.transfers.reversals.create(
+                transfer_id, params=params, options={"idempotency_key": idempotency_key}
+            )
+        except stripe.StripeError as exc:
+            raise _refused(f"the reversal of transfer {transfer_id}", exc) from exc
+        return reversal_from_stripe(_as_dict(reversal), transfer_id=transfer_id)
+
+    def transfers_list(self, *, since: datetime.datetime) -> Iterable[ProviderTransfer]:
+        """Every transfer created since ``since``, each with all its reversals (paged when Stripe embeds only some)."""
+        params: TransferListParams = {"created": {"gte": int(since.timestamp())}, "limit": 100}
+        try:
+            page = self.client.v1.transfers.list(params=params)
+            for transfer in page.auto_paging_iter():
+                data = _as_dict(transfer)
+                if (data.get("reversals") or {}).get("has_more"):
+                    reversals = self.client.v1.transfers.reversals.list(data["id"], params={"limit": 100})
+                    data["reversals"] = {"data": [_as_dict(r) for r in reversals.auto_paging_iter()], "has_more": False}
+                yield transfer_from_stripe(data)
+        except stripe.StripeError as exc:
+            raise _refused("the list of transfers", exc) from exc

@@ -7,6 +7,9 @@
 * ``runs``: monthly billing runs in chunks.
 * ``checkout``: paying online (a payment attempt at the provider).
 * ``provider_events``: what the provider reports, and paid sessions applied.
+* ``payees``: who receives each kind of an estate's money, from which date; their provider accounts.
+* ``transfers``: each payee's share of an online payment to its account; reversals for refunds.
+* ``reconcile``: the provider's transfers and reversals against the books, per payee.
 
 Other apps use these entry points and nothing else: ``tariff_schedule_set`` (a management
 arrangement's fee standard becomes tariffs), ``invoice_create_for_source`` (charge a payer for a

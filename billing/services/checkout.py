@@ -17,11 +17,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ..models import AttemptInvoice, AttemptStatus, Invoice, InvoiceStatus, PaymentAttempt
+from ..models import AttemptInvoice, AttemptStatus, Invoice, InvoiceStatus, Payee, PaymentAttempt
 from ..providers import CheckoutLine, CheckoutRequest, PaymentProvider, ProviderError, get_provider
 from ..selectors import attempts_blocking, invoices_of_user
 from ..statuses import UNPAID
 from .common import ZERO
+from .payees import online_refusal
 from .provider_events import SESSION_LIFETIME, attempt_close, session_paid_apply
 
 logger = logging.getLogger(__name__)
@@ -75,6 +76,17 @@ def attempt_create(*, user: Any, invoices: list[Invoice], provider: PaymentProvi
                 raise ValidationError(_("Bill %(number)s is already paid.") % {"number": invoice.number}, code="paid")
         if len({invoice.estate_id for invoice in locked}) > 1:
             raise ValidationError(_("Pay the bills of one estate at a time."), code="several_estates")
+        # Each bill's money goes to its payee's own account: a payee that cannot take payments yet
+        # means the bill is paid at the counter, and nothing of this payment is started.
+        payees = Payee.objects.in_bulk({invoice.payee_id for invoice in locked if invoice.payee_id})
+        for invoice in locked:
+            invoice.payee = payees.get(invoice.payee_id)
+            reason = online_refusal(invoice)
+            if reason:
+                raise ValidationError(
+                    _("Bill %(number)s cannot be paid online now. %(reason)s") % {"number": invoice.number, "reason": reason},
+                    code="payee",
+                )
         blocking = attempts_blocking(invoice_ids=ids).first()
         if blocking is not None:
             raise PaymentInProgressError(
@@ -102,6 +114,7 @@ def attempt_create(*, user: Any, invoices: list[Invoice], provider: PaymentProvi
         cancel_url=_absolute(result_path + "?cancelled=1"),
         expires_at=timezone.now() + SESSION_LIFETIME,
         description=f"{locked[0].estate.name} {', '.join(invoice.number for invoice in locked)}"[:500],
+        transfer_group=f"attempt-{attempt.pk}",
     )
     try:
         session = provider.checkout_create(request, idempotency_key=f"anju-attempt-{attempt.pk}")

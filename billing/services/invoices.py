@@ -24,10 +24,11 @@ from estates.status import transition, transition_many
 from ..audit import money_audit
 from ..charges import charge_kind as registered_kind
 from ..ledger import Posting, charge_account, ledger_post, write_off_account_for
-from ..models import AccountKind, Invoice, InvoiceLine, InvoiceStatus
+from ..models import AccountKind, Invoice, InvoiceLine, InvoiceStatus, Payee
 from ..money import format_rmb, quantize
 from ..statuses import UNPAID
 from .common import ZERO, actor
+from .payees import payee_for_bill
 
 PaidHandler = Callable[[Invoice], None]
 _paid_handlers: dict[str, list[PaidHandler]] = defaultdict(list)
@@ -194,8 +195,12 @@ def invoice_create_for_source(
     payer_name: str,
     lines: list[tuple[str, Decimal, Decimal]],
     due_on: datetime.date,
+    payee: Payee | None = None,
 ) -> Invoice:
     """Charge a payer for any source (parking permit, lease…) for one period; returns the bill.
+
+    The bill carries its payee from the day it is issued: ``payee`` when the source names one (a
+    lease's lessor of record), else the estate's payee in force for the charge's kind of money.
 
     Once per (source, period, charge): a second call returns the existing bill unchanged. Each
     line is (description, quantity, unit price); its amount is quantize(quantity × unit price).
@@ -235,6 +240,11 @@ def invoice_create_for_source(
         total=total,
         status=InvoiceStatus.PAID if total == 0 else InvoiceStatus.OPEN,
         **key,
+    )
+    if payee is not None and payee.estate_id != estate.pk:
+        raise refuse("收款方属于另一个小区", "The payee belongs to another estate.", code="other_estate")
+    invoice.payee_id = (
+        payee.pk if payee is not None else payee_for_bill(estate_id=estate.pk, code=charge_kind, issued_on=invoice.issued_on)
     )
     try:
         with transaction.atomic():

@@ -91,6 +91,7 @@ def payment_record(
     recorded_by: Any = None,
     attempt: PaymentAttempt | None = None,
     provider_payment_id: str = "",
+    provider_charge_id: str = "",
 ) -> Payment:
     """Record money received for one or more bills of one estate; returns the payment.
 
@@ -151,6 +152,7 @@ def payment_record(
         reference=reference,
         attempt=attempt,
         provider_payment_id=provider_payment_id or "",
+        provider_charge_id=provider_charge_id or "",
         recorded_by=actor(recorded_by),
     )
     try:

@@ -35,8 +35,10 @@ from ..models import AttemptInvoice, AttemptStatus, Invoice, InvoiceStatus, Mone
 from ..money import format_rmb, quantize
 from ..providers import CheckoutSession, Notification, NotificationKind, PaymentDetails, PaymentProvider, get_provider
 from .common import ZERO
+from .payees import payee_status_apply
 from .payments import payment_record
 from .refunds import refund_record
+from .transfers import reversals_seen, reversals_send, transfer_seen, transfers_plan, transfers_send
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +52,11 @@ EXCESS_REFUNDED = "online_excess_refunded"
 
 class EventDeferredError(Exception):
     """The notification cannot be handled yet (e.g. a refund of a payment not recorded yet)."""
+
+
+class EventRefusedError(Exception):
+    """A notification about something Anju does not know (e.g. an unknown connected account): nothing is
+    written, the reason is kept on the stored event, and it is not tried again."""
 
 
 def event_store(*, provider: str, notification: Notification) -> tuple[ProviderEvent | None, bool]:
@@ -146,7 +153,7 @@ def _on_refunded(*, notification: Notification, provider: PaymentProvider) -> No
         raise EventDeferredError(f"no payment recorded yet for {provider_payment_id}")
     for refund in others:
         try:
-            refund_record(
+            booked = refund_record(
                 payment=payment,
                 amount=quantize(refund.amount),
                 reason=_("Refunded at the payment provider (%(id)s)") % {"id": refund.id},
@@ -154,6 +161,30 @@ def _on_refunded(*, notification: Notification, provider: PaymentProvider) -> No
             )
         except ValidationError as exc:
             _flag(payment.attempt, f"refund {refund.id} could not be recorded: {'; '.join(exc.messages)}")
+            continue
+        # A refund made at the provider's dashboard is taken back from the payees too.
+        reversals_send(refund=booked, provider=provider)
+
+
+def _on_account_updated(*, notification: Notification, provider: PaymentProvider) -> None:
+    account = notification.account
+    if account is None:
+        return
+    if not payee_status_apply(account, provider=provider.name):
+        raise EventRefusedError(f"unknown connected account {account.id}: no payee uses it")
+
+
+def _on_transfer(*, notification: Notification, provider: PaymentProvider) -> None:
+    if notification.transfer is not None and transfer_seen(notification.transfer) is None:
+        raise EventRefusedError(f"unknown transfer {notification.transfer.id}")
+
+
+def _on_transfer_reversed(*, notification: Notification, provider: PaymentProvider) -> None:
+    if notification.transfer is None:
+        return
+    if transfer_seen(notification.transfer) is None:
+        raise EventRefusedError(f"unknown transfer {notification.transfer.id}")
+    reversals_seen(notification.transfer)
 
 
 HANDLERS: dict[str, Handler] = {
@@ -162,6 +193,9 @@ HANDLERS: dict[str, Handler] = {
     NotificationKind.SESSION_FAILED: _on_session_closed(AttemptStatus.FAILED),
     NotificationKind.SESSION_EXPIRED: _on_session_closed(AttemptStatus.EXPIRED),
     NotificationKind.REFUNDED: _on_refunded,
+    NotificationKind.ACCOUNT_UPDATED: _on_account_updated,
+    NotificationKind.TRANSFER: _on_transfer,
+    NotificationKind.TRANSFER_REVERSED: _on_transfer_reversed,
 }
 
 
@@ -220,6 +254,8 @@ def session_paid_apply(*, session: CheckoutSession, provider: PaymentProvider | 
         outcome = _Outcome(attempt=attempt, payment=existing, excess=ZERO)
     _excess_refund(attempt=outcome.attempt, session=session, provider=provider)
     if outcome.payment is not None:
+        # Each payee's share to its account (again after a duplicate notification: sends only what is not sent).
+        transfers_send(payment=outcome.payment, provider=provider)
         _deferred_events_retry(provider_payment_id=session.provider_payment_id, provider=provider)
     return outcome.payment
 
@@ -264,7 +300,9 @@ def _apply(*, attempt_pk: int, session: CheckoutSession, details: PaymentDetails
             payer_user=attempt.user,
             attempt=attempt,
             provider_payment_id=details.provider_payment_id,
+            provider_charge_id=details.provider_charge_id,
         )
+        transfers_plan(payment=payment, invoices=invoices)
     if excess > 0:
         # Say why each bill's money came back: a bill voided meanwhile is not "already paid".
         voided = [invoices[s.invoice_id].number for s in shares if invoices[s.invoice_id].status == InvoiceStatus.VOID]
@@ -354,6 +392,12 @@ def event_process(*, event: ProviderEvent, provider: PaymentProvider | None = No
     except EventDeferredError as exc:
         ProviderEvent.objects.filter(pk=event.pk).update(error=f"waiting: {exc}"[:2000])
         return False
+    except EventRefusedError as exc:
+        logger.warning("provider event %s refused: %s", event.event_id, exc)
+        ProviderEvent.objects.filter(pk=event.pk, processed_at__isnull=True).update(
+            processed_at=timezone.now(), error=f"refused: {exc}"[:2000]
+        )
+        return True
     except Exception as exc:
         ProviderEvent.objects.filter(pk=event.pk).update(error=f"{type(exc).__name__}: {exc}"[:2000])
         raise

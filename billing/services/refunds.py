@@ -22,16 +22,26 @@ from ..money import format_rmb
 from ..providers import PaymentProvider, ProviderError, get_provider
 from .common import ZERO, actor, money_amount
 from .invoices import invoice_status_settle
+from .transfers import reversals_check, reversals_plan, reversals_send
 
 logger = logging.getLogger(__name__)
 
 
-def _refund_split(*, payment: Payment, amount: Decimal, invoices: dict[int, Invoice]) -> list[tuple[Invoice, Decimal]]:
+def _refund_split(
+    *, payment: Payment, amount: Decimal, invoices: dict[int, Invoice], only: Invoice | None = None
+) -> list[tuple[Invoice, Decimal]]:
     """Which bills a refund of ``amount`` gives back money for, newest first: (bill, part) pairs.
 
+    ``only``: the refund is of that one bill (and may not be more than the payment paid for it).
     Refuses a refund that would reach a voided (written-off) bill.
     """
     allocations = list(payment.allocations.all())
+    if only is not None:
+        allocations = [a for a in allocations if a.invoice_id == only.pk]
+        if not allocations:
+            raise refuse(
+                f"这笔付款没有支付账单 {only.number}", f"This payment did not pay bill {only.number}.", code="not_this_payment"
+            )
     refunded_before = dict(
         LedgerEntry.objects.filter(refund__payment=payment, invoice__isnull=False)
         .values_list("invoice_id")
@@ -57,6 +67,14 @@ def _refund_split(*, payment: Payment, amount: Decimal, invoices: dict[int, Invo
             )
         remaining -= part
         parts.append((invoice, part))
+    if remaining and only is not None:
+        left = amount - remaining
+        raise refuse(
+            f"退款金额 {format_rmb(amount)} 超过这笔付款为账单 {only.number} 支付且尚未退回的 {format_rmb(left)}",
+            f"The refund {format_rmb(amount)} is more than the {format_rmb(left)} this payment paid for bill "
+            f"{only.number} and has not given back.",
+            code="over_bill",
+        )
     if remaining:  # the allocations always add up to the payment; this is a guard, not a path
         raise refuse("退款无法分配到账单", "The refund could not be allocated to the bills.", code="allocation")
     return parts
@@ -79,7 +97,7 @@ def _refuse_over_refund(payment: Payment, amount: Decimal) -> None:
         )
 
 
-def refund_check(*, payment: Payment, amount: Decimal, reason: str) -> Decimal:
+def refund_check(*, payment: Payment, amount: Decimal, reason: str, invoice: Invoice | None = None) -> Decimal:
     """Refuse, before anything happens anywhere, a refund that refund_record would refuse; returns the amount.
 
     Online refunds call this before asking the provider, so that money is not returned at the
@@ -90,7 +108,8 @@ def refund_check(*, payment: Payment, amount: Decimal, reason: str) -> Decimal:
     payment = Payment.objects.get(pk=payment.pk)
     _refuse_over_refund(payment, amount)
     invoices = Invoice.objects.filter(pk__in=payment.allocations.values("invoice_id")).in_bulk()
-    _refund_split(payment=payment, amount=amount, invoices=invoices)
+    parts = _refund_split(payment=payment, amount=amount, invoices=invoices, only=invoice)
+    reversals_check(payment=payment, parts=parts)
     return amount
 
 
@@ -111,8 +130,10 @@ def refund_record(
     by: Any = None,
     provider_refund_id: str | None = None,
     request_key: str | None = None,
+    invoice: Invoice | None = None,
 ) -> Refund:
-    """Give back part or all of a payment; the bills it paid owe that money again, newest first.
+    """Give back part or all of a payment; the bills it paid owe that money again, newest first
+    (or only ``invoice``'s part). An online payment's payees give their share back (reversals_plan).
 
     Idempotent per ``provider_refund_id`` (the same provider refund is recorded once) and per
     ``request_key`` (the same refund form posted twice is recorded once).
@@ -150,16 +171,18 @@ def refund_record(
     }
     postings = []
     account = money_account_for(payment.method)
-    for invoice, part in _refund_split(payment=payment, amount=amount, invoices=invoices):
-        invoice.paid_amount -= part
-        invoice_status_settle(invoice, by=by, note=f"refund {refund.pk}")
+    parts = _refund_split(payment=payment, amount=amount, invoices=invoices, only=invoice)
+    reversals_plan(refund=refund, parts=parts)
+    for bill, part in parts:
+        bill.paid_amount -= part
+        invoice_status_settle(bill, by=by, note=f"refund {refund.pk}")
         postings.append(
             Posting(
                 debit=AccountKind.RECEIVABLE,
                 credit=account,
                 amount=part,
-                memo=f"refund {refund.pk} of payment {payment.pk} for {invoice.number}",
-                invoice_id=invoice.pk,
+                memo=f"refund {refund.pk} of payment {payment.pk} for {bill.number}",
+                invoice_id=bill.pk,
                 payment_id=payment.pk,
                 refund_id=refund.pk,
             )
@@ -177,6 +200,7 @@ def refund_record(
             "reason": reason,
             "provider_refund_id": provider_refund_id,
             "request_key": request_key,
+            "bill": invoice.number if invoice is not None else None,
         },
     )
     return refund
@@ -195,8 +219,10 @@ def online_refund(
     by: Any = None,
     request_key: str = "",
     provider: PaymentProvider | None = None,
+    invoice: Invoice | None = None,
 ) -> Refund:
-    """Refund (part of) an online payment: at the provider first, then in the books (refund_record).
+    """Refund (part of) an online payment: at the provider first, then in the books (refund_record),
+    then the payees' transfers are reversed for what they received of it (transfers.reversals_send).
 
     The refund is checked first (refund_check), then the provider is asked, outside any database
     transaction, with an idempotency key made from ``request_key`` (the staff member's refund form):
@@ -214,7 +240,7 @@ def online_refund(
             "This payment was not made online; record the refund at the counter instead.",
             code="not_online",
         )
-    amount = refund_check(payment=payment, amount=amount, reason=reason)
+    amount = refund_check(payment=payment, amount=amount, reason=reason, invoice=invoice)
     provider = provider or get_provider(payment.attempt.provider if payment.attempt is not None else "stripe")
     try:
         provider_refund = provider.refund_create(
@@ -233,28 +259,34 @@ def online_refund(
             "again later to retry (it will not refund twice), or check the payment at the provider.",
             code="provider",
         ) from exc
-    return refund_record(
+    refund = refund_record(
         payment=payment,
         amount=amount,
         reason=reason,
         by=by,
         provider_refund_id=provider_refund.id,
         request_key=request_key,
+        invoice=invoice,
     )
+    reversals_send(refund=refund, provider=provider)
+    return refund
 
 
-def payment_refund(*, payment: Payment, amount: Decimal, reason: str, by: Any = None, request_key: str = "") -> Refund:
+def payment_refund(
+    *, payment: Payment, amount: Decimal, reason: str, by: Any = None, request_key: str = "", invoice: Invoice | None = None
+) -> Refund:
     """A staff refund from the back office: through the provider for a card, Alipay or WeChat Pay
     payment (online_refund), at the counter (refund_record) for cash or a bank transfer.
 
     Posting the same refund form twice (the same ``request_key``) refunds once.
     """
     if payment.method in ONLINE_METHODS:
-        return online_refund(payment=payment, amount=amount, reason=reason, by=by, request_key=request_key)
+        return online_refund(payment=payment, amount=amount, reason=reason, by=by, request_key=request_key, invoice=invoice)
     return refund_record(
         payment=payment,
         amount=amount,
         reason=reason,
         by=by,
         request_key=_refund_key(payment, request_key) if request_key else None,
+        invoice=invoice,
     )

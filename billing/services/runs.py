@@ -43,6 +43,7 @@ from ..models import (
 from ..money import quantize
 from .common import ZERO, actor
 from .invoices import invoice_number_prefix
+from .payees import payee_money_of, payees_in_force
 
 CHUNK_UNITS = 2000
 DEFAULT_PAYMENT_TERM_DAYS = 30
@@ -270,6 +271,7 @@ def _billing_chunk_process(chunk_id: int) -> int:
     created = 0
     if bills:
         ours = _bills_write(bills, description=description)
+        _payees_set(bills, ours, kind=kind, issued_on=issued_on)
         totals_by_estate: dict[int, Decimal] = defaultdict(lambda: ZERO)
         for bill in bills:
             if bill[3] in ours:
@@ -397,6 +399,7 @@ def _maintenance_fund_bills(
     with override(settings.LANGUAGE_CODE):
         description = _("Maintenance fund contribution %(period)s") % {"period": f"{period:%Y-%m}"}
     ours = _bills_write(bills, description=description)
+    _payees_set(bills, ours, kind=kind, issued_on=issued_on)
     fund = charge_account(kind)
     accounts = accounts_for({bill[0] for bill in bills}, {AccountKind.RECEIVABLE, fund})
     LedgerEntry.objects.bulk_create(
@@ -415,6 +418,23 @@ def _maintenance_fund_bills(
         batch_size=1000,
     )
     return len(ours)
+
+
+def _payees_set(bills: list[BillRow], ours: dict[int, int], *, kind: str, issued_on: datetime.date) -> None:
+    """Give the bills just written the payee in force for their kind of money on their issue day
+    (one query for the payees, one update per estate that has one)."""
+    by_estate: dict[int, list[int]] = defaultdict(list)
+    for bill in bills:
+        if bill[3] in ours:
+            by_estate[bill[0]].append(ours[bill[3]])
+    if not by_estate:
+        return
+    money = payee_money_of(kind)
+    payees = payees_in_force(estate_ids=by_estate, on=issued_on)
+    for estate_id, ids in by_estate.items():
+        payee_id = payees.get((estate_id, money))
+        if payee_id is not None:
+            Invoice.objects.filter(pk__in=ids).update(payee_id=payee_id)
 
 
 BILL_COLUMNS = (

@@ -225,6 +225,9 @@ STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
 STRIPE_PUBLISHABLE_KEY = env.str("STRIPE_PUBLISHABLE_KEY", default="")
 STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
 STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="https://api.stripe.com")
+# The operator's own fee, a share of each payee's money kept when it is transferred (0.006 = 0.6 %);
+# shown on receipts. 0 = no fee (docs/payments.md).
+ANJU_PLATFORM_FEE_RATE = env.str("ANJU_PLATFORM_FEE_RATE", default="0")
 
 # Demo logins exist only where seeded; production turns the seeding command off.
 DEMO_DATA_ALLOWED = True

@@ -14,8 +14,11 @@ from django.db import connection, connections
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from billing.ledger import ledger_balances
 from billing.models import (
+    AccountKind,
     AttemptStatus,
+    ChargeKind,
     Invoice,
     InvoiceStatus,
     LedgerEntry,
@@ -24,10 +27,12 @@ from billing.models import (
     PaymentMethod,
     ProviderEvent,
     Refund,
+    Transfer,
 )
 from billing.online_tasks import provider_event_process
 from billing.providers import get_provider
 from billing.services import PaymentInProgressError, attempt_cancel, attempt_create, invoice_void, online_refund, payment_record
+from tests.billing.factories import bill
 from tests.billing.fake_stripe import (  # noqa: F401
     SITE_URL,
     deliver_fixture,
@@ -329,7 +334,9 @@ def test_reconcile_refuses_a_malformed_date(fake):
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_workers_handling_events_of_the_same_session_at_once_make_one_payment(fake):
+    """…and one transfer to each of the two payees (issue 12: exactly once under concurrent events)."""
     user, owner, unit, bills = owner_with_bills()
+    bills.append(bill(unit, Decimal("30.00"), kind=ChargeKind.MAINTENANCE_FUND, period=datetime.date(2026, 6, 1)))
     attempt = attempt_create(user=user, invoices=bills)
     fake.pay(attempt.provider_session_id)
     assert connection.vendor == "postgresql"
@@ -363,7 +370,11 @@ def test_two_workers_handling_events_of_the_same_session_at_once_make_one_paymen
     assert errors == []
     assert Payment.objects.filter(reference=attempt.provider_session_id).count() == 1
     assert ProviderEvent.objects.filter(processed_at__isnull=False).count() == 3
-    assert statuses(bills) == [InvoiceStatus.PAID, InvoiceStatus.PAID]
+    assert statuses(bills) == [InvoiceStatus.PAID, InvoiceStatus.PAID, InvoiceStatus.PAID]
+    made = fake.transfers_of(transfer_group=f"attempt-{attempt.pk}")
+    assert sorted(t["amount"] for t in made) == [3000, 20850]  # the owners' fund; the manager's two bills
+    assert Transfer.objects.filter(provider_transfer_id__isnull=False).count() == 2
+    assert ledger_balances(estate_id=attempt.estate_id)[AccountKind.TRANSFERRED] == Decimal("238.50")
 
 
 def test_cancelling_while_stripe_is_down_keeps_the_bills_blocked_and_says_so(fake):

@@ -11,7 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils.translation import gettext as _
 
-from billing.models import DunningLevel, DunningNotice, Invoice, InvoiceStatus, PaymentAttempt
+from billing.models import DunningLevel, DunningNotice, Invoice, InvoiceStatus, Payee, PaymentAttempt
 from billing.services import attempt_create, invoice_void
 from property_services.models import ManagementArrangement, ProviderContact
 from tests.billing.factories import bill
@@ -49,22 +49,19 @@ def test_the_confirm_step_names_the_estate_as_payee_and_the_total_and_charges_no
     assert PaymentAttempt.objects.count() == 0  # nothing leaves for Checkout before the owner confirms
 
 
-def test_the_payee_is_the_manager_in_effect(client, owner):
+def test_each_bill_names_the_payee_it_was_issued_with(client, owner):
+    """A bill issued under another manager keeps that manager as its payee (issue 12)."""
     user, unit, bills = owner
-    firm = make_provider(name="重庆渝安物业服务有限公司")
-    ManagementArrangement.objects.create(
-        estate=unit.building.estate,
-        model="professional",
-        provider=firm,
-        starts_on=datetime.date(2020, 1, 1),
-        authority_kind="assembly_resolution",
-        authority_reference="2020-1",
-        authority_date=datetime.date(2019, 12, 1),
+    estate = unit.building.estate
+    firm = Payee.objects.create(
+        estate=estate, legal_name="重庆渝安物业服务有限公司", account_id="acct_1YuAn0000001", charges_enabled=True
     )
+    Invoice.objects.filter(pk=bills[0].pk).update(payee=firm)
 
-    html = client.post("/portal/bills/", {"invoice": [bills[0].pk]}).content.decode()
+    html = client.post("/portal/bills/", {"invoice": [bills[0].pk, bills[1].pk]}).content.decode()
 
-    assert 'data-testid="payee"><strong>重庆渝安物业服务有限公司</strong>' in html
+    assert 'data-testid="payee"><strong>重庆渝安物业服务有限公司</strong> <span class="amount">¥120.50' in html
+    assert f'data-testid="payee"><strong>{estate.name}物业服务有限公司</strong> <span class="amount">¥88.00' in html
 
 
 def test_confirming_leaves_for_checkout_with_the_confirmed_total(client, owner, fake):

@@ -1,11 +1,16 @@
 """An owner pays two bills in Chromium through a local fake Stripe and downloads the receipt.
 
+The two bills have two payees (the manager's property fee, the owners' maintenance fund: Civil
+Code Arts. 281, 282): one payment, one transfer to each payee's connected account, and the result
+page and the receipt name each payee.
+
 The fake runs as a real HTTP server on 127.0.0.1: Anju's stripe client talks to it over HTTP
 (STRIPE_API_BASE), the browser is sent to its simulated Checkout page, and its "Pay" button
 delivers a signed checkout.session.completed to the live server's webhook before redirecting
 back, as Stripe does.
 """
 
+import datetime
 import re
 import shutil
 import subprocess
@@ -15,7 +20,18 @@ import pytest
 from django.utils import translation
 from playwright.sync_api import expect
 
-from billing.models import AttemptStatus, Invoice, InvoiceStatus, Payment, PaymentAttempt, PaymentMethod, ProviderEvent
+from billing.models import (
+    AttemptStatus,
+    ChargeKind,
+    Invoice,
+    InvoiceStatus,
+    Payee,
+    Payment,
+    PaymentAttempt,
+    PaymentMethod,
+    ProviderEvent,
+)
+from tests.billing.factories import bill
 from tests.billing.fake_stripe import API_KEY, FakeStripe, FakeStripeServer, owner_with_bills
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -38,10 +54,13 @@ def stripe_server(live_server, settings, monkeypatch):
 
 
 def test_owner_pays_two_bills_through_checkout_and_downloads_the_receipt(page, live_server, stripe_server, tmp_path):
-    user, owner, unit, bills = owner_with_bills(amounts=("120.50", "88.00"))
+    user, owner, unit, bills = owner_with_bills(amounts=("120.50",))
+    bills.append(bill(unit, Decimal("88.00"), kind=ChargeKind.MAINTENANCE_FUND, period=datetime.date(2026, 2, 1)))
     estate = unit.building.estate
     estate.name = "山城花园"
     estate.save(update_fields=["name"])
+    Payee.objects.filter(estate=estate, account_id__startswith="acct_1Fee").update(legal_name="重庆山城物业服务有限公司")
+    Payee.objects.filter(estate=estate, account_id__startswith="acct_1Own").update(legal_name="山城花园业主大会")
 
     # Log in on the portal, as an owner does on a phone.
     page.goto("/accounts/login/")
@@ -82,6 +101,13 @@ def test_owner_pays_two_bills_through_checkout_and_downloads_the_receipt(page, l
     )
     assert PaymentAttempt.objects.get().status == AttemptStatus.PAID
     assert set(Invoice.objects.values_list("status", flat=True)) == {InvoiceStatus.PAID}
+    # Each bill's money reached its payee's own account.
+    expect(page.locator("[data-testid=result-payee]")).to_have_text(
+        [re.compile("重庆山城物业服务有限公司"), re.compile("山城花园业主大会")]
+    )
+    made = {t["destination"]: t["amount"] for t in stripe_server.fake.transfers_of(transfer_group=f"attempt-{attempt.pk}")}
+    fee_payee, owners_payee = (Payee.objects.get(estate=estate, account_id__startswith=p) for p in ("acct_1Fee", "acct_1Own"))
+    assert made == {fee_payee.account_id: 12050, owners_payee.account_id: 8800}
 
     # The receipt: a PDF with the amount in Chinese capitals.
     with page.expect_download() as download:
@@ -97,6 +123,7 @@ def test_owner_pays_two_bills_through_checkout_and_downloads_the_receipt(page, l
         assert "贰佰零捌元伍角整" in text
         assert "山城花园" in text
         assert payment.receipt.number in text
+        assert "重庆山城物业服务有限公司" in text and "山城花园业主大会" in text  # the payees, by name
 
     # The bills page now has nothing left to pay, and lists the payment with its receipt.
     page.goto("/portal/bills/")

@@ -1,7 +1,9 @@
-"""Compare Stripe with the books: sessions paid at Stripe but missing here, and the reverse.
+"""Compare Stripe with the books: sessions paid at Stripe but missing here, and the reverse; then,
+per payee, the transfers and reversals to its connected account (billing.services.reconcile).
 
     python manage.py stripe_reconcile --since 2026-11-01           # report only
     python manage.py stripe_reconcile --since 2026-11-01 --apply   # also apply what is missing
+    python manage.py stripe_reconcile --since 2026-11-01 --estate DEMO01   # one estate's payees
 
 Applying goes through the same service as the webhook (services.provider_events.session_paid_apply), so it
 is idempotent: running it again, or a late webhook afterwards, adds nothing. Stored notifications
@@ -14,8 +16,11 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from billing.models import AttemptStatus, Payment, PaymentAttempt, ProviderEvent
+from billing.money import format_rmb
 from billing.providers import ProviderError, get_provider
 from billing.services.provider_events import event_process, excess_decision, session_paid_apply
+from billing.services.reconcile import payees_reconcile
+from estates.models import Estate
 
 
 class Command(BaseCommand):
@@ -23,9 +28,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--since", required=True, help="First day to check, YYYY-MM-DD (local time).")
-        parser.add_argument("--apply", action="store_true", help="Apply the paid sessions that are missing locally.")
+        parser.add_argument(
+            "--apply", action="store_true", help="Apply the paid sessions missing locally; send missing transfers and reversals."
+        )
+        parser.add_argument("--estate", default="", help="Only this estate's payees (its code).")
 
-    def handle(self, *args, since: str, apply: bool, **options):
+    def handle(self, *args, since: str, apply: bool, estate: str = "", **options):
         try:
             day = datetime.date.fromisoformat(since)
         except ValueError:
@@ -101,11 +109,42 @@ class Command(BaseCommand):
                 except Exception as exc:  # noqa: BLE001 - report and go on with the others
                     self.stdout.write(f"  failed again: {exc}")
 
+        payees_clean = self._payees(start=start, estate_code=estate, provider=provider, apply=apply)
+
         summary = (
             f"missing here: {len(missing)}, flagged: {len(flagged)}, unknown sessions: {len(unknown)}, "
             f"recorded here but not paid at Stripe: {not_at_stripe}, notifications not handled: {len(waiting)}"
         )
         if apply:
             summary += f"; applied {applied}, notifications handled {handled}"
-        clean = not (missing or flagged or unknown or not_at_stripe or waiting)
+        summary += "; payees: " + ("all match" if payees_clean else "DIFFERENCES (see above)")
+        clean = not (missing or flagged or unknown or not_at_stripe or waiting) and payees_clean
         self.stdout.write(self.style.SUCCESS(summary) if clean else self.style.WARNING(summary))
+
+    def _payees(self, *, start, estate_code: str, provider, apply: bool) -> bool:
+        """Per payee: charges, transfers and reversals in the books and at Stripe, and every difference."""
+        estate_ids = None
+        if estate_code:
+            found = Estate.objects.filter(code=estate_code).values_list("pk", flat=True).first()
+            if found is None:
+                raise CommandError(f"小区 {estate_code} 不存在 / No estate with the code {estate_code!r}.")
+            estate_ids = [found]
+        report = payees_reconcile(estate_ids=estate_ids, since=start, provider=provider, apply=apply)
+        if report.error:
+            self.stdout.write(f"TRANSFERS COULD NOT BE LISTED AT STRIPE: {report.error}")
+        for line in report.payees:
+            payee = line.payee
+            self.stdout.write(
+                f"PAYEE {payee.estate.code} {payee.legal_name} ({payee.account_id or 'no account'}): "
+                f"charged {format_rmb(line.charged)}, platform fees {format_rmb(line.platform_fees)}, "
+                f"transferred {format_rmb(line.transferred_books)} in the books / {format_rmb(line.transferred_provider)} at Stripe, "
+                f"reversed {format_rmb(line.reversed_books)} / {format_rmb(line.reversed_provider)}, "
+                f"refunded {format_rmb(line.refunded)}"
+            )
+            for difference in line.differences:
+                self.stdout.write(f"  {difference}")
+        for unknown in report.unknown:
+            self.stdout.write(f"TRANSFER AT STRIPE, UNKNOWN HERE: {unknown}")
+        for done in report.applied:
+            self.stdout.write(f"  applied: {done}")
+        return report.clean
