@@ -18,6 +18,7 @@ from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, ObjectList
 from wagtail.admin.ui.tables import BooleanColumn, Column
@@ -38,6 +39,13 @@ PayeeAssignmentFilterSet = estate_filterset(
     PayeeAssignment, money=django_filters.ChoiceFilter(choices=PayeeMoney.choices, label=_("Kind of money"))
 )
 TransferFilterSet = estate_filterset(Transfer)
+
+
+def _onboard_link(payee: Payee) -> str:
+    label = _("Complete the account") if payee.account_id else _("Open an account")
+    if payee.takes_online_payments:
+        label = _("Account details")
+    return format_html('<a href="{}">{}</a>', reverse("billing_payee:onboard", args=[payee.pk]), label)
 
 
 def _payee_or_404(request, pk: int) -> Payee:
@@ -61,6 +69,7 @@ class PayeeViewSet(ScopedModelViewSet):
         BooleanColumn("charges_enabled", label=_("can take payments")),
         BooleanColumn("payouts_enabled", label=_("can be paid out")),
         "status_checked_at",
+        Column("onboard", label=_("Payment account"), accessor=lambda payee: _onboard_link(payee)),
     ]
     filterset_class = PayeeFilterSet
     search_fields = ["legal_name", "account_id"]
@@ -101,12 +110,19 @@ class PayeeViewSet(ScopedModelViewSet):
         ]
 
 
+class OnboardingPage(BillingPage):
+    page_title = _("Payment account of a payee")
+    template_name = "billing/admin/payee_onboard.html"
+    header_icon = "user"
+
+
 def onboarding_start(request, pk: int):
-    """POST: open (or complete) the payee's account at the provider and go there. GET: the record."""
+    """GET: what opening the account means, with the button. POST: open (or complete) the payee's
+    account at the provider and go there."""
     payee = _payee_or_404(request, pk)
     require(request, "billing.change_payee")
     if request.method != "POST":
-        return redirect("billing_payee:inspect", payee.pk)
+        return OnboardingPage.as_view(extra_context={"payee": payee})(request)
     back = request.build_absolute_uri(reverse("billing_payee:onboarded", args=[payee.pk]))
     try:
         url = payee_onboarding_url(payee=payee, refresh_url=back, return_url=back)

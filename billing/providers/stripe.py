@@ -220,10 +220,21 @@ def _as_dict(obj) -> dict:
 class StripeProvider(PaymentProvider):
     name = "stripe"
 
-    def __init__(self, *, api_key: str, api_base: str, webhook_secret: str, http_client: stripe.HTTPClient | None = None):
+    def __init__(
+        self,
+        *,
+        api_key: str,
+        api_base: str,
+        webhook_secret: str,
+        http_client: stripe.HTTPClient | None = None,
+        connect_webhook_secret: str = "",
+    ):
         self.api_key = api_key
         self.api_base = api_base
         self.webhook_secret = webhook_secret
+        # Stripe sends events about connected accounts (account.updated, …) to a Connect endpoint,
+        # which has its own signing secret; both endpoints may point at the same webhook URL.
+        self.connect_webhook_secret = connect_webhook_secret
         self.http_client = http_client
 
     @classmethod
@@ -232,6 +243,7 @@ class StripeProvider(PaymentProvider):
             api_key=settings.STRIPE_SECRET_KEY,
             api_base=settings.STRIPE_API_BASE,
             webhook_secret=settings.STRIPE_WEBHOOK_SECRET,
+            connect_webhook_secret=getattr(settings, "STRIPE_CONNECT_WEBHOOK_SECRET", ""),
             http_client=HTTP_CLIENT,
         )
 
@@ -343,12 +355,19 @@ class StripeProvider(PaymentProvider):
         if not self.webhook_secret:
             logger.error("STRIPE_WEBHOOK_SECRET is not set: every Stripe webhook is refused.")
             raise InvalidNotificationError("webhook secret not configured")
+        secrets = [secret for secret in (self.webhook_secret, self.connect_webhook_secret) if secret]
+        for number, secret in enumerate(secrets, start=1):
+            try:
+                stripe.WebhookSignature.verify_header(
+                    body, headers.get("Stripe-Signature"), secret, tolerance=SIGNATURE_TOLERANCE_SECONDS
+                )
+                break
+            except stripe.SignatureVerificationError as exc:
+                if number == len(secrets):
+                    raise InvalidNotificationError(str(exc)) from exc
         try:
-            stripe.WebhookSignature.verify_header(
-                body, headers.get("Stripe-Signature"), self.webhook_secret, tolerance=SIGNATURE_TOLERANCE_SECONDS
-            )
             payload = json.loads(body)
-        except (stripe.SignatureVerificationError, UnicodeDecodeError, ValueError) as exc:
+        except (UnicodeDecodeError, ValueError) as exc:
             raise InvalidNotificationError(str(exc)) from exc
         if not isinstance(payload, dict) or payload.get("object") != "event" or not payload.get("id") or not payload.get("type"):
             raise InvalidNotificationError("not a Stripe event")

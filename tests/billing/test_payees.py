@@ -386,6 +386,9 @@ def test_staff_open_the_payees_account_through_onboarding(client, fake, two_paye
     assert response.status_code == 302
     payee = Payee.objects.get(legal_name="某某社区物业服务中心")
     assert payee.account_id == "" and not payee.takes_online_payments
+    listing = client.get(reverse("billing_payee:index")).content.decode()
+    assert reverse("billing_payee:onboard", args=[payee.pk]) in listing
+    assert 'id="start-onboarding"' in client.get(reverse("billing_payee:onboard", args=[payee.pk])).content.decode()
 
     response = client.post(reverse("billing_payee:onboard", args=[payee.pk]))
 
@@ -459,3 +462,21 @@ def test_naming_a_payee_gives_it_the_bills_issued_without_one(fake):
     payee_assign(estate=estate, money=PayeeMoney.FEES, payee=payee, valid_from=datetime.date(2020, 1, 1))
 
     assert Invoice.objects.get(pk=bills[0].pk).payee == payee
+
+
+def test_events_signed_by_the_connect_endpoint_are_accepted_and_others_refused(client, fake, settings, two_payees):
+    """account.updated comes from the Connect endpoint, signed with its own secret."""
+    from tests.billing.fake_stripe import post_event
+
+    settings.STRIPE_CONNECT_WEBHOOK_SECRET = "whsec_connect_endpoint"
+    owners = two_payees["owners"]
+    fake.account_add(owners.account_id, charges_enabled=False)
+    event = fake.account_event(owners.account_id)
+    body, _header = fake.signed(event)
+
+    forged = post_event(client, fake, event, header=fake.sign(body, secret="whsec_someone_else"), body=body)
+    accepted = post_event(client, fake, event, header=fake.sign(body, secret="whsec_connect_endpoint"), body=body)
+
+    assert forged.status_code == 400
+    assert accepted.status_code == 200
+    assert ProviderEvent.objects.filter(type="account.updated").count() == 1
