@@ -28,6 +28,9 @@ VIEW = _ps(*(f"view_{m}" for m in MODELS))
 VOTER_DESIGNATION = _ps(*(f"{a}_voterdesignation" for a in ("view", "add", "change", "delete")))
 
 
+PARKING = _ps("view_parkingrate", "add_parkingrate", "change_parkingrate", "view_parkingstay", "view_gatekey", "change_gatekey")
+
+
 def register() -> None:
     register_role_permissions(Role.DISTRICT_OFFICER, VIEW + _ps("view_voterdesignation"))
     register_role_permissions(
@@ -50,7 +53,9 @@ def register() -> None:
         Role.ESTATE_STAFF,
         VIEW
         + _ps("add_ballot", "change_ballot", "add_jointmeeting", "change_jointmeeting", "change_jointmeetingdecision")
-        + VOTER_DESIGNATION,
+        + VOTER_DESIGNATION
+        # The car park: the visitor tariff, the stays the gates record, the gates' key.
+        + PARKING,
     )
     register_role_permissions(
         Role.COMMITTEE_MEMBER,

@@ -37,8 +37,14 @@ from .meetings import (
     OrganisationKind,
 )
 from .notices import NOTICE_TRANSITIONS, Notice, NoticeKind, NoticeStatus, NoticeStatusChange
+from .parking import CapWindow, FreePer, GateKey, ParkingRate, ParkingStay
 
 __all__ = [
+    "CapWindow",
+    "FreePer",
+    "GateKey",
+    "ParkingRate",
+    "ParkingStay",
     "ASSEMBLY_NOTICE_DAYS",
     "ASSEMBLY_TRANSITIONS",
     "COMMITTEE_FILING_DAYS",

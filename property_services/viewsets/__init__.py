@@ -9,6 +9,7 @@ from .assemblies import AssemblyViewSet, BallotViewSet, VoterDesignationViewSet
 from .committee import CommitteeViewSet
 from .meetings import DecisionViewSet, JointMeetingViewSet
 from .notices import NoticeViewSet
+from .parking import ParkingRateViewSet, ParkingStayViewSet
 
 
 class PropertyServicesViewSetGroup(ModelViewSetGroup):
@@ -26,4 +27,6 @@ class PropertyServicesViewSetGroup(ModelViewSetGroup):
         JointMeetingViewSet("property_services_jointmeeting", url_prefix="property_services/jointmeeting"),
         DecisionViewSet("property_services_jointmeetingdecision", url_prefix="property_services/jointmeetingdecision"),
         NoticeViewSet("property_services_notice", url_prefix="property_services/notice"),
+        ParkingRateViewSet("property_services_parkingrate", url_prefix="property_services/parkingrate"),
+        ParkingStayViewSet("property_services_parkingstay", url_prefix="property_services/parkingstay"),
     )

@@ -92,12 +92,15 @@ def _group_permissions(role: str) -> set[str]:
 # Permissions granted since the snapshot, by the issue that added them.
 ADDED_SINCE: dict[str, str] = {
     # Issue 12 (payees): staff record their estates' payees and name them for each kind of money;
-    # officers look at payees, their periods and the transfers to them.
+    # officers look at payees, their periods and the transfers to them. Issue 13: staff keep the car
+    # park's visitor tariff and gate key, and see the stays the gates recorded.
     "district_officer": "billing.view_payee billing.view_payeeassignment billing.view_transfer",
     "subdistrict_officer": "billing.view_payee billing.view_payeeassignment billing.view_transfer",
     "estate_staff": """
         billing.view_payee billing.view_payeeassignment billing.view_transfer
         billing.add_payee billing.change_payee billing.add_payeeassignment
+        property_services.view_parkingrate property_services.add_parkingrate property_services.change_parkingrate
+        property_services.view_parkingstay property_services.view_gatekey property_services.change_gatekey
     """,
 }
 

@@ -1,0 +1,130 @@
+"""Parking on the estate's common ground: the visitor tariff, the gates' key, and the stays gates record.
+
+Spaces on the owners' common ground earn public income (Civil Code Art. 275 para. 2, Art. 282):
+what visitors pay is billed through billing as ``parking_session`` into the owners' public income.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from estates.models import Estate
+
+from ..parking import ParkingTariff
+
+
+class FreePer(models.TextChoices):
+    DAY = "day", _("first stay of the day")
+    ENTRY = "entry", _("every stay")
+
+
+class CapWindow(models.TextChoices):
+    NATURAL_DAY = "natural_day", _("calendar day")
+    ROLLING_24H = "rolling_24h", _("24 hours from entry")
+
+
+class ParkingRate(models.Model):
+    """The estate's visitor tariff from a date (property_services.parking.fee computes with it)."""
+
+    estate = models.ForeignKey(Estate, on_delete=models.PROTECT, related_name="parking_rates", verbose_name=_("estate"))
+    valid_from = models.DateField(_("valid from"))
+    free_minutes = models.PositiveIntegerField(_("free minutes"), default=30)
+    free_per = models.CharField(_("free time applies to"), max_length=10, choices=FreePer.choices, default=FreePer.DAY)
+    first_minutes = models.PositiveIntegerField(_("first period (minutes)"), default=60)
+    first_fee = models.DecimalField(_("first period fee (CNY)"), max_digits=8, decimal_places=2)
+    interval_minutes = models.PositiveIntegerField(_("interval (minutes)"), default=30)
+    interval_fee = models.DecimalField(_("fee per started interval (CNY)"), max_digits=8, decimal_places=2)
+    cap = models.DecimalField(_("cap (CNY)"), max_digits=8, decimal_places=2, null=True, blank=True)
+    cap_window = models.CharField(_("cap per"), max_length=20, choices=CapWindow.choices, default=CapWindow.NATURAL_DAY)
+
+    class Meta:
+        verbose_name = _("visitor parking tariff")
+        verbose_name_plural = _("visitor parking tariffs")
+        ordering = ["estate", "-valid_from"]
+        constraints = [
+            models.UniqueConstraint(fields=["estate", "valid_from"], name="parking_rate_once_per_day"),
+            models.CheckConstraint(
+                condition=Q(first_minutes__gt=0) & Q(interval_minutes__gt=0), name="parking_rate_periods_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(first_fee__gte=0) & Q(interval_fee__gte=0) & (Q(cap__isnull=True) | Q(cap__gte=0)),
+                name="parking_rate_fees_non_negative",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.estate} {self.valid_from}"
+
+    def as_tariff(self) -> ParkingTariff:
+        return ParkingTariff(
+            free_minutes=self.free_minutes,
+            free_per=self.free_per,  # type: ignore[arg-type]
+            first_minutes=self.first_minutes,
+            first_fee=Decimal(self.first_fee),
+            interval_minutes=self.interval_minutes,
+            interval_fee=Decimal(self.interval_fee),
+            cap=Decimal(self.cap) if self.cap is not None else None,
+            cap_window=self.cap_window,  # type: ignore[arg-type]
+        )
+
+
+class GateKey(models.Model):
+    """The secret the estate's plate-recognition gates sign their records with (HMAC-SHA256).
+
+    One per estate, rotated by staff in the back office; a record signed with an old key, or with
+    another estate's key, is refused.
+    """
+
+    estate = models.OneToOneField(Estate, on_delete=models.PROTECT, related_name="gate_key", verbose_name=_("estate"))
+    key = models.CharField(_("key"), max_length=100)
+    rotated_at = models.DateTimeField(_("rotated at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("gate key")
+        verbose_name_plural = _("gate keys")
+
+    def __str__(self):
+        return f"{self.estate} {self.rotated_at:%Y-%m-%d}"
+
+
+class ParkingStay(models.Model):
+    """A vehicle's stay, as the gates recorded it: entry, then exit with the fee due.
+
+    Each gate record carries the gate's own serial number: a record sent again (a gate catching up
+    after being offline) finds its stay and changes nothing.
+    """
+
+    estate = models.ForeignKey(Estate, on_delete=models.PROTECT, related_name="parking_stays", verbose_name=_("estate"))
+    plate = models.CharField(_("plate"), max_length=8)
+    entered_at = models.DateTimeField(_("entered at"))
+    enter_gate = models.CharField(_("entry gate"), max_length=40)
+    enter_serial = models.CharField(_("entry record serial"), max_length=80)
+    left_at = models.DateTimeField(_("left at"), null=True, blank=True)
+    leave_gate = models.CharField(_("exit gate"), max_length=40, blank=True)
+    leave_serial = models.CharField(_("exit record serial"), max_length=80, blank=True)
+    visitor = models.BooleanField(_("visitor"), default=True)
+    amount = models.DecimalField(_("fee (CNY)"), max_digits=10, decimal_places=2, null=True, blank=True)
+    invoice_id = models.BigIntegerField(_("bill"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("parking stay")
+        verbose_name_plural = _("parking stays")
+        ordering = ["-entered_at"]
+        indexes = [models.Index(fields=["estate", "plate", "entered_at"])]
+        constraints = [
+            models.UniqueConstraint(fields=["estate", "enter_gate", "enter_serial"], name="stay_entry_record_once"),
+            models.UniqueConstraint(
+                fields=["estate", "leave_gate", "leave_serial"], condition=~Q(leave_serial=""), name="stay_exit_record_once"
+            ),
+            models.CheckConstraint(
+                condition=Q(left_at__isnull=True) | Q(left_at__gte=F("entered_at")), name="stay_leaves_after_entry"
+            ),
+            models.CheckConstraint(condition=Q(amount__isnull=True) | Q(amount__gte=0), name="stay_amount_non_negative"),
+        ]
+
+    def __str__(self):
+        return f"{self.plate} {self.entered_at:%Y-%m-%d %H:%M}"
