@@ -76,9 +76,11 @@ def build_world(sessions: int, fake):
     from billing.models import ChargeKind
     from billing.services import attempt_create, invoice_create_for_source
     from estates.models import Building, Owner, Ownership, Unit
+    from tests.billing.factories import estate_payees
     from tests.estates.factories import EstateFactory
 
     estate = EstateFactory(code="BENCH-WH", name="基准小区")
+    estate_payees(estate)  # each bill's money goes to its payee's connected account (docs/payments.md)
     building = Building.objects.create(estate=estate, number="1", floors=30)
     units = Unit.objects.bulk_create(
         Unit(
@@ -321,6 +323,12 @@ def verify(attempts, unique):
     sequences = sorted(Receipt.objects.values_list("sequence", flat=True))
     if sequences != list(range(1, len(sessions) + 1)):
         problems.append("receipt numbers are not 1..N without gaps")
+    # Each payment's money reached its payee once (issue 12): one sent transfer per payment (one payee per bill).
+    from billing.models import Transfer
+
+    sent = Transfer.objects.filter(provider_transfer_id__isnull=False)
+    if sent.count() != payments or sent.values("payment").distinct().count() != payments:
+        problems.append(f"transfers sent {sent.count()} != payments {payments}")
     return payments, len(sessions), problems
 
 

@@ -1,7 +1,7 @@
 """The HTTP endpoint of the estate's plate-recognition gates: /property/gates/<estate code>/records/.
 
 POST a record (JSON) signed with the estate's gate key (``X-Anju-Gate-Signature``: hex HMAC-SHA256 of
-the raw body); the answer is JSON: ``{"open": true, "kind": "visitor", "stay": 12, "fee": "7.00",
+the raw body); the answer is JSON: ``{"open": true, "kind": "visitor" | "permit", "stay": 12, "fee": "7.00",
 "message": ""}`` (``fee`` on leaving). A bad or missing signature, or another estate's key: 403; a record
 that makes no sense (plate, time, direction): 400 with the reason (Chinese, then English); nothing
 is written in either case. See property_services.services.parking.

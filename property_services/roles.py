@@ -28,7 +28,20 @@ VIEW = _ps(*(f"view_{m}" for m in MODELS))
 VOTER_DESIGNATION = _ps(*(f"{a}_voterdesignation" for a in ("view", "add", "change", "delete")))
 
 
-PARKING = _ps("view_parkingrate", "add_parkingrate", "change_parkingrate", "view_parkingstay", "view_gatekey", "change_gatekey")
+PARKING = _ps(
+    "view_parkingrate",
+    "add_parkingrate",
+    "change_parkingrate",
+    "view_parkingstay",
+    "view_gatekey",
+    "change_gatekey",
+    "view_parkingspace",
+    "add_parkingspace",
+    "change_parkingspace",
+    "view_parkingpermit",
+    "add_parkingpermit",
+    "view_parkingwaitlistentry",
+)
 
 
 def register() -> None:

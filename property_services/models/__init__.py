@@ -37,9 +37,27 @@ from .meetings import (
     OrganisationKind,
 )
 from .notices import NOTICE_TRANSITIONS, Notice, NoticeKind, NoticeStatus, NoticeStatusChange
-from .parking import CapWindow, FreePer, GateKey, ParkingRate, ParkingStay
+from .parking import (
+    PERMIT_MONTHS,
+    CapWindow,
+    FreePer,
+    GateKey,
+    ParkingPermit,
+    ParkingRate,
+    ParkingSpace,
+    ParkingStay,
+    ParkingWaitlistEntry,
+    PermitPeriod,
+    SpaceKind,
+)
 
 __all__ = [
+    "PERMIT_MONTHS",
+    "ParkingPermit",
+    "ParkingSpace",
+    "ParkingWaitlistEntry",
+    "PermitPeriod",
+    "SpaceKind",
     "CapWindow",
     "FreePer",
     "GateKey",

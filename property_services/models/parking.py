@@ -128,3 +128,100 @@ class ParkingStay(models.Model):
 
     def __str__(self):
         return f"{self.plate} {self.entered_at:%Y-%m-%d %H:%M}"
+
+
+class SpaceKind(models.TextChoices):
+    PLANNED = "planned", _("planned space (规划车位)")
+    COMMON_GROUND = "common_ground", _("space on common ground (common property, Art. 275)")
+
+
+class PermitPeriod(models.TextChoices):
+    MONTH = "month", _("monthly")
+    QUARTER = "quarter", _("quarterly")
+    YEAR = "year", _("yearly")
+
+
+PERMIT_MONTHS = {PermitPeriod.MONTH: 1, PermitPeriod.QUARTER: 3, PermitPeriod.YEAR: 12}
+
+
+class ParkingSpace(models.Model):
+    """A space of the estate's register: planned with the buildings, or marked out on common ground.
+
+    Spaces that occupy the owners' roads or common ground are common property (Civil Code Art. 275
+    para. 2): what they earn is the owners' public income (Art. 282).
+    """
+
+    estate = models.ForeignKey(Estate, on_delete=models.PROTECT, related_name="parking_spaces", verbose_name=_("estate"))
+    code = models.CharField(_("space number"), max_length=20)
+    kind = models.CharField(_("kind"), max_length=20, choices=SpaceKind.choices, default=SpaceKind.COMMON_GROUND)
+    month_fee = models.DecimalField(_("monthly permit fee (CNY)"), max_digits=8, decimal_places=2)
+    in_service = models.BooleanField(_("in service"), default=True)
+
+    class Meta:
+        verbose_name = _("parking space")
+        verbose_name_plural = _("parking spaces")
+        ordering = ["estate", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["estate", "code"], name="parking_space_code_unique"),
+            models.CheckConstraint(condition=Q(month_fee__gte=0), name="parking_space_fee_non_negative"),
+        ]
+
+    def __str__(self):
+        return f"{self.estate} {self.code}"
+
+
+class ParkingPermit(models.Model):
+    """A permit to park one plate on one space for a month, a quarter or a year, billed through billing.
+
+    Owners come first (Civil Code Art. 276): a permit for someone who is not an owner or tenant of the
+    estate is monthly only, and only while no owner is waiting for a space.
+    """
+
+    estate = models.ForeignKey(Estate, on_delete=models.PROTECT, related_name="parking_permits", verbose_name=_("estate"))
+    space = models.ForeignKey(ParkingSpace, on_delete=models.PROTECT, related_name="permits", verbose_name=_("space"))
+    plate = models.CharField(_("plate"), max_length=8)
+    owner = models.ForeignKey(
+        "estates.Owner", on_delete=models.PROTECT, null=True, blank=True, related_name="parking_permits", verbose_name=_("owner")
+    )
+    holder_name = models.CharField(_("holder"), max_length=100, blank=True, help_text=_("For someone who is not an owner."))
+    period = models.CharField(_("period"), max_length=10, choices=PermitPeriod.choices, default=PermitPeriod.MONTH)
+    valid_from = models.DateField(_("valid from"))
+    valid_to = models.DateField(_("valid to"), help_text=_("The last day the permit is valid."))
+    invoice_id = models.BigIntegerField(_("bill"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("parking permit")
+        verbose_name_plural = _("parking permits")
+        ordering = ["estate", "-valid_from"]
+        indexes = [models.Index(fields=["estate", "plate", "valid_from"])]
+        constraints = [models.CheckConstraint(condition=Q(valid_to__gte=F("valid_from")), name="permit_period_valid")]
+
+    def __str__(self):
+        return f"{self.plate} {self.space.code} {self.valid_from}–{self.valid_to}"
+
+
+class ParkingWaitlistEntry(models.Model):
+    """An owner waiting for a space; served in the order of asking, the order visible to owners."""
+
+    estate = models.ForeignKey(Estate, on_delete=models.PROTECT, related_name="parking_waitlist", verbose_name=_("estate"))
+    owner = models.ForeignKey("estates.Owner", on_delete=models.PROTECT, related_name="+", verbose_name=_("owner"))
+    plate = models.CharField(_("plate"), max_length=8)
+    asked_at = models.DateTimeField(_("asked at"), auto_now_add=True)
+    served_at = models.DateTimeField(_("served at"), null=True, blank=True)
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("parking waiting-list entry")
+        verbose_name_plural = _("parking waiting list")
+        ordering = ["estate", "asked_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["estate", "owner"],
+                condition=Q(served_at__isnull=True, withdrawn_at__isnull=True),
+                name="waitlist_one_open_entry_per_owner",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.plate} {self.asked_at:%Y-%m-%d}"

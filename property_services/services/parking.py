@@ -6,8 +6,9 @@ with the estate's gate key (HMAC-SHA256 of the raw body, hex, in ``X-Anju-Gate-S
 
 * Exactly once: each record carries the gate's own serial number; a record sent again (a gate
   catching up after being offline) gets the answer it got the first time and changes nothing.
-* Entry: the stay starts; the gate opens (every car is a visitor until permits are kept here).
-* Exit: the open stay of that plate ends; its fee is computed by ``parking.fee`` from the estate's
+* Entry: the stay starts and the gate opens: as a permit holder's when the plate has a permit valid
+  that day (``permit_issue``), else as a visitor's.
+* Exit: the open stay of that plate ends; a visitor's fee is computed by ``parking.fee`` from the estate's
   visitor tariff in force on the day of entry, counting the plate's earlier stays of the day; a fee
   is billed as ``parking_session``: the owners' public income (Civil Code Arts. 275, 282).
 * A record with a bad signature, signed with another estate's key, naming a time before the entry,
@@ -33,7 +34,16 @@ from accounts.errors import refuse
 from billing.services import invoice_create_for_source
 from estates.models import Estate
 
-from ..models import GateKey, ParkingRate, ParkingStay
+from ..models import (
+    PERMIT_MONTHS,
+    GateKey,
+    ParkingPermit,
+    ParkingRate,
+    ParkingSpace,
+    ParkingStay,
+    ParkingWaitlistEntry,
+    PermitPeriod,
+)
 from ..parking import BEIJING, fee, normalize_plate
 
 SIGNATURE_HEADER = "X-Anju-Gate-Signature"
@@ -130,10 +140,12 @@ def gate_record(*, estate: Estate, data: dict) -> GateAnswer:
 def _enter(*, estate: Estate, gate: str, serial: str, plate: str, at: datetime.datetime) -> GateAnswer:
     found = ParkingStay.objects.filter(estate=estate, enter_gate=gate, enter_serial=serial).first()
     if found is None:
+        # A plate with a permit valid that day parks as a permit holder (no fee on leaving).
+        visitor = permit_valid_for(estate=estate, plate=plate, on=at.astimezone(BEIJING).date()) is None
         try:
             with transaction.atomic():
                 found = ParkingStay.objects.create(
-                    estate=estate, plate=plate, entered_at=at, enter_gate=gate, enter_serial=serial
+                    estate=estate, plate=plate, entered_at=at, enter_gate=gate, enter_serial=serial, visitor=visitor
                 )
         except IntegrityError:  # the same record, at the same moment
             found = ParkingStay.objects.get(estate=estate, enter_gate=gate, enter_serial=serial)
@@ -200,8 +212,127 @@ def _leave(*, estate: Estate, gate: str, serial: str, plate: str, at: datetime.d
     return _answer(stay, leaving=True)
 
 
+# --- permits and the owners-first waiting list (Civil Code Art. 276) ---------------------------------
+
+
+def _add_months(day: datetime.date, months: int) -> datetime.date:
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    last = [31, 29 if year % 4 == 0 and (year % 100 != 0 or year % 400 == 0) else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+    return datetime.date(year, month, min(day.day, last[month - 1]))
+
+
+def permit_valid_for(*, estate: Estate, plate: str, on: datetime.date) -> ParkingPermit | None:
+    """The permit that lets this plate park in the estate on this day, if any."""
+    return ParkingPermit.objects.filter(estate=estate, plate=plate, valid_from__lte=on, valid_to__gte=on).first()
+
+
+def waitlist_join(*, estate: Estate, owner: Any, plate: str) -> ParkingWaitlistEntry:
+    """An owner asks for a space; the list is served in the order of asking."""
+    if owner.estate_id != estate.pk:
+        raise refuse("只有本小区业主可以排队", "Only an owner of this estate can wait for a space here.", code="not_owner")
+    plate = normalize_plate(plate)
+    try:
+        with transaction.atomic():
+            return ParkingWaitlistEntry.objects.create(estate=estate, owner=owner, plate=plate)
+    except IntegrityError:
+        raise refuse("您已在排队名单中", "You are already on the waiting list.", code="already_waiting") from None
+
+
+def waitlist_open(*, estate: Estate):
+    """Owners waiting, in the order they asked (what owners see, by position and plate)."""
+    return ParkingWaitlistEntry.objects.filter(estate=estate, served_at__isnull=True, withdrawn_at__isnull=True).order_by(
+        "asked_at", "pk"
+    )
+
+
+@transaction.atomic
+def permit_issue(
+    *,
+    space: ParkingSpace,
+    plate: str,
+    period: str,
+    valid_from: datetime.date,
+    owner: Any = None,
+    holder_name: str = "",
+) -> ParkingPermit:
+    """A permit for one plate on one space, billed as the owners' public income (``parking_permit``).
+
+    Civil Code Art. 276: the estate's spaces serve its owners first. A permit for someone who is not
+    an owner of the estate is monthly only, and refused while any owner is waiting. Two permits on
+    one space never overlap.
+    """
+    estate = space.estate
+    plate = normalize_plate(plate)
+    if period not in PermitPeriod.values:
+        raise refuse("月卡、季卡或年卡", f"Unknown permit period {period!r}.", code="period")
+    if owner is not None and owner.estate_id != estate.pk:
+        raise refuse("该业主不属于本小区", "This owner is not an owner of this estate.", code="not_owner")
+    holder = (owner.name if owner is not None else holder_name or "").strip()
+    if not holder:
+        raise refuse("请填写持卡人", "Give the permit holder's name.", code="holder")
+    if not space.in_service:
+        raise refuse(f"车位 {space.code} 未启用", f"Space {space.code} is not in service.", code="space")
+    if owner is None:
+        if period != PermitPeriod.MONTH:
+            raise refuse(
+                "非本小区业主只能办理月卡（民法典第276条：车位首先满足业主需要）",
+                "Someone who is not an owner may only have a monthly permit (Civil Code Art. 276: owners first).",
+                code="owners_first",
+            )
+        waiting = waitlist_open(estate=estate).count()
+        if waiting:
+            raise refuse(
+                f"尚有 {waiting} 位业主在排队等候车位，不能向非业主发放月卡（民法典第276条）",
+                f"{waiting} owner(s) are waiting for a space: no permit for someone who is not an owner (Civil Code Art. 276).",
+                code="owners_first",
+            )
+    ParkingSpace.objects.select_for_update().filter(pk=space.pk).first()  # one permit decision per space at a time
+    months = PERMIT_MONTHS[PermitPeriod(period)]
+    valid_to = _add_months(valid_from, months) - datetime.timedelta(days=1)
+    clash = ParkingPermit.objects.filter(space=space, valid_from__lte=valid_to, valid_to__gte=valid_from).first()
+    if clash is not None:
+        raise refuse(
+            f"车位 {space.code} 在 {clash.valid_from}–{clash.valid_to} 已有车卡",
+            f"Space {space.code} already has a permit from {clash.valid_from} to {clash.valid_to}.",
+            code="overlap",
+        )
+    permit = ParkingPermit.objects.create(
+        estate=estate,
+        space=space,
+        plate=plate,
+        owner=owner,
+        holder_name=holder[:100],
+        period=period,
+        valid_from=valid_from,
+        valid_to=valid_to,
+    )
+    if owner is not None:
+        ParkingWaitlistEntry.objects.filter(estate=estate, owner=owner, served_at__isnull=True, withdrawn_at__isnull=True).update(
+            served_at=timezone.now()
+        )
+    invoice = invoice_create_for_source(
+        source=permit,
+        estate=estate,
+        charge_kind="parking_permit",
+        period=valid_from,
+        payer_owner=owner,
+        payer_user=owner.user if owner is not None else None,
+        payer_name=holder,
+        lines=[(f"车位 {space.code} {plate} {PermitPeriod(period).label}", Decimal(months), space.month_fee)],
+        due_on=valid_from,
+    )
+    ParkingPermit.objects.filter(pk=permit.pk).update(invoice_id=invoice.pk)
+    permit.invoice_id = invoice.pk
+    return permit
+
+
 __all__ = [
     "SIGNATURE_HEADER",
+    "permit_issue",
+    "permit_valid_for",
+    "waitlist_join",
+    "waitlist_open",
     "GateAnswer",
     "GateSignatureError",
     "gate_key_rotate",

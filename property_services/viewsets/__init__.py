@@ -9,7 +9,13 @@ from .assemblies import AssemblyViewSet, BallotViewSet, VoterDesignationViewSet
 from .committee import CommitteeViewSet
 from .meetings import DecisionViewSet, JointMeetingViewSet
 from .notices import NoticeViewSet
-from .parking import ParkingRateViewSet, ParkingStayViewSet
+from .parking import (
+    ParkingPermitViewSet,
+    ParkingRateViewSet,
+    ParkingSpaceViewSet,
+    ParkingStayViewSet,
+    ParkingWaitlistViewSet,
+)
 
 
 class PropertyServicesViewSetGroup(ModelViewSetGroup):
@@ -29,4 +35,7 @@ class PropertyServicesViewSetGroup(ModelViewSetGroup):
         NoticeViewSet("property_services_notice", url_prefix="property_services/notice"),
         ParkingRateViewSet("property_services_parkingrate", url_prefix="property_services/parkingrate"),
         ParkingStayViewSet("property_services_parkingstay", url_prefix="property_services/parkingstay"),
+        ParkingSpaceViewSet("property_services_parkingspace", url_prefix="property_services/parkingspace"),
+        ParkingPermitViewSet("property_services_parkingpermit", url_prefix="property_services/parkingpermit"),
+        ParkingWaitlistViewSet("property_services_parkingwaitlistentry", url_prefix="property_services/parkingwaitlistentry"),
     )

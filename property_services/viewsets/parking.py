@@ -16,11 +16,12 @@ from wagtail.admin.panels import FieldPanel, FieldRowPanel, ObjectList
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
+from accounts.errors import refuse
 from estates.admin_scoping import ScopedAdminModelForm, ScopedModelViewSet, ScopedReadOnlyViewSet, estate_filterset
 from estates.selectors import estates_visible_to
 
-from ..models import GateKey, ParkingRate, ParkingStay
-from ..services.parking import gate_key_rotate
+from ..models import GateKey, ParkingPermit, ParkingRate, ParkingSpace, ParkingStay, ParkingWaitlistEntry
+from ..services.parking import gate_key_rotate, permit_issue
 
 
 def _gate_key_link(estate_id: int) -> str:
@@ -105,3 +106,76 @@ class GateKeyView(WagtailAdminTemplateMixin, TemplateView):
         gate_key_rotate(estate=estate)
         messages.success(request, _("A new gate key is in force; give it to the gates now (the old one no longer works)."))
         return redirect(reverse("property_services_parkingrate:gate_key", args=[estate.pk]))
+
+
+class ParkingSpaceViewSet(ScopedModelViewSet):
+    """The space register: planned spaces and spaces on common ground (the owners' common property, Art. 275)."""
+
+    model = ParkingSpace
+    icon = "table"
+    menu_label = _("Parking spaces")
+    list_display = ["code", "estate", "kind", "month_fee", "in_service"]
+    list_select_related = ("estate",)
+    filterset_class = estate_filterset(ParkingSpace)
+    search_fields = ["code"]
+    inspect_view_fields = ["estate", "code", "kind", "month_fee", "in_service"]
+    edit_handler = ObjectList(
+        [
+            FieldRowPanel([FieldPanel("estate"), FieldPanel("code")]),
+            FieldPanel("kind"),
+            FieldPanel("month_fee"),
+            FieldPanel("in_service"),
+        ],
+        base_form_class=ScopedAdminModelForm,
+    )
+
+
+class PermitForm(ScopedAdminModelForm):
+    class Meta:
+        model = ParkingPermit
+        fields = ["estate", "space", "plate", "owner", "holder_name", "period", "valid_from"]
+
+
+class ParkingPermitViewSet(ScopedModelViewSet):
+    """Permits are issued through ``permit_issue`` (owners first, no overlap, billed); never edited."""
+
+    model = ParkingPermit
+    icon = "tag"
+    menu_label = _("Parking permits")
+    list_display = ["plate", "space", "holder_name", "period", "valid_from", "valid_to"]
+    list_select_related = ("space", "estate")
+    filterset_class = estate_filterset(ParkingPermit)
+    search_fields = ["plate", "holder_name"]
+    inspect_view_fields = ["estate", "space", "plate", "holder_name", "period", "valid_from", "valid_to", "invoice_id"]
+    edit_handler = ObjectList(
+        [
+            FieldRowPanel([FieldPanel("estate"), FieldPanel("space")]),
+            FieldRowPanel([FieldPanel("plate"), FieldPanel("period"), FieldPanel("valid_from")]),
+            FieldRowPanel([FieldPanel("owner"), FieldPanel("holder_name")]),
+        ],
+        base_form_class=PermitForm,
+    )
+
+    def save_object(self, *, form, request, created):
+        if not created:
+            raise refuse("车卡发放后不能修改", "A permit is not edited once issued.", code="immutable")
+        data = form.cleaned_data
+        if data["space"].estate_id != data["estate"].pk:
+            raise refuse("车位不属于该小区", "The space belongs to another estate.", code="other_estate")
+        return permit_issue(
+            space=data["space"],
+            plate=data["plate"],
+            period=data["period"],
+            valid_from=data["valid_from"],
+            owner=data.get("owner"),
+            holder_name=data.get("holder_name", ""),
+        )
+
+
+class ParkingWaitlistViewSet(ScopedReadOnlyViewSet):
+    model = ParkingWaitlistEntry
+    icon = "order"
+    menu_label = _("Parking waiting list")
+    list_display = ["plate", "owner", "estate", "asked_at", "served_at", "withdrawn_at"]
+    list_select_related = ("owner", "estate")
+    filterset_class = estate_filterset(ParkingWaitlistEntry)

@@ -101,6 +101,9 @@ ADDED_SINCE: dict[str, str] = {
         billing.add_payee billing.change_payee billing.add_payeeassignment
         property_services.view_parkingrate property_services.add_parkingrate property_services.change_parkingrate
         property_services.view_parkingstay property_services.view_gatekey property_services.change_gatekey
+        property_services.view_parkingspace property_services.add_parkingspace property_services.change_parkingspace
+        property_services.view_parkingpermit property_services.add_parkingpermit
+        property_services.view_parkingwaitlistentry
     """,
 }
 
