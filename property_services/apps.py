@@ -17,6 +17,7 @@ class PropertyServicesConfig(AppConfig):
             ("parking_session", _("Hourly parking"), "PS"),
             ("shop_rent", _("Shop rent"), "SR"),
             ("ad_rent", _("Advertising spot rent"), "AR"),
+            ("site_rent", _("Charging-point site or venue rent"), "ST"),
         ):
             register_charge_kind(code, label=label, account="public_income", number_prefix=prefix)
 

@@ -41,6 +41,8 @@ PARKING = _ps(
     "view_parkingpermit",
     "add_parkingpermit",
     "view_parkingwaitlistentry",
+    "view_commonpartlease",
+    "add_commonpartlease",
 )
 
 

@@ -40,8 +40,10 @@ from .notices import NOTICE_TRANSITIONS, Notice, NoticeKind, NoticeStatus, Notic
 from .parking import (
     PERMIT_MONTHS,
     CapWindow,
+    CommonPartLease,
     FreePer,
     GateKey,
+    LeaseCycle,
     ParkingPermit,
     ParkingRate,
     ParkingSpace,
@@ -53,6 +55,8 @@ from .parking import (
 
 __all__ = [
     "PERMIT_MONTHS",
+    "CommonPartLease",
+    "LeaseCycle",
     "ParkingPermit",
     "ParkingSpace",
     "ParkingWaitlistEntry",

@@ -225,3 +225,50 @@ class ParkingWaitlistEntry(models.Model):
 
     def __str__(self):
         return f"{self.plate} {self.asked_at:%Y-%m-%d}"
+
+
+class LeaseCycle(models.TextChoices):
+    MONTH = "month", _("monthly")
+    QUARTER = "quarter", _("quarterly")
+    YEAR = "year", _("yearly")
+
+
+class CommonPartLease(models.Model):
+    """A lease of a common part (shop premises, advertising spot, charging-point site, venue) to a lessee.
+
+    Putting a common part to business use needs the owners' decision (Civil Code Art. 278 item (8),
+    3/4 of the participating area and owners): the lease names the passed resolution that approves
+    it. Its rent is the owners' public income (Art. 282), billed through billing.
+    """
+
+    estate = models.ForeignKey(Estate, on_delete=models.PROTECT, related_name="common_leases", verbose_name=_("estate"))
+    asset = models.ForeignKey(
+        "estates.CommonAsset", on_delete=models.PROTECT, related_name="leases", verbose_name=_("common part")
+    )
+    lessee = models.CharField(_("lessee"), max_length=200)
+    lessee_credit_code = models.CharField(_("lessee's credit code or ID"), max_length=30, blank=True)
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(_("ends on"))
+    rent = models.DecimalField(_("rent per cycle (CNY)"), max_digits=12, decimal_places=2)
+    cycle = models.CharField(_("rent cycle"), max_length=10, choices=LeaseCycle.choices, default=LeaseCycle.MONTH)
+    deposit = models.DecimalField(_("deposit (CNY)"), max_digits=12, decimal_places=2, default=0)
+    deposit_terms = models.CharField(_("deposit return terms"), max_length=300, blank=True)
+    resolution = models.ForeignKey(
+        "property_services.AssemblyMatter",
+        on_delete=models.PROTECT,
+        related_name="leases",
+        verbose_name=_("approving resolution (Art. 278 item 8)"),
+    )
+    signed_at = models.DateTimeField(_("signed at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("lease of a common part")
+        verbose_name_plural = _("leases of common parts")
+        ordering = ["estate", "-starts_on"]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_on__gt=F("starts_on")), name="lease_ends_after_start"),
+            models.CheckConstraint(condition=Q(rent__gt=0) & Q(deposit__gte=0), name="lease_amounts_valid"),
+        ]
+
+    def __str__(self):
+        return f"{self.asset} · {self.lessee}"

@@ -10,6 +10,7 @@ from .committee import CommitteeViewSet
 from .meetings import DecisionViewSet, JointMeetingViewSet
 from .notices import NoticeViewSet
 from .parking import (
+    CommonPartLeaseViewSet,
     ParkingPermitViewSet,
     ParkingRateViewSet,
     ParkingSpaceViewSet,
@@ -38,4 +39,5 @@ class PropertyServicesViewSetGroup(ModelViewSetGroup):
         ParkingSpaceViewSet("property_services_parkingspace", url_prefix="property_services/parkingspace"),
         ParkingPermitViewSet("property_services_parkingpermit", url_prefix="property_services/parkingpermit"),
         ParkingWaitlistViewSet("property_services_parkingwaitlistentry", url_prefix="property_services/parkingwaitlistentry"),
+        CommonPartLeaseViewSet("property_services_commonpartlease", url_prefix="property_services/commonpartlease"),
     )

@@ -1,8 +1,11 @@
-"""Back-office screens of the car park: the visitor tariff, the stays the gates recorded, and the gates' key.
+"""Back-office screens of the common parts: the car park (visitor tariff, stays the gates recorded, the
+gates' key, spaces, permits, waiting list) and the leases of shops, advertising spots and sites.
 
 The key is shown only to whoever may rotate it, and only on its own page; rotating it stops the old
 one at once (the gates must be given the new one).
 """
+
+from decimal import Decimal
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -20,8 +23,18 @@ from accounts.errors import refuse
 from estates.admin_scoping import ScopedAdminModelForm, ScopedModelViewSet, ScopedReadOnlyViewSet, estate_filterset
 from estates.selectors import estates_visible_to
 
-from ..models import GateKey, ParkingPermit, ParkingRate, ParkingSpace, ParkingStay, ParkingWaitlistEntry
+from ..models import (
+    CommonPartLease,
+    GateKey,
+    ParkingPermit,
+    ParkingRate,
+    ParkingSpace,
+    ParkingStay,
+    ParkingWaitlistEntry,
+)
+from ..services.leases import lease_sign
 from ..services.parking import gate_key_rotate, permit_issue
+from ..voting import Matter
 
 
 def _gate_key_link(estate_id: int) -> str:
@@ -179,3 +192,83 @@ class ParkingWaitlistViewSet(ScopedReadOnlyViewSet):
     list_display = ["plate", "owner", "estate", "asked_at", "served_at", "withdrawn_at"]
     list_select_related = ("owner", "estate")
     filterset_class = estate_filterset(ParkingWaitlistEntry)
+
+
+class LeaseForm(ScopedAdminModelForm):
+    class Meta:
+        model = CommonPartLease
+        fields = [
+            "estate",
+            "asset",
+            "lessee",
+            "lessee_credit_code",
+            "starts_on",
+            "ends_on",
+            "rent",
+            "cycle",
+            "deposit",
+            "deposit_terms",
+            "resolution",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "resolution" in self.fields:  # only what can approve a lease: passed Art. 278 item (8) resolutions
+            field = self.fields["resolution"]
+            field.queryset = field.queryset.filter(passed=True, matter=Matter.CHANGE_USE_OR_OPERATE_COMMON_PARTS)
+
+
+class CommonPartLeaseViewSet(ScopedModelViewSet):
+    """Leases are signed through ``leases.lease_sign`` (Art. 278 item (8) resolution, no overlap); never edited."""
+
+    model = CommonPartLease
+    icon = "doc-full-inverse"
+    menu_label = _("Leases of common parts")
+    list_display = ["asset", "lessee", "estate", "starts_on", "ends_on", "rent", "cycle", "resolution"]
+    list_select_related = ("asset", "estate", "resolution__assembly")
+    filterset_class = estate_filterset(CommonPartLease)
+    search_fields = ["lessee"]
+    inspect_view_fields = [
+        "estate",
+        "asset",
+        "lessee",
+        "lessee_credit_code",
+        "starts_on",
+        "ends_on",
+        "rent",
+        "cycle",
+        "deposit",
+        "deposit_terms",
+        "resolution",
+        "signed_at",
+    ]
+    edit_handler = ObjectList(
+        [
+            FieldRowPanel([FieldPanel("estate"), FieldPanel("asset")]),
+            FieldRowPanel([FieldPanel("lessee"), FieldPanel("lessee_credit_code")]),
+            FieldRowPanel([FieldPanel("starts_on"), FieldPanel("ends_on")]),
+            FieldRowPanel([FieldPanel("rent"), FieldPanel("cycle")]),
+            FieldRowPanel([FieldPanel("deposit"), FieldPanel("deposit_terms")]),
+            FieldPanel("resolution"),
+        ],
+        base_form_class=LeaseForm,
+    )
+
+    def save_object(self, *, form, request, created):
+        if not created:
+            raise refuse("租约签订后不能修改", "A lease is not edited once signed.", code="immutable")
+        data = form.cleaned_data
+        if data["asset"].estate_id != data["estate"].pk:
+            raise refuse("该共有部分属于另一个小区", "The common part belongs to another estate.", code="other_estate")
+        return lease_sign(
+            asset=data["asset"],
+            lessee=data["lessee"],
+            starts_on=data["starts_on"],
+            ends_on=data["ends_on"],
+            rent=data["rent"],
+            cycle=data["cycle"],
+            resolution=data["resolution"],
+            deposit=data.get("deposit") or Decimal("0.00"),
+            deposit_terms=data.get("deposit_terms", ""),
+            lessee_credit_code=data.get("lessee_credit_code", ""),
+        )

@@ -104,6 +104,7 @@ ADDED_SINCE: dict[str, str] = {
         property_services.view_parkingspace property_services.add_parkingspace property_services.change_parkingspace
         property_services.view_parkingpermit property_services.add_parkingpermit
         property_services.view_parkingwaitlistentry
+        property_services.view_commonpartlease property_services.add_commonpartlease
     """,
 }
 
