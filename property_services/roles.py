@@ -43,6 +43,8 @@ PARKING = _ps(
     "view_parkingwaitlistentry",
     "view_commonpartlease",
     "add_commonpartlease",
+    "view_publicincomecost",
+    "add_publicincomecost",
 )
 
 

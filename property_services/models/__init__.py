@@ -52,8 +52,10 @@ from .parking import (
     PermitPeriod,
     SpaceKind,
 )
+from .public_income import PublicIncomeCost
 
 __all__ = [
+    "PublicIncomeCost",
     "PERMIT_MONTHS",
     "CommonPartLease",
     "LeaseCycle",

@@ -16,6 +16,7 @@ from .parking import (
     ParkingSpaceViewSet,
     ParkingStayViewSet,
     ParkingWaitlistViewSet,
+    PublicIncomeCostViewSet,
 )
 
 
@@ -40,4 +41,5 @@ class PropertyServicesViewSetGroup(ModelViewSetGroup):
         ParkingPermitViewSet("property_services_parkingpermit", url_prefix="property_services/parkingpermit"),
         ParkingWaitlistViewSet("property_services_parkingwaitlistentry", url_prefix="property_services/parkingwaitlistentry"),
         CommonPartLeaseViewSet("property_services_commonpartlease", url_prefix="property_services/commonpartlease"),
+        PublicIncomeCostViewSet("property_services_publicincomecost", url_prefix="property_services/publicincomecost"),
     )

@@ -7,11 +7,13 @@ one at once (the gates must be given the new one).
 
 from decimal import Decimal
 
+from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
@@ -31,9 +33,11 @@ from ..models import (
     ParkingSpace,
     ParkingStay,
     ParkingWaitlistEntry,
+    PublicIncomeCost,
 )
 from ..services.leases import lease_sign
 from ..services.parking import gate_key_rotate, permit_issue
+from ..services.public_income import cost_claim, statement_compute
 from ..voting import Matter
 
 
@@ -272,3 +276,77 @@ class CommonPartLeaseViewSet(ScopedModelViewSet):
             deposit_terms=data.get("deposit_terms", ""),
             lessee_credit_code=data.get("lessee_credit_code", ""),
         )
+
+
+class PublicIncomeCostViewSet(ScopedModelViewSet):
+    """Costs charged to the owners' public income: recorded only with their evidence (a PDF); never edited."""
+
+    model = PublicIncomeCost
+    icon = "doc-empty"
+    menu_label = _("Public income costs")
+    list_display = ["incurred_on", "description", "amount", "estate", "claimed_by"]
+    list_select_related = ("estate", "claimed_by")
+    filterset_class = estate_filterset(PublicIncomeCost)
+    inspect_view_fields = ["estate", "incurred_on", "description", "amount", "evidence", "claimed_by", "created_at"]
+    edit_handler = ObjectList(
+        [
+            FieldRowPanel([FieldPanel("estate"), FieldPanel("incurred_on")]),
+            FieldRowPanel([FieldPanel("description"), FieldPanel("amount")]),
+            FieldPanel("evidence"),
+        ],
+        base_form_class=ScopedAdminModelForm,
+    )
+
+    def save_object(self, *, form, request, created):
+        if not created:
+            raise refuse("已记录的费用不能修改", "A recorded cost is not edited.", code="immutable")
+        data = form.cleaned_data
+        return cost_claim(
+            estate=data["estate"],
+            incurred_on=data["incurred_on"],
+            description=data["description"],
+            amount=data["amount"],
+            evidence=data.get("evidence"),
+            by=request.user,
+        )
+
+    def get_urlpatterns(self):
+        return super().get_urlpatterns() + [path("statement/", PublicIncomeStatementView.as_view(), name="statement")]
+
+
+class StatementForm(forms.Form):
+    starts_on = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    ends_on = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class PublicIncomeStatementView(WagtailAdminTemplateMixin, TemplateView):
+    """A period's statement of an estate's public income: opening balance, income by source, costs, net, closing."""
+
+    page_title = _("Public income statement")
+    template_name = "property_services/admin/public_income_statement.html"
+    header_icon = "tasks"
+
+    def get(self, request):
+        if not request.user.has_perm("property_services.view_publicincomecost"):
+            raise PermissionDenied
+        estates = estates_visible_to(user=request.user)
+        estate = None
+        if request.GET.get("estate"):
+            estate = estates.filter(pk=request.GET["estate"]).first() if request.GET["estate"].isdigit() else None
+            if estate is None:
+                raise Http404
+        today = timezone.localdate()
+        quarter_start = today.replace(month=3 * ((today.month - 1) // 3) + 1, day=1)
+        form = StatementForm(
+            request.GET if "starts_on" in request.GET else None, initial={"starts_on": quarter_start, "ends_on": today}
+        )
+        statement = None
+        if estate is not None:
+            starts_on, ends_on = quarter_start, today
+            if form.is_bound and form.is_valid():
+                starts_on, ends_on = form.cleaned_data["starts_on"], form.cleaned_data["ends_on"]
+            try:
+                statement = statement_compute(estate=estate, starts_on=starts_on, ends_on=ends_on)
+            except ValidationError as exc:
+                messages.error(request, " ".join(exc.messages))
+        return self.render_to_response(self.get_context_data(estates=estates, estate=estate, form=form, statement=statement))

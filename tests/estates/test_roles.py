@@ -105,6 +105,7 @@ ADDED_SINCE: dict[str, str] = {
         property_services.view_parkingpermit property_services.add_parkingpermit
         property_services.view_parkingwaitlistentry
         property_services.view_commonpartlease property_services.add_commonpartlease
+        property_services.view_publicincomecost property_services.add_publicincomecost
     """,
 }
 
