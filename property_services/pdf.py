@@ -44,3 +44,11 @@ def joint_meeting_minutes_pdf(*, meeting: JointMeeting) -> bytes:
             "generated_at": timezone.localtime(),
         },
     )
+
+
+def public_income_statement_pdf(*, statement) -> bytes:
+    """A public income statement as published (Civil Code Art. 282): balances, income by source, costs."""
+    return _render(
+        "property_services/pdf/public_income_statement.html",
+        {"statement": statement, "estate": statement.estate, "generated_at": timezone.localtime()},
+    )

@@ -45,7 +45,12 @@ PARKING = _ps(
     "add_commonpartlease",
     "view_publicincomecost",
     "add_publicincomecost",
+    "view_publicincomestatement",
+    "add_publicincomestatement",
 )
+# The owners' committee approves and publishes the public income statement (the sub-district office where
+# there is no committee: services.public_income decides who, this only opens the screen).
+STATEMENTS = _ps("view_publicincomestatement", "change_publicincomestatement", "view_publicincomecost")
 
 
 def register() -> None:
@@ -64,7 +69,8 @@ def register() -> None:
         )
         # Civil Code Art. 277, 物业管理条例 Art. 10: an estate without a committee holds its first assembly under
         # the sub-district office, whose officers call and run it (services.assembly_caller_check says when).
-        + _ps("add_assembly", "change_assembly", "add_ballot", "change_ballot"),
+        + _ps("add_assembly", "change_assembly", "add_ballot", "change_ballot")
+        + STATEMENTS,
     )
     register_role_permissions(
         Role.ESTATE_STAFF,
@@ -85,5 +91,6 @@ def register() -> None:
             ),
             "change_jointmeetingdecision",
         )
-        + VOTER_DESIGNATION,
+        + VOTER_DESIGNATION
+        + STATEMENTS,
     )

@@ -52,9 +52,19 @@ from .parking import (
     PermitPeriod,
     SpaceKind,
 )
-from .public_income import PublicIncomeCost
+from .public_income import (
+    STATEMENT_TRANSITIONS,
+    PublicIncomeCost,
+    PublicIncomeStatement,
+    PublicIncomeStatementStatusChange,
+    StatementStatus,
+)
 
 __all__ = [
+    "STATEMENT_TRANSITIONS",
+    "PublicIncomeStatement",
+    "PublicIncomeStatementStatusChange",
+    "StatementStatus",
     "PublicIncomeCost",
     "PERMIT_MONTHS",
     "CommonPartLease",

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.uploads import validate_pdf
 from estates.models import Estate
+from estates.status import StatusChange, StatusFlow, register_flow
 
 
 class PublicIncomeCost(models.Model):
@@ -40,3 +41,79 @@ class PublicIncomeCost(models.Model):
 
     def __str__(self):
         return f"{self.incurred_on} {self.description}"
+
+
+class StatementStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    APPROVED = "approved", _("Approved")
+    PUBLISHED = "published", _("Published")
+
+
+#: A statement is drafted (and may be drafted again with newer figures), approved by the owners'
+#: committee (or the sub-district office where there is none), then published as a notice with its PDF.
+STATEMENT_TRANSITIONS: dict[str, frozenset[str]] = {
+    StatementStatus.DRAFT: frozenset({StatementStatus.APPROVED}),
+    StatementStatus.APPROVED: frozenset({StatementStatus.PUBLISHED}),
+    StatementStatus.PUBLISHED: frozenset(),
+}
+
+
+class PublicIncomeStatement(models.Model):
+    """The disclosure (公示) of an estate's public income for a period, its figures frozen when drafted."""
+
+    estate = models.ForeignKey(
+        Estate, on_delete=models.PROTECT, related_name="public_income_statements", verbose_name=_("estate")
+    )
+    starts_on = models.DateField(_("from"))
+    ends_on = models.DateField(_("to"))
+    opening = models.DecimalField(_("opening balance (CNY)"), max_digits=14, decimal_places=2)
+    income_total = models.DecimalField(_("income (CNY)"), max_digits=14, decimal_places=2)
+    costs_total = models.DecimalField(_("costs (CNY)"), max_digits=14, decimal_places=2)
+    closing = models.DecimalField(_("closing balance (CNY)"), max_digits=14, decimal_places=2)
+    lines = models.JSONField(_("lines"), default=dict, blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=StatementStatus.choices, default=StatementStatus.DRAFT)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("approved by")
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("public income statement")
+        verbose_name_plural = _("public income statements")
+        ordering = ["estate", "-starts_on"]
+        constraints = [
+            models.UniqueConstraint(fields=["estate", "starts_on", "ends_on"], name="statement_once_per_period"),
+            models.CheckConstraint(condition=Q(ends_on__gte=models.F("starts_on")), name="statement_period_valid"),
+        ]
+
+    def __str__(self):
+        return f"{self.estate} {self.starts_on}–{self.ends_on}"
+
+
+class PublicIncomeStatementStatusChange(StatusChange):
+    estate_scope_path = "statement__estate_id"
+
+    statement = models.ForeignKey(
+        PublicIncomeStatement, on_delete=models.CASCADE, related_name="status_changes", verbose_name=_("statement")
+    )
+    from_status = models.CharField(_("from status"), max_length=20, choices=StatementStatus.choices, blank=True)
+    to_status = models.CharField(_("to status"), max_length=20, choices=StatementStatus.choices)
+
+    class Meta:
+        ordering = ["statement", "at", "pk"]
+        verbose_name = _("public income statement status change")
+        verbose_name_plural = _("public income statement status changes")
+
+
+register_flow(
+    StatusFlow(
+        model=PublicIncomeStatement,
+        history=PublicIncomeStatementStatusChange,
+        subject="statement",
+        transitions=STATEMENT_TRANSITIONS,
+        noun_zh="公共收益公示",
+        noun_en="public income statement",
+        choices=StatementStatus,
+    )
+)

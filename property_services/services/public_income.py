@@ -27,8 +27,9 @@ from billing.charges import charge_kind_label
 from billing.ledger import Posting, ledger_post
 from billing.models import AccountKind, LedgerEntry
 from estates.models import Estate
+from estates.status import transition
 
-from ..models import PublicIncomeCost
+from ..models import PublicIncomeCost, PublicIncomeStatement, StatementStatus
 
 ZERO = Decimal("0.00")
 
@@ -139,4 +140,110 @@ def statement_compute(*, estate: Estate, starts_on: datetime.date, ends_on: date
     return statement
 
 
-__all__ = ["Statement", "cost_claim", "public_income_balance", "statement_compute"]
+__all__ = [
+    "Statement",
+    "cost_claim",
+    "public_income_balance",
+    "statement_approve",
+    "statement_compute",
+    "statement_draft",
+    "statement_publish",
+]
+
+
+# --- the statement's disclosure (公示): drafted, approved, published ---------------------------------
+
+#: A statement stays on display this long (the estate's notice period for financial disclosures).
+STATEMENT_DISPLAY_DAYS = 30
+
+
+@transaction.atomic
+def statement_draft(*, estate: Estate, starts_on: datetime.date, ends_on: datetime.date) -> PublicIncomeStatement:
+    """Freeze the period's figures (``statement_compute``) as a draft; drafting again refreshes a draft,
+    never an approved or published statement."""
+    computed = statement_compute(estate=estate, starts_on=starts_on, ends_on=ends_on)
+    figures = {
+        "opening": computed.opening,
+        "income_total": computed.income_total,
+        "costs_total": computed.costs_total,
+        "closing": computed.closing,
+        "lines": {
+            "income": [[label, f"{amount:.2f}"] for label, amount in computed.income.items()],
+            "costs": [[f"{c.incurred_on:%Y-%m-%d}", c.description, f"{c.amount:.2f}"] for c in computed.costs],
+        },
+    }
+    statement = (
+        PublicIncomeStatement.objects.select_for_update().filter(estate=estate, starts_on=starts_on, ends_on=ends_on).first()
+    )
+    if statement is None:
+        return PublicIncomeStatement.objects.create(estate=estate, starts_on=starts_on, ends_on=ends_on, **figures)
+    if statement.status != StatementStatus.DRAFT:
+        raise refuse(
+            "该期公示已审核，不能重新起草",
+            "This period's statement is approved already: it is not drafted again.",
+            code="approved",
+        )
+    PublicIncomeStatement.objects.filter(pk=statement.pk).update(**figures, updated_at=timezone.now())
+    statement.refresh_from_db()
+    return statement
+
+
+def _approver_check(*, estate: Estate, by: Any, on: datetime.date) -> None:
+    """A serving member of the owners' committee approves; without a committee in office, an officer of the
+    estate's sub-district (or district). ``by=None`` is the platform itself (demo data)."""
+    from estates.selectors import user_sees_everything
+
+    from ..models import OwnersCommittee
+    from ..selectors import officer_of_estate, serving_committee_members
+
+    if by is None or user_sees_everything(by):
+        return
+    in_office = OwnersCommittee.objects.filter(estate=estate, elected_on__lte=on, term_ends_on__gte=on).exists()
+    if in_office:
+        if serving_committee_members(estate=estate, on=on).filter(Q(user=by) | Q(user__isnull=True, owner__user=by)).exists():
+            return
+    elif officer_of_estate(user=by, estate=estate):
+        return
+    raise refuse(
+        "公共收益公示由本小区在任业主委员会委员审核；没有在任业主委员会的，由街道办事处审核",
+        "A public income statement is approved by a serving member of the owners' committee, or by the sub-district "
+        "office where there is no committee in office.",
+        code="not_approver",
+    )
+
+
+@transaction.atomic
+def statement_approve(*, statement: PublicIncomeStatement, by: Any) -> PublicIncomeStatement:
+    _approver_check(estate=statement.estate, by=by, on=timezone.localdate())
+    transition(statement, to=StatementStatus.APPROVED, by=by, approved_by=by if getattr(by, "pk", None) else None)
+    statement.refresh_from_db()
+    return statement
+
+
+def statement_publish(*, statement: PublicIncomeStatement, by: Any = None) -> Any:
+    """Publish an approved statement as a notice of the estate with its PDF (rendered first, outside the
+    transaction), on display for STATEMENT_DISPLAY_DAYS; returns the notice."""
+    from ..pdf import public_income_statement_pdf
+    from .notices import notice_publish
+
+    if statement.status != StatementStatus.APPROVED:
+        raise refuse("只有已审核的公示才能发布", "Only an approved statement is published.", code="not_approved")
+    pdf_bytes = public_income_statement_pdf(statement=statement)
+    today = timezone.localdate()
+    with transaction.atomic():
+        notice = notice_publish(
+            kind="public_income_statement",
+            title=f"{statement.estate.name}公共收益公示（{statement.starts_on:%Y-%m-%d}至{statement.ends_on:%Y-%m-%d}）",
+            body=(
+                f"本期收入 ¥{statement.income_total:.2f}，支出 ¥{statement.costs_total:.2f}，"
+                f"期末余额 ¥{statement.closing:.2f}。明细见附件。"
+            ),
+            estate=statement.estate,
+            display_from=today,
+            display_until=today + datetime.timedelta(days=STATEMENT_DISPLAY_DAYS),
+            pdf_bytes=pdf_bytes,
+            source=statement,
+            by=by,
+        )
+        transition(statement, to=StatementStatus.PUBLISHED, by=by)
+    return notice

@@ -17,6 +17,7 @@ from .parking import (
     ParkingStayViewSet,
     ParkingWaitlistViewSet,
     PublicIncomeCostViewSet,
+    PublicIncomeStatementViewSet,
 )
 
 
@@ -42,4 +43,7 @@ class PropertyServicesViewSetGroup(ModelViewSetGroup):
         ParkingWaitlistViewSet("property_services_parkingwaitlistentry", url_prefix="property_services/parkingwaitlistentry"),
         CommonPartLeaseViewSet("property_services_commonpartlease", url_prefix="property_services/commonpartlease"),
         PublicIncomeCostViewSet("property_services_publicincomecost", url_prefix="property_services/publicincomecost"),
+        PublicIncomeStatementViewSet(
+            "property_services_publicincomestatement", url_prefix="property_services/publicincomestatement"
+        ),
     )

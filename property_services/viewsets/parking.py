@@ -34,6 +34,7 @@ from ..models import (
     ParkingStay,
     ParkingWaitlistEntry,
     PublicIncomeCost,
+    PublicIncomeStatement,
 )
 from ..services.leases import lease_sign
 from ..services.parking import gate_key_rotate, permit_issue
@@ -320,7 +321,30 @@ class StatementForm(forms.Form):
 
 
 class PublicIncomeStatementView(WagtailAdminTemplateMixin, TemplateView):
-    """A period's statement of an estate's public income: opening balance, income by source, costs, net, closing."""
+    """A period's statement of an estate's public income: opening balance, income by source, costs, net, closing.
+    POST: freeze it as a draft for the committee to approve."""
+
+    def post(self, request):
+        from ..services.public_income import statement_draft
+
+        if not request.user.has_perm("property_services.add_publicincomestatement"):
+            raise PermissionDenied
+        estate = estates_visible_to(user=request.user).filter(pk=request.POST.get("estate") or 0).first()
+        form = StatementForm(request.POST)
+        if estate is None:
+            raise Http404
+        if not form.is_valid():
+            messages.error(request, _("Give the period's first and last day."))
+            return redirect(reverse("property_services_publicincomecost:statement") + f"?estate={estate.pk}")
+        try:
+            statement = statement_draft(
+                estate=estate, starts_on=form.cleaned_data["starts_on"], ends_on=form.cleaned_data["ends_on"]
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect(reverse("property_services_publicincomecost:statement") + f"?estate={estate.pk}")
+        messages.success(request, _("Drafted: the committee approves it, then it is published."))
+        return redirect("property_services_publicincomestatement:inspect", statement.pk)
 
     page_title = _("Public income statement")
     template_name = "property_services/admin/public_income_statement.html"
@@ -350,3 +374,48 @@ class PublicIncomeStatementView(WagtailAdminTemplateMixin, TemplateView):
             except ValidationError as exc:
                 messages.error(request, " ".join(exc.messages))
         return self.render_to_response(self.get_context_data(estates=estates, estate=estate, form=form, statement=statement))
+
+
+class PublicIncomeStatementViewSet(ScopedReadOnlyViewSet):
+    """Statements of public income: drafted by staff from the statement page, approved by the committee
+    (or the sub-district office without one) and published as a notice with its PDF, each by a button here."""
+
+    model = PublicIncomeStatement
+    icon = "clipboard-list"
+    menu_label = _("Public income statements")
+    list_display = ["estate", "starts_on", "ends_on", "income_total", "costs_total", "closing", "status"]
+    list_select_related = ("estate",)
+    filterset_class = estate_filterset(PublicIncomeStatement)
+
+    def extra_urls(self) -> list:
+        return [path("act/<int:pk>/", statement_act, name="act")]
+
+
+def statement_act(request, pk: int):
+    """POST action=approve|publish on one statement of the user's estates."""
+    from ..services.public_income import statement_approve, statement_publish
+
+    statement = (
+        PublicIncomeStatement.objects.filter(estate__in=estates_visible_to(user=request.user))
+        .select_related("estate")
+        .filter(pk=pk)
+        .first()
+    )
+    if statement is None:
+        raise Http404
+    if request.method != "POST":
+        return redirect("property_services_publicincomestatement:inspect", statement.pk)
+    if not request.user.has_perm("property_services.change_publicincomestatement"):
+        raise PermissionDenied
+    try:
+        if request.POST.get("action") == "approve":
+            statement_approve(statement=statement, by=request.user)
+            messages.success(request, _("The statement is approved."))
+        elif request.POST.get("action") == "publish":
+            statement_publish(statement=statement, by=request.user)
+            messages.success(request, _("The statement is published as a notice of the estate, with its PDF."))
+        else:
+            raise Http404
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("property_services_publicincomestatement:inspect", statement.pk)

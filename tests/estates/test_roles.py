@@ -93,9 +93,18 @@ def _group_permissions(role: str) -> set[str]:
 ADDED_SINCE: dict[str, str] = {
     # Issue 12 (payees): staff record their estates' payees and name them for each kind of money;
     # officers look at payees, their periods and the transfers to them. Issue 13: staff keep the car
-    # park's visitor tariff and gate key, and see the stays the gates recorded.
+    # park's visitor tariff and gate key, spaces, permits, leases and public-income costs, and draft
+    # statements; the committee (or the sub-district office without one) approves and publishes them.
     "district_officer": "billing.view_payee billing.view_payeeassignment billing.view_transfer",
-    "subdistrict_officer": "billing.view_payee billing.view_payeeassignment billing.view_transfer",
+    "subdistrict_officer": """
+        billing.view_payee billing.view_payeeassignment billing.view_transfer
+        property_services.view_publicincomestatement property_services.change_publicincomestatement
+        property_services.view_publicincomecost
+    """,
+    "committee_member": """
+        property_services.view_publicincomestatement property_services.change_publicincomestatement
+        property_services.view_publicincomecost
+    """,
     "estate_staff": """
         billing.view_payee billing.view_payeeassignment billing.view_transfer
         billing.add_payee billing.change_payee billing.add_payeeassignment
@@ -106,6 +115,7 @@ ADDED_SINCE: dict[str, str] = {
         property_services.view_parkingwaitlistentry
         property_services.view_commonpartlease property_services.add_commonpartlease
         property_services.view_publicincomecost property_services.add_publicincomecost
+        property_services.view_publicincomestatement property_services.add_publicincomestatement
     """,
 }
 

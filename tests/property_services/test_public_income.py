@@ -128,3 +128,82 @@ def test_staff_record_a_cost_with_its_evidence_and_read_the_statement_and_others
     assert 'data-testid="closing">¥110.00' in page
     client.force_login(other)
     assert client.get(reverse("property_services_publicincomecost:statement"), {"estate": estate.pk}).status_code == 404
+
+
+def test_the_statement_is_drafted_approved_by_the_committee_and_published_as_a_notice_with_its_pdf(settings, tmp_path, make_user):
+    """Disclosure (公示): figures frozen in a draft, approved by a serving committee member (not by staff),
+    published as the estate's notice with a PDF whose Chinese text can be extracted."""
+    from pypdf import PdfReader
+
+    from accounts.models import Role
+    from property_services.models import Notice, NoticeStatus, PublicIncomeStatement, StatementStatus
+    from property_services.services.public_income import statement_approve, statement_draft, statement_publish
+    from tests.property_services.conftest import make_committee, make_owners
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    estate, _units = billed_estate(units=2, owners=False, code="PI3")
+    today = timezone.localdate()
+    owners = make_owners(estate, make_user)
+    unit = estate.buildings.first().units.first()
+    bill(unit, Decimal("150.00"), kind="parking_permit", period=today)
+    cost_claim(estate=estate, incurred_on=today, description="道闸维修", amount=Decimal("40.00"), evidence=pdf())
+    committee = make_committee(estate, owners)
+    member_user = committee.members.first().owner.user
+    staff = make_user("13900000941", Role.ESTATE_STAFF, estate=estate)
+
+    draft = statement_draft(estate=estate, starts_on=today.replace(day=1), ends_on=today)
+    with pytest.raises(ValidationError, match="业主委员会委员审核"):
+        statement_approve(statement=draft, by=staff)
+    with pytest.raises(ValidationError, match="已审核"):
+        statement_publish(statement=draft)
+    approved = statement_approve(statement=draft, by=member_user)
+    notice = statement_publish(statement=approved, by=member_user)
+
+    statement = PublicIncomeStatement.objects.get()
+    assert (statement.income_total, statement.costs_total, statement.closing) == (
+        Decimal("150.00"),
+        Decimal("40.00"),
+        Decimal("110.00"),
+    )
+    assert statement.status == StatementStatus.PUBLISHED and statement.approved_by == member_user
+    assert Notice.objects.get(pk=notice.pk).status == NoticeStatus.PUBLISHED and notice.estate == estate
+    text = "".join(page.extract_text() for page in PdfReader(notice.pdf.open("rb")).pages)
+    assert "公共收益" in text and "110.00" in text and "道闸维修" in text
+    with pytest.raises(ValidationError):  # the published figures are not drafted again
+        statement_draft(estate=estate, starts_on=today.replace(day=1), ends_on=today)
+
+
+def test_through_the_back_office_staff_draft_the_committee_approves_and_publishes(client, settings, tmp_path, make_user):
+    from django.urls import reverse
+
+    from accounts.models import Role
+    from property_services.models import Notice, PublicIncomeStatement, StatementStatus
+    from tests.property_services.conftest import make_committee, make_owners
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    estate, _units = billed_estate(units=2, owners=False, code="PI4")
+    owners = make_owners(estate, make_user, prefix="1380001")
+    member_user = make_committee(estate, owners).members.first().owner.user
+    staff = make_user("13900000951", Role.ESTATE_STAFF, estate=estate)
+    other_estate, _units = billed_estate(units=1, code="PI5")
+    other = make_user("13900000952", Role.ESTATE_STAFF, estate=other_estate)
+    today = timezone.localdate()
+    bill(estate.buildings.first().units.first(), Decimal("150.00"), kind="parking_permit", period=today)
+    period = {"starts_on": today.replace(day=1).isoformat(), "ends_on": today.isoformat()}
+
+    client.force_login(staff)
+    drafted = client.post(reverse("property_services_publicincomecost:statement"), {"estate": estate.pk, **period})
+    statement = PublicIncomeStatement.objects.get()
+    act = reverse("property_services_publicincomestatement:act", args=[statement.pk])
+    client.post(act, {"action": "approve"})  # staff cannot approve
+    assert drafted.status_code == 302 and PublicIncomeStatement.objects.get().status == StatementStatus.DRAFT
+    client.force_login(other)
+    assert client.post(act, {"action": "approve"}).status_code == 404
+    client.force_login(member_user)
+    client.post(act, {"action": "approve"})
+    client.post(act, {"action": "publish"})
+
+    statement.refresh_from_db()
+    assert statement.status == StatementStatus.PUBLISHED
+    notice = Notice.objects.get(kind="public_income_statement")
+    assert notice.estate == estate and notice.pdf and "¥150.00" in notice.body
