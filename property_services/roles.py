@@ -47,10 +47,19 @@ PARKING = _ps(
     "add_publicincomecost",
     "view_publicincomestatement",
     "add_publicincomestatement",
+    "view_maintenancefunduse",
+    "add_maintenancefunduse",
 )
 # The owners' committee approves and publishes the public income statement (the sub-district office where
 # there is no committee: services.public_income decides who, this only opens the screen).
-STATEMENTS = _ps("view_publicincomestatement", "change_publicincomestatement", "view_publicincomecost")
+STATEMENTS = _ps(
+    "view_publicincomestatement",
+    "change_publicincomestatement",
+    "view_publicincomecost",
+    # Art. 281 para. 2: the committee applies for an emergency use of the maintenance fund.
+    "view_maintenancefunduse",
+    "add_maintenancefunduse",
+)
 
 
 def register() -> None:

@@ -27,6 +27,7 @@ from .assemblies import (
     VoterDesignation,
 )
 from .committee import COMMITTEE_FILING_DAYS, CommitteeMember, CommitteeRole, OwnersCommittee
+from .fund import MaintenanceFundUse, MaintenanceFundUseShare
 from .meetings import (
     DECISION_TRANSITIONS,
     DecisionStatus,
@@ -61,6 +62,8 @@ from .public_income import (
 )
 
 __all__ = [
+    "MaintenanceFundUse",
+    "MaintenanceFundUseShare",
     "STATEMENT_TRANSITIONS",
     "PublicIncomeStatement",
     "PublicIncomeStatementStatusChange",

@@ -11,6 +11,7 @@ from .meetings import DecisionViewSet, JointMeetingViewSet
 from .notices import NoticeViewSet
 from .parking import (
     CommonPartLeaseViewSet,
+    MaintenanceFundUseViewSet,
     ParkingPermitViewSet,
     ParkingRateViewSet,
     ParkingSpaceViewSet,
@@ -46,4 +47,5 @@ class PropertyServicesViewSetGroup(ModelViewSetGroup):
         PublicIncomeStatementViewSet(
             "property_services_publicincomestatement", url_prefix="property_services/publicincomestatement"
         ),
+        MaintenanceFundUseViewSet("property_services_maintenancefunduse", url_prefix="property_services/maintenancefunduse"),
     )

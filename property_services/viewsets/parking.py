@@ -28,6 +28,7 @@ from estates.selectors import estates_visible_to
 from ..models import (
     CommonPartLease,
     GateKey,
+    MaintenanceFundUse,
     ParkingPermit,
     ParkingRate,
     ParkingSpace,
@@ -419,3 +420,55 @@ def statement_act(request, pk: int):
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     return redirect("property_services_publicincomestatement:inspect", statement.pk)
+
+
+class FundUseForm(ScopedAdminModelForm):
+    class Meta:
+        model = MaintenanceFundUse
+        fields = ["estate", "title", "amount", "used_on", "building", "resolution", "emergency_reason"]
+        widgets = {"used_on": forms.DateInput(attrs={"type": "date"})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "resolution" in self.fields:  # only what can approve a use: passed Art. 278 item (5) resolutions
+            field = self.fields["resolution"]
+            field.queryset = field.queryset.filter(passed=True, matter=Matter.USE_MAINTENANCE_FUND)
+
+
+class MaintenanceFundUseViewSet(ScopedModelViewSet):
+    """Uses of the maintenance fund, recorded through ``fund.fund_use_record``; never edited."""
+
+    model = MaintenanceFundUse
+    icon = "cogs"
+    menu_label = _("Maintenance fund uses")
+    list_display = ["used_on", "title", "amount", "estate", "building", "resolution", "emergency_reason"]
+    list_select_related = ("estate", "building", "resolution__assembly")
+    filterset_class = estate_filterset(MaintenanceFundUse)
+    inspect_view_fields = ["estate", "title", "amount", "used_on", "building", "resolution", "emergency_reason", "recorded_by"]
+    edit_handler = ObjectList(
+        [
+            FieldRowPanel([FieldPanel("estate"), FieldPanel("used_on")]),
+            FieldRowPanel([FieldPanel("title"), FieldPanel("amount")]),
+            FieldPanel("building"),
+            FieldPanel("resolution"),
+            FieldPanel("emergency_reason"),
+        ],
+        base_form_class=FundUseForm,
+    )
+
+    def save_object(self, *, form, request, created):
+        from ..services.fund import fund_use_record
+
+        if not created:
+            raise refuse("已记录的使用不能修改", "A recorded use is not edited.", code="immutable")
+        data = form.cleaned_data
+        return fund_use_record(
+            estate=data["estate"],
+            title=data["title"],
+            amount=data["amount"],
+            used_on=data["used_on"],
+            resolution=data.get("resolution"),
+            emergency_reason=data.get("emergency_reason", ""),
+            building=data.get("building"),
+            by=request.user,
+        )

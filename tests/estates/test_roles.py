@@ -100,10 +100,12 @@ ADDED_SINCE: dict[str, str] = {
         billing.view_payee billing.view_payeeassignment billing.view_transfer
         property_services.view_publicincomestatement property_services.change_publicincomestatement
         property_services.view_publicincomecost
+        property_services.view_maintenancefunduse property_services.add_maintenancefunduse
     """,
     "committee_member": """
         property_services.view_publicincomestatement property_services.change_publicincomestatement
         property_services.view_publicincomecost
+        property_services.view_maintenancefunduse property_services.add_maintenancefunduse
     """,
     "estate_staff": """
         billing.view_payee billing.view_payeeassignment billing.view_transfer
@@ -116,6 +118,7 @@ ADDED_SINCE: dict[str, str] = {
         property_services.view_commonpartlease property_services.add_commonpartlease
         property_services.view_publicincomecost property_services.add_publicincomecost
         property_services.view_publicincomestatement property_services.add_publicincomestatement
+        property_services.view_maintenancefunduse property_services.add_maintenancefunduse
     """,
 }
 

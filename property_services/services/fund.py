@@ -1,0 +1,148 @@
+"""Using the owners' maintenance fund (专项维修资金), unit by unit.
+
+Civil Code Art. 281: the fund belongs to the owners; it is used for the repair, renewal and
+rebuilding of common parts as the owners decide — Art. 278 item (5), more than half of the
+participating area and owners — and, in an emergency that needs urgent repair, the owners' committee
+may apply to use it without a vote (Art. 281 para. 2). ``fund_use_record`` checks which of the two
+applies, charges the use to the units that bear it by exclusive area (``sharing.share_by_weight``,
+to the fen, summing exactly), refuses a use larger than what those units hold, and posts it to the
+estate's ledger. ``fund_balances`` is each unit's account: contributions paid in, less its shares.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q, Sum
+from django.utils import timezone
+
+from accounts.errors import refuse
+from billing.ledger import Posting, ledger_post
+from billing.models import AccountKind
+from billing.selectors import maintenance_fund_by_unit
+from estates.models import Building, Estate, Unit
+
+from ..models import AssemblyMatter, MaintenanceFundUse, MaintenanceFundUseShare, OwnersCommittee
+from ..selectors import officer_of_estate, serving_committee_members
+from ..sharing import share_by_weight
+from ..voting import Matter
+
+ZERO = Decimal("0.00")
+
+
+def fund_balances(*, estate: Estate) -> dict[int, Decimal]:
+    """{unit id: what the unit holds in the fund}: contributions paid in (less refunds), less its shares of uses."""
+    balances: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    for row in maintenance_fund_by_unit(estate=estate):
+        balances[row["invoice__unit_id"]] += row["contributed"]
+    used = MaintenanceFundUseShare.objects.filter(use__estate=estate).values("unit_id").annotate(total=Sum("amount")).order_by()
+    for row in used:
+        balances[row["unit_id"]] -= row["total"]
+    return dict(balances)
+
+
+def _emergency_applicant_check(*, estate: Estate, by: Any, on: datetime.date) -> None:
+    """Art. 281 para. 2: the owners' committee applies (the sub-district office where there is none)."""
+    from estates.selectors import user_sees_everything
+
+    if by is None or user_sees_everything(by):
+        return
+    if OwnersCommittee.objects.filter(estate=estate, elected_on__lte=on, term_ends_on__gte=on).exists():
+        if serving_committee_members(estate=estate, on=on).filter(Q(user=by) | Q(user__isnull=True, owner__user=by)).exists():
+            return
+    elif officer_of_estate(user=by, estate=estate):
+        return
+    raise refuse(
+        "紧急使用维修资金须由业主委员会申请（民法典第281条第二款）",
+        "An emergency use of the maintenance fund is applied for by the owners' committee (Civil Code Art. 281 para. 2).",
+        code="not_applicant",
+    )
+
+
+@transaction.atomic
+def fund_use_record(
+    *,
+    estate: Estate,
+    title: str,
+    amount: Decimal,
+    used_on: datetime.date,
+    resolution: AssemblyMatter | None = None,
+    emergency_reason: str = "",
+    building: Building | None = None,
+    by: Any = None,
+) -> MaintenanceFundUse:
+    """Record a use of the fund, approved by a passed Art. 278 item (5) resolution of the estate or, in an
+    emergency, applied for by the owners' committee; charged to the bearing units by exclusive area."""
+    title, emergency_reason = (title or "").strip(), (emergency_reason or "").strip()
+    if not title:
+        raise refuse("请填写维修项目", "Say what the repair is.", field="title", code="title")
+    if amount is None or amount <= 0 or amount != Decimal(amount).quantize(Decimal("0.01")):
+        raise refuse("金额必须大于零、最多两位小数", "The amount must be more than zero, in fen.", field="amount", code="amount")
+    if building is not None and building.estate_id != estate.pk:
+        raise refuse("该楼栋不属于本小区", "The building belongs to another estate.", field="building", code="other_estate")
+    if resolution is not None:
+        approved = (
+            resolution.assembly.estate_id == estate.pk
+            and resolution.matter == Matter.USE_MAINTENANCE_FUND
+            and resolution.passed is True
+        )
+        if not approved:
+            raise refuse(
+                "使用维修资金须有本小区业主大会依民法典第278条第一款第（五）项通过的决定",
+                "Using the maintenance fund needs a passed resolution of this estate's owners under Civil Code Art. 278 item (5).",
+                field="resolution",
+                code="no_resolution",
+            )
+    elif emergency_reason:
+        _emergency_applicant_check(estate=estate, by=by, on=timezone.localdate())
+    else:
+        raise refuse(
+            "使用维修资金须有业主大会决定（民法典第278条第一款第（五）项），或属紧急情况由业主委员会申请（第281条第二款）",
+            "Using the maintenance fund needs the owners' resolution (Art. 278 item (5)) or, in an emergency, the "
+            "committee's application (Art. 281 para. 2).",
+            code="no_approval",
+        )
+    units = Unit.objects.filter(building__estate=estate)
+    if building is not None:
+        units = units.filter(building=building)
+    areas = {unit_id: area for unit_id, area in units.values_list("pk", "exclusive_area")}
+    if not areas:
+        raise refuse("没有承担该费用的房屋", "No unit bears this use.", code="no_units")
+    balances = fund_balances(estate=estate)
+    held = sum((balances.get(unit_id, ZERO) for unit_id in areas), ZERO)
+    if amount > held:
+        raise refuse(
+            f"维修资金余额不足：承担房屋的余额合计 ¥{held:.2f}，本次使用 ¥{amount:.2f}",
+            f"Not enough in the fund: the bearing units hold ¥{held:.2f}, the use is ¥{amount:.2f}.",
+            field="amount",
+            code="insufficient",
+        )
+    use = MaintenanceFundUse.objects.create(
+        estate=estate,
+        title=title[:200],
+        amount=amount,
+        building=building,
+        resolution=resolution,
+        emergency_reason=emergency_reason[:300],
+        used_on=used_on,
+        recorded_by=by if getattr(by, "pk", None) else None,
+    )
+    shares = share_by_weight(amount, areas)
+    MaintenanceFundUseShare.objects.bulk_create(
+        MaintenanceFundUseShare(use=use, unit_id=unit_id, amount=share) for unit_id, share in shares.items()
+    )
+    ledger_post(
+        estate_id=estate.pk,
+        postings=[
+            Posting(AccountKind.MAINTENANCE_FUND, AccountKind.CASH, amount, f"maintenance fund use {use.pk}: {title}"[:200])
+        ],
+        by=by,
+    )
+    return use
+
+
+__all__ = ["fund_balances", "fund_use_record"]
