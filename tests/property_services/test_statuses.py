@@ -19,6 +19,7 @@ from property_services.models import (
     ASSEMBLY_TRANSITIONS,
     DECISION_TRANSITIONS,
     NOTICE_TRANSITIONS,
+    STATEMENT_TRANSITIONS,
     Assembly,
     AssemblyStatus,
     DecisionStatus,
@@ -27,6 +28,7 @@ from property_services.models import (
     Notice,
     NoticeKind,
     NoticeStatus,
+    PublicIncomeStatement,
 )
 
 from .conftest import make_assembly
@@ -67,11 +69,26 @@ def _notice(estate, status):
     )
 
 
+def _statement(estate, status):
+    zero = "0.00"
+    return PublicIncomeStatement.objects.create(
+        estate=estate,
+        starts_on=TODAY,
+        ends_on=TODAY,
+        opening=zero,
+        income_total=zero,
+        costs_total=zero,
+        closing=zero,
+        status=status,
+    )
+
+
 # model -> (make an object in a status, the fields that change with a move to ``to``)
 SUBJECTS = {
     Assembly: (_assembly, lambda to: {}),
     JointMeetingDecision: (_decision, _decision_changes),
     Notice: (_notice, lambda to: {}),
+    PublicIncomeStatement: (_statement, lambda to: {}),
 }
 
 
@@ -92,6 +109,7 @@ def test_every_status_of_property_services_has_a_registered_flow_and_a_walker_he
     assert flow_for(Assembly).transitions is ASSEMBLY_TRANSITIONS
     assert flow_for(JointMeetingDecision).transitions is DECISION_TRANSITIONS
     assert flow_for(Notice).transitions is NOTICE_TRANSITIONS
+    assert flow_for(PublicIncomeStatement).transitions is STATEMENT_TRANSITIONS
 
 
 @pytest.mark.parametrize(("model", "old", "new", "allowed"), list(_cases()))
