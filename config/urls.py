@@ -18,6 +18,7 @@ urlpatterns = [
     path("portal/notices/", include("cms.portal_urls")),
     path("portal/", include("billing.portal_urls")),
     path("portal/governance/", include("property_services.portal_urls")),
+    path("portal/parking/", include("property_services.parking_portal")),
     path("billing/", include("billing.urls")),
     path("property/", include("property_services.urls")),
     path("rentals/", include("rentals.urls")),

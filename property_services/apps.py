@@ -38,6 +38,10 @@ class PropertyServicesConfig(AppConfig):
         register_section("property_services.assemblies", my_assemblies_section, order=30)
         register_section("property_services.office", property_office_section, order=60, places=(HOME, ME))
 
+        from .parking_portal import parking_section
+
+        register_section("property_services.parking", parking_section, order=35)
+
         # Bills name their payee before Checkout: the manager in effect (billing cannot look it up itself).
         from billing.payees import register_manager_name
 

@@ -20,6 +20,7 @@ HTML_PAGES = {
     "portal_billing:payment_result",
     "governance:assembly_list",
     "governance:assembly_detail",
+    "parking_portal:page",
 }
 #: Downloads (PDF): checked for their status, not for layout.
 DOWNLOADS = {"portal_billing:receipt", "portal_billing:demand_letter"}
@@ -88,6 +89,7 @@ def portal_pages(user) -> dict[str, list[str]]:
         "portal_notices:list": [reverse("portal_notices:list")],
         "portal_billing:bills": [reverse("portal_billing:bills")],
         "governance:assembly_list": [reverse("governance:assembly_list")],
+        "parking_portal:page": [reverse("parking_portal:page")],
         "portal_billing:payment_result": [
             reverse("portal_billing:payment_result", args=[pk])
             for pk in PaymentAttempt.objects.filter(user=user).values_list("pk", flat=True)[:3]
