@@ -19,7 +19,13 @@ from .assemblies import (
     owner_records_of_user,
     voter_for_assembly,
 )
-from .committee import committee_current, committees_filing_attention, officer_of_estate, serving_committee_members
+from .committee import (
+    acts_for_the_owners,
+    committee_current,
+    committees_filing_attention,
+    officer_of_estate,
+    serving_committee_members,
+)
 from .meetings import overdue_decisions
 from .notices import notices_published
 from .roll import RollUnit, VotingRoll, assembly_tallies, conflict_notes, count_notes, transfer_notes, voting_roll
@@ -35,6 +41,7 @@ __all__ = [
     "assembly_for_owner",
     "assembly_tallies",
     "ballots_of_owner",
+    "acts_for_the_owners",
     "committee_current",
     "committees_filing_attention",
     "conflict_notes",

@@ -58,6 +58,22 @@ def officer_of_estate(*, user, estate: Estate) -> bool:
     )
 
 
+def acts_for_the_owners(*, user, estate: Estate, on: datetime.date) -> bool:
+    """Whether ``user`` acts for the estate's owners on the day: a serving member of the owners' committee
+    when one is in office, else an officer of the estate's sub-district (or district), under whom an
+    estate without a committee is run (Civil Code Art. 277). ``None`` is the platform itself; platform
+    administrators may act too."""
+    from estates.selectors import user_sees_everything
+
+    if user is None or user_sees_everything(user):
+        return True
+    if OwnersCommittee.objects.filter(estate=estate, elected_on__lte=on, term_ends_on__gte=on).exists():
+        return (
+            serving_committee_members(estate=estate, on=on).filter(Q(user=user) | Q(user__isnull=True, owner__user=user)).exists()
+        )
+    return officer_of_estate(user=user, estate=estate)
+
+
 def committee_current(*, estate: Estate, on: datetime.date | None = None) -> OwnersCommittee | None:
     on = on or timezone.localdate()
     return (

@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q, Sum
+from django.db.models import Sum
 from django.utils import timezone
 
 from accounts.errors import refuse
@@ -26,8 +26,8 @@ from billing.models import AccountKind
 from billing.selectors import maintenance_fund_by_unit
 from estates.models import Building, Estate, Unit
 
-from ..models import AssemblyMatter, MaintenanceFundUse, MaintenanceFundUseShare, OwnersCommittee
-from ..selectors import officer_of_estate, serving_committee_members
+from ..models import AssemblyMatter, MaintenanceFundUse, MaintenanceFundUseShare
+from ..selectors import acts_for_the_owners
 from ..sharing import share_by_weight
 from ..voting import Matter
 
@@ -47,14 +47,7 @@ def fund_balances(*, estate: Estate) -> dict[int, Decimal]:
 
 def _emergency_applicant_check(*, estate: Estate, by: Any, on: datetime.date) -> None:
     """Art. 281 para. 2: the owners' committee applies (the sub-district office where there is none)."""
-    from estates.selectors import user_sees_everything
-
-    if by is None or user_sees_everything(by):
-        return
-    if OwnersCommittee.objects.filter(estate=estate, elected_on__lte=on, term_ends_on__gte=on).exists():
-        if serving_committee_members(estate=estate, on=on).filter(Q(user=by) | Q(user__isnull=True, owner__user=by)).exists():
-            return
-    elif officer_of_estate(user=by, estate=estate):
+    if acts_for_the_owners(user=by, estate=estate, on=on):
         return
     raise refuse(
         "紧急使用维修资金须由业主委员会申请（民法典第281条第二款）",

@@ -191,18 +191,9 @@ def statement_draft(*, estate: Estate, starts_on: datetime.date, ends_on: dateti
 def _approver_check(*, estate: Estate, by: Any, on: datetime.date) -> None:
     """A serving member of the owners' committee approves; without a committee in office, an officer of the
     estate's sub-district (or district). ``by=None`` is the platform itself (demo data)."""
-    from estates.selectors import user_sees_everything
+    from ..selectors import acts_for_the_owners
 
-    from ..models import OwnersCommittee
-    from ..selectors import officer_of_estate, serving_committee_members
-
-    if by is None or user_sees_everything(by):
-        return
-    in_office = OwnersCommittee.objects.filter(estate=estate, elected_on__lte=on, term_ends_on__gte=on).exists()
-    if in_office:
-        if serving_committee_members(estate=estate, on=on).filter(Q(user=by) | Q(user__isnull=True, owner__user=by)).exists():
-            return
-    elif officer_of_estate(user=by, estate=estate):
+    if acts_for_the_owners(user=by, estate=estate, on=on):
         return
     raise refuse(
         "公共收益公示由本小区在任业主委员会委员审核；没有在任业主委员会的，由街道办事处审核",
