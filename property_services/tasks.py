@@ -35,6 +35,18 @@ def committee_roles_daily() -> int:
     return services.committee_roles_revoke_ended()
 
 
+LEASE_RENT_SCHEDULE = "property_services.lease_rent_daily"
+
+
+def lease_rent_daily() -> int:
+    """Daily: bill the rent cycles of common-part leases that have started (Art. 282). Safe to run twice."""
+    from django.utils import timezone
+
+    from .services.leases import leases_rent_bill_due
+
+    return leases_rent_bill_due(on=timezone.localdate())
+
+
 def schedules_ensure(**kwargs) -> None:
     """Create or update the property-services schedules (post_migrate; idempotent)."""
     import datetime
@@ -48,6 +60,12 @@ def schedules_ensure(**kwargs) -> None:
     schedule_ensure(
         name=COMMITTEE_ROLES_SCHEDULE,
         func="property_services.tasks.committee_roles_daily",
+        schedule_type=Schedule.DAILY,
+        first_run=first_run,
+    )
+    schedule_ensure(
+        name=LEASE_RENT_SCHEDULE,
+        func="property_services.tasks.lease_rent_daily",
         schedule_type=Schedule.DAILY,
         first_run=first_run,
     )

@@ -13,10 +13,12 @@ import datetime
 from decimal import Decimal
 from typing import Any
 
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 
 from accounts.errors import refuse
+from billing.models import Invoice
 from billing.services import invoice_create_for_source
 from estates.models import AssetKind, CommonAsset, Estate
 
@@ -120,6 +122,45 @@ def lease_rent_bill(*, lease: CommonPartLease, period: datetime.date) -> Any:
     )
 
 
+def lease_rent_periods(*, lease: CommonPartLease, until: datetime.date) -> list[datetime.date]:
+    """The first days of the months in which each rent cycle of ``lease`` starts, up to ``until``.
+
+    Cycles run from the lease's first month every 1, 3 or 12 months (its cycle) while the lease is in
+    force; a lease signed mid-month starts its first cycle in that month.
+    """
+    step = CYCLE_MONTHS[LeaseCycle(lease.cycle)]
+    first = lease.starts_on.replace(day=1)
+    periods = []
+    index = 0
+    while True:
+        month = first.month - 1 + index * step
+        period = datetime.date(first.year + month // 12, month % 12 + 1, 1)
+        if period > until or period >= lease.ends_on:
+            return periods
+        periods.append(period)
+        index += 1
+
+
+def leases_rent_bill_due(*, on: datetime.date) -> int:
+    """Bill every cycle of rent that has started by ``on`` for every lease of common parts; returns the
+    number of bills written now. Safe to run twice: a cycle already billed is left as it is (billing's
+    own key per source and period). Rent is the owners' public income (Civil Code Art. 282).
+    """
+    leases = list(CommonPartLease.objects.filter(starts_on__lte=on).select_related("asset", "estate"))
+    billed = set(
+        Invoice.objects.filter(
+            source_type=ContentType.objects.get_for_model(CommonPartLease), source_id__in=[lease.pk for lease in leases]
+        ).values_list("source_id", "period")
+    )
+    written = 0
+    for lease in leases:
+        for period in lease_rent_periods(lease=lease, until=on):
+            if (lease.pk, period) not in billed:
+                lease_rent_bill(lease=lease, period=period)
+                written += 1
+    return written
+
+
 def assets_unauthorised(*, estate: Estate, on: datetime.date):
     """Common parts in business use (in service, of a business kind) with no lease in force on ``on`` under
     a passed Art. 278 item (8) resolution: what the owners never approved, e.g. chargers running after a
@@ -138,4 +179,12 @@ def assets_unauthorised(*, estate: Estate, on: datetime.date):
     )
 
 
-__all__ = ["BUSINESS_KINDS", "assets_unauthorised", "lease_rent_bill", "lease_sign", "resolution_approves"]
+__all__ = [
+    "BUSINESS_KINDS",
+    "assets_unauthorised",
+    "lease_rent_bill",
+    "lease_rent_periods",
+    "lease_sign",
+    "leases_rent_bill_due",
+    "resolution_approves",
+]

@@ -137,3 +137,42 @@ def test_staff_sign_a_lease_in_the_back_office_only_under_an_approving_resolutio
     lease = CommonPartLease.objects.get()
     client.force_login(other)
     assert client.get(reverse("property_services_commonpartlease:inspect", args=[lease.pk])).status_code == 404
+
+
+def test_the_daily_task_bills_each_started_cycle_once_monthly_and_quarterly(estate, monkeypatch):
+    """Rent is billed per cycle without staff pressing anything: each cycle's bill once (Art. 282)."""
+    from django.utils import timezone
+    from django_q.models import Schedule
+
+    from billing.models import Invoice
+    from property_services import tasks
+
+    resolution = passed_resolution(estate, on=datetime.date(2026, 10, 1), matter=ITEM_8, title="出租门面与广告位")
+    monthly = sign(estate, resolution, starts=datetime.date(2026, 11, 15), ends=datetime.date(2027, 11, 15))
+    quarterly = lease_sign(
+        asset=asset(estate, kind=AssetKind.AD_SPOT, code="AD-01"),
+        lessee="重庆广告传媒有限公司",
+        starts_on=datetime.date(2026, 10, 1),
+        ends_on=datetime.date(2027, 4, 1),
+        rent=Decimal("900.00"),
+        cycle=LeaseCycle.QUARTER,
+        resolution=resolution,
+    )
+    assert Schedule.objects.filter(func="property_services.tasks.lease_rent_daily").count() == 1
+
+    monkeypatch.setattr(timezone, "localdate", lambda *a, **k: datetime.date(2027, 1, 3))
+    assert tasks.lease_rent_daily() == 5  # monthly: Nov, Dec, Jan; quarterly: Oct, Jan
+    assert tasks.lease_rent_daily() == 0  # safe to run twice
+    periods = lambda lease: sorted(  # noqa: E731
+        Invoice.objects.filter(source_id=lease.pk, charge_kind=lease_kind(lease)).values_list("period", flat=True)
+    )
+    assert periods(monthly) == [datetime.date(2026, 11, 1), datetime.date(2026, 12, 1), datetime.date(2027, 1, 1)]
+    assert periods(quarterly) == [datetime.date(2026, 10, 1), datetime.date(2027, 1, 1)]
+
+    monkeypatch.setattr(timezone, "localdate", lambda *a, **k: datetime.date(2027, 6, 1))
+    tasks.lease_rent_daily()
+    assert periods(quarterly)[-1] == datetime.date(2027, 1, 1)  # the lease ended on 1 April: no cycle after it
+
+
+def lease_kind(lease):
+    return "shop_rent" if lease.asset.kind == AssetKind.SHOP_PREMISES else "ad_rent"
