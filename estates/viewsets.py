@@ -24,6 +24,7 @@ from .admin_scoping import (
     ScopedObjectMixin,
     estate_filterset,
 )
+from .estate_dashboard import EstateDashboardIndexView, EstateDashboardView
 from .hooks import project_facts_changed
 from .models import (
     AssetKind,
@@ -162,6 +163,13 @@ class EstateViewSet(ScopedModelViewSet):
     edit_handler = scoped_panels(
         FieldPanel("community"), FieldPanel("code"), FieldPanel("name"), FieldPanel("address"), FieldPanel("built_year")
     )
+
+    def get_urlpatterns(self):
+        return [
+            *super().get_urlpatterns(),
+            path("dashboard/", EstateDashboardIndexView.as_view(), name="dashboards"),
+            path("dashboard/<int:pk>/", EstateDashboardView.as_view(), name="dashboard"),
+        ]
 
 
 class BuildingViewSet(ScopedModelViewSet):

@@ -38,6 +38,17 @@ def register_inventory_import_menu_item():
     )
 
 
+@hooks.register("register_admin_menu_item")
+def register_estate_dashboards_menu_item():
+    return PermissionMenuItem(
+        _("Estate dashboards"),
+        reverse("estates_estate:dashboards"),
+        icon_name="home",
+        order=150,
+        permission="estates.view_estate",
+    )
+
+
 class InventoryCountsPanel(Component):
     """Dashboard panel: how much of the inventory the user's scope holds."""
 

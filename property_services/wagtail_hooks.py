@@ -5,6 +5,7 @@ from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.components import Component
 
+from .dashboard import common_parts_section
 from .selectors import CONTRACT_WARNING_DAYS, arrangements_contract_ending, committees_filing_attention, overdue_decisions
 from .unit_record import unit_ballots_section
 from .viewsets import PropertyServicesViewSetGroup
@@ -113,3 +114,5 @@ def add_contract_ending_panel(request, panels):
 
 # The unit's ballots on its back-office record (estates.unit_record).
 hooks.register("register_unit_record_section", unit_ballots_section)
+# The common parts on the estate dashboard (estates.estate_dashboard).
+hooks.register("register_estate_dashboard_section", common_parts_section)
