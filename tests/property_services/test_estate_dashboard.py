@@ -96,8 +96,9 @@ def test_staff_read_their_estates_common_parts_on_its_dashboard(client, estates)
     assert index.status_code == 302 and index.url == reverse("estates_estate:dashboard", args=[estate.pk])  # one estate
     html = client.get(index.url).content.decode()
 
-    # Numbers only: the words are Chinese or English by the person's language.
-    assert numbers(section(html, "parking-occupancy"))[:5] == ["1", "4", "25", "2", "2"]  # 1 of 4 let; 2 planned, 2 common
+    # The page speaks Chinese by default: 4 spaces, 1 on a permit (25%); 2 planned, 2 on common ground.
+    assert "今日 4 个车位中 1 个" in section(html, "parking-occupancy") and "25%" in section(html, "parking-occupancy")
+    assert "规划车位 2 个，占用共有场地车位 2 个" in section(html, "parking-occupancy")
     assert numbers(section(html, "waiting-list"))[0] == "1"
     assert numbers(section(html, "visitors-inside")) == ["1"]
     assert "3,150.00" in section(html, "period-income") and "500.00" in section(html, "period-income")  # rent + permit
