@@ -56,6 +56,11 @@ class PropertyServicesConfig(AppConfig):
         # Before billing's: the arrangements set the demo estates' tariffs, which billing's bills use.
         register_demo_step("property_services", seed_property_services_demo, before=("billing",))
 
+        from .demo_common_parts import seed_common_parts_demo
+
+        # After billing's: permits and rent are bills to the owners' payee, which billing's step names.
+        register_demo_step("common_parts", seed_common_parts_demo, after=("billing",), before=("cms",))
+
         # The daily task that ends committee members' back-office roles with their term.
         from .tasks import schedules_ensure
 

@@ -235,6 +235,11 @@ def _committee_and_assemblies(rng: random.Random, counts: dict[str, int]) -> Non
                 "利用小区北侧空地设置电动汽车充电桩并对外经营",
                 "收益扣除合理成本后归全体业主。",
             ),
+            (
+                "change_use_or_operate_common_parts",
+                "出租小区南门两间临街门面房（S-01、S-02），用于便民超市和药房经营",
+                "租期一年，押金两个月租金；租金扣除合理成本后归全体业主，主要用于补充维修资金。",
+            ),
         ],
     )
     services.assembly_call(
@@ -254,6 +259,7 @@ def _committee_and_assemblies(rng: random.Random, counts: dict[str, int]) -> Non
             matters[0].pk: rng.choices(["yes", "no", "abstain"], [80, 12, 8])[0],
             matters[1].pk: rng.choices(["yes", "no", "abstain"], [85, 10, 5])[0],
             matters[2].pk: rng.choices(["yes", "no", "abstain"], [70, 22, 8])[0],
+            matters[3].pk: rng.choices(["yes", "no", "abstain"], [92, 5, 3])[0],
         }
         services.assembly_vote(assembly=past, owner=owner, choices=choices, by=owner.user, at=cast_at)
         counts["ballots"] += len(choices)

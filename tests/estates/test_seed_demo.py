@@ -157,3 +157,40 @@ def test_second_run_changes_nothing(seeded):
     out = seed()
     assert ALREADY_PRESENT in out
     assert row_counts() == before
+
+
+def test_the_demo_shows_the_owners_common_parts(seeded):
+    """洋河新村: a car park with owners' permits and a waiting list (Civil Code Art. 276), the shop premises
+    leased under the passed Art. 278 item (8) resolution, chargers running after the failed motion listed
+    as unauthorised, and last quarter's statement published (公示) with figures that are the ledger's (Art. 282)."""
+    import datetime
+
+    from django.utils import timezone
+
+    from property_services.models import (
+        CommonPartLease,
+        Notice,
+        ParkingPermit,
+        ParkingWaitlistEntry,
+        PublicIncomeStatement,
+        StatementStatus,
+    )
+    from property_services.services.leases import assets_unauthorised
+    from property_services.services.public_income import public_income_balance
+
+    estate = Estate.objects.get(name="洋河新村")
+    today = timezone.localdate()
+    assert ParkingPermit.objects.filter(space__estate=estate, owner__user__mobile="13800000002").exists()
+    assert ParkingWaitlistEntry.objects.filter(estate=estate, served_at__isnull=True).count() == 3
+    leases = CommonPartLease.objects.filter(estate=estate).select_related("resolution")
+    assert leases.count() == 2 and all(lease.resolution.passed for lease in leases)
+    unauthorised = {asset.kind for asset in assets_unauthorised(estate=estate, on=today)}
+    assert "charging_point" in unauthorised and "shop_premises" not in unauthorised
+
+    statement = PublicIncomeStatement.objects.get(estate=estate)
+    assert statement.status == StatementStatus.PUBLISHED
+    assert Notice.objects.get(estate=estate, kind="public_income_statement").pdf
+    costs = [cost.amount for cost in estate.public_income_costs.all()]
+    assert statement.income_total > 0 and len(costs) == 2 and statement.costs_total == sum(costs)
+    after = timezone.make_aware(datetime.datetime.combine(statement.ends_on + datetime.timedelta(days=1), datetime.time.min))
+    assert statement.closing == public_income_balance(estate=estate, before=after)
