@@ -26,7 +26,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q, Sum
+from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
 
 from accounts.errors import refuse
@@ -143,7 +143,7 @@ def cost_claim(*, estate: Estate, incurred_on: datetime.date, description: str, 
     return cost_evidence_attach(cost=cost, evidence=evidence, by=by)
 
 
-def costs_awaiting_evidence(*, estate: Estate) -> Any:
+def costs_awaiting_evidence(*, estate: Estate) -> QuerySet[PublicIncomeCost]:
     """The estate's costs recorded without their document, oldest first (for the estate dashboard):
     none of them is charged to the owners until its evidence is attached. A queryset: ``.count()``,
     ``.aggregate(Sum("amount"))`` or iterate."""
@@ -238,11 +238,9 @@ def statement_compute(*, estate: Estate, starts_on: datetime.date, ends_on: date
         .filter(Q(claimed_at__gte=start) & Q(claimed_at__lt=end))
         .order_by("incurred_on", "pk")
     )
-    statement.allocation = (
-        PublicIncomeAllocation.objects.filter(estate=estate, statement__starts_on=starts_on, statement__ends_on=ends_on)
-        .prefetch_related("parts__resolution__assembly")
-        .first()
-    )
+    statement.allocation = PublicIncomeAllocation.objects.filter(
+        estate=estate, statement__starts_on=starts_on, statement__ends_on=ends_on
+    ).first()
     return statement
 
 

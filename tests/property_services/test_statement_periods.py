@@ -97,10 +97,14 @@ def test_without_any_public_income_the_current_period_is_due_fifteen_days_after_
     assert not due.overdue and due.statement is None
 
 
-def test_the_earliest_ended_period_without_a_published_statement_is_due_next(estate):
+def test_the_earliest_ended_period_without_a_published_statement_is_due_next(estate, django_assert_max_num_queries):
     _income_on(estate, D(2026, 2, 10))
+    _income_on(estate, D(2024, 1, 10))
+    for quarter in statement_periods(estate=estate, since=D(2024, 1, 1), until=D(2025, 12, 31)):
+        _published(estate, *quarter)  # two years disclosed before: a longer history costs no more queries
 
-    before_due = statement_next_due(estate=estate, today=D(2026, 4, 10))
+    with django_assert_max_num_queries(5):
+        before_due = statement_next_due(estate=estate, today=D(2026, 4, 10))
     overdue = statement_next_due(estate=estate, today=D(2026, 5, 20))
     _published(estate, D(2026, 1, 1), D(2026, 3, 31))
     after_publishing = statement_next_due(estate=estate, today=D(2026, 5, 20))
