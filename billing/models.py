@@ -632,6 +632,10 @@ class AccountKind(models.TextChoices):
     PROVIDER_CLEARING = "provider_clearing", _("Online payments clearing")
     PUBLIC_INCOME = "public_income", _("Owners' public income")
     MAINTENANCE_FUND = "maintenance_fund", _("Owners' maintenance fund")
+    # The owners' public income once allocated as they decided (Civil Code Arts. 282-283): set aside for a
+    # named use, or shared to the owners unit by unit and owed to them until paid or credited.
+    PUBLIC_INCOME_USES = "public_income_uses", _("Public income set aside for decided uses")
+    OWNERS_PAYABLE = "owners_payable", _("Public income payable to owners")
     RENT_PAYABLE = "rent_payable", _("Rent payable to lessors")
     WRITE_OFF = "write_off", _("Manager's write-offs")
     SUSPENSE = "suspense", _("Unallocated receipts")
@@ -659,6 +663,8 @@ ACCOUNT_BELONGS_TO: dict[str, str] = {
     AccountKind.WRITE_OFF: MoneyOwner.MANAGER,
     AccountKind.PUBLIC_INCOME: MoneyOwner.OWNERS,
     AccountKind.MAINTENANCE_FUND: MoneyOwner.OWNERS,
+    AccountKind.PUBLIC_INCOME_USES: MoneyOwner.OWNERS,
+    AccountKind.OWNERS_PAYABLE: MoneyOwner.OWNERS,
     AccountKind.RENT_PAYABLE: MoneyOwner.LESSORS,
     AccountKind.RECEIVABLE: MoneyOwner.HELD,
     AccountKind.CASH: MoneyOwner.HELD,

@@ -1,6 +1,7 @@
 """Demo data for property services: providers and the arrangement of every seeded estate, the owners'
 committee of the self-governance estate (洋河新村), an assembly with ballots and a published result, an
-assembly open for voting, and a joint meeting with an overdue decision.
+assembly open for voting, a joint meeting with an overdue decision, and the public income's settings: the
+self-governance estate discloses it half-yearly, the professional estate has a cost awaiting its evidence.
 
 ``seed_property_services_demo()`` runs after ``estates.demo.demo_seed`` (it needs the estates, owners and
 logins) and before the CMS demo (which lists the notices made here). It does nothing when arrangements
@@ -69,7 +70,9 @@ def _credit_code(rng: random.Random, district_code: str) -> str:
 
 def seed_property_services_demo(stdout: TextIO | None = None) -> dict[str, int]:
     """Seed property-services demo data for the estates ``estates.demo`` created; return counts."""
-    counts = dict.fromkeys(["providers", "arrangements", "committees", "assemblies", "ballots", "joint_meetings"], 0)
+    counts = dict.fromkeys(
+        ["providers", "arrangements", "committees", "assemblies", "ballots", "joint_meetings", "costs_awaiting_evidence"], 0
+    )
     if ManagementArrangement.objects.exists():
         _write(stdout, ALREADY_PRESENT)
         return counts
@@ -80,6 +83,7 @@ def seed_property_services_demo(stdout: TextIO | None = None) -> dict[str, int]:
         _voter_roll(counts)
         _first_committee_assembly(counts)
         _joint_meeting(counts)
+        _public_income(counts)
     _write(
         stdout, "物业服务演示数据已加载 / Property-services demo data loaded: " + ", ".join(f"{k} {v}" for k, v in counts.items())
     )
@@ -495,3 +499,23 @@ def _joint_meeting(counts: dict[str, int]) -> None:
     )
     services.joint_meeting_summary_publish(meeting=meeting)
     counts["joint_meetings"] += 1
+
+
+def _public_income(counts: dict[str, int]) -> None:
+    """洋河新村 discloses its public income half-yearly (its own setting); 金汤街小区's manager recorded a cost whose
+    invoice is still to come: it is charged to nothing until the invoice is attached."""
+    from .models import StatementPeriod
+    from .services.public_income import cost_propose, estate_settings_save
+
+    self_governed = Estate.objects.filter(name=SELF_GOVERNANCE_ESTATE).first()
+    if self_governed is not None:
+        estate_settings_save(estate=self_governed, statement_period=StatementPeriod.HALF_YEAR)
+    professional = Estate.objects.filter(name=PROFESSIONAL_ESTATE).first()
+    if professional is not None:
+        cost_propose(
+            estate=professional,
+            incurred_on=timezone.localdate() - datetime.timedelta(days=12),
+            description="北门道闸维修（发票待开具）",
+            amount=Decimal("380.00"),
+        )
+        counts["costs_awaiting_evidence"] += 1

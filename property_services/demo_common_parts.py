@@ -2,7 +2,7 @@
 a car park with planned spaces and spaces on common ground, a visitor tariff and gate key, owners'
 permits and a waiting list, visitor stays through the gate, the shop premises leased under the passed
 Art. 278 item (8) resolution, chargers running after the failed motion (listed as unauthorised), costs
-with their evidence, and last quarter's statement approved by the committee and published.
+with their evidence, and the last period's statement approved by the committee and published.
 
 The months before today are history: bills and costs of past months are dated in their month (demo
 only, like billing's step), so last quarter's statement has figures.
@@ -49,11 +49,6 @@ def _write(stdout: TextIO | None, message: str) -> None:
         stdout.write(message + "\n")
 
 
-def _months_back(day: datetime.date, months: int) -> datetime.date:
-    month = day.month - 1 - months
-    return datetime.date(day.year + month // 12, month % 12 + 1, 1)
-
-
 def _evidence_pdf(title: str, lines: list[str]) -> bytes:
     from weasyprint import HTML
 
@@ -75,7 +70,13 @@ def seed_common_parts_demo(stdout: TextIO | None = None, *, seed: int = 2027) ->
     """Seed the common parts of 洋河新村 (see the module docstring); return counts. Safe to run twice."""
     from .services.leases import lease_sign, leases_rent_bill_due
     from .services.parking import gate_key_rotate, gate_record, permit_issue, waitlist_join
-    from .services.public_income import cost_claim, statement_approve, statement_draft, statement_publish
+    from .services.public_income import (
+        cost_claim,
+        statement_approve,
+        statement_draft,
+        statement_period_of,
+        statement_publish,
+    )
 
     counts = dict.fromkeys(["spaces", "permits", "waiting", "stays", "leases", "costs", "statements"], 0)
     estate = Estate.objects.filter(name=ESTATE).first()
@@ -86,9 +87,10 @@ def seed_common_parts_demo(stdout: TextIO | None = None, *, seed: int = 2027) ->
         return counts
     rng = random.Random(seed)
     today = timezone.localdate()
-    quarter_start = datetime.date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
-    last_quarter_start = _months_back(quarter_start, 3)
-    history_start = last_quarter_start
+    # The estate's disclosure periods (its own setting): the demo's history starts with the last ended one.
+    period_start, _ends = statement_period_of(estate=estate, day=today)
+    last_period_start, last_period_end = statement_period_of(estate=estate, day=period_start - datetime.timedelta(days=1))
+    history_start = last_period_start
     member = User.objects.filter(mobile=COMMITTEE_LOGIN).first()
 
     with transaction.atomic():
@@ -123,7 +125,10 @@ def seed_common_parts_demo(stdout: TextIO | None = None, *, seed: int = 2027) ->
         for index, (owner, space) in enumerate(zip(holders, spaces, strict=False)):
             plate = f"渝{rng.choice('ABCDG')}{rng.choice(letters)}{rng.randrange(1000, 9999)}"
             period = rng.choice([PermitPeriod.MONTH, PermitPeriod.QUARTER, PermitPeriod.YEAR])
-            valid_from = history_start if period != PermitPeriod.MONTH else today.replace(day=1)
+            valid_from = {
+                PermitPeriod.MONTH: today.replace(day=1),
+                PermitPeriod.QUARTER: datetime.date(today.year, 3 * ((today.month - 1) // 3) + 1, 1),
+            }.get(period, history_start)
             permit = permit_issue(space=space, plate=plate, period=period, valid_from=valid_from, owner=owner)
             if permit.invoice_id:
                 permit_bills.append(permit.invoice_id)
@@ -185,8 +190,8 @@ def seed_common_parts_demo(stdout: TextIO | None = None, *, seed: int = 2027) ->
 
         # Costs claimed with their evidence, in their month.
         for day, description, amount in (
-            (last_quarter_start + datetime.timedelta(days=20), "道闸设备维修（更换电机）", Decimal("860.00")),
-            (last_quarter_start + datetime.timedelta(days=45), "停车场划线及标识牌", Decimal("1240.00")),
+            (last_period_start + datetime.timedelta(days=20), "道闸设备维修（更换电机）", Decimal("860.00")),
+            (last_period_start + datetime.timedelta(days=45), "停车场划线及标识牌", Decimal("1240.00")),
         ):
             evidence = ContentFile(
                 _evidence_pdf("维修费用收据", [description, f"金额：人民币 {amount} 元", f"日期：{day:%Y年%m月%d日}"]),
@@ -194,7 +199,7 @@ def seed_common_parts_demo(stdout: TextIO | None = None, *, seed: int = 2027) ->
             )
             cost = cost_claim(estate=estate, incurred_on=day, description=description, amount=amount, evidence=evidence)
             at = timezone.make_aware(datetime.datetime.combine(day, datetime.time(10)))
-            PublicIncomeCost.objects.filter(pk=cost.pk).update(created_at=at)
+            PublicIncomeCost.objects.filter(pk=cost.pk).update(created_at=at, claimed_at=at)
             LedgerEntry.objects.filter(estate=estate, memo__startswith=f"public income cost {cost.pk}:").update(created_at=at)
             counts["costs"] += 1
 
@@ -224,10 +229,9 @@ def seed_common_parts_demo(stdout: TextIO | None = None, *, seed: int = 2027) ->
                 )
         counts["stays"] += 1
 
-    # Last quarter's statement: drafted, approved by the committee, published (公示) with its PDF.
+    # The last ended period's statement: drafted, approved by the committee, published (公示) with its PDF.
     if member is not None:
-        ends = quarter_start - datetime.timedelta(days=1)
-        draft = statement_draft(estate=estate, starts_on=last_quarter_start, ends_on=ends)
+        draft = statement_draft(estate=estate, starts_on=last_period_start, ends_on=last_period_end)
         statement_publish(statement=statement_approve(statement=draft, by=member), by=member)
         counts["statements"] += 1
     _write(stdout, "共有部分演示数据已加载 / Common-parts demo data loaded: " + ", ".join(f"{k} {v}" for k, v in counts.items()))

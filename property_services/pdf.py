@@ -47,8 +47,19 @@ def joint_meeting_minutes_pdf(*, meeting: JointMeeting) -> bytes:
 
 
 def public_income_statement_pdf(*, statement) -> bytes:
-    """A public income statement as published (Civil Code Art. 282): balances, income by source, costs."""
+    """A public income statement as published (Civil Code Arts. 282-283): balances, income by source, costs,
+    and the allocation the owners decided (each part with its resolution, each unit's share) with the
+    balance after it."""
+    from .models import PublicIncomeAllocation
+    from .selectors import allocation_view
+
+    allocation = PublicIncomeAllocation.objects.filter(statement=statement).first()
     return _render(
         "property_services/pdf/public_income_statement.html",
-        {"statement": statement, "estate": statement.estate, "generated_at": timezone.localtime()},
+        {
+            "statement": statement,
+            "estate": statement.estate,
+            "allocation": allocation_view(allocation=allocation) if allocation else None,
+            "generated_at": timezone.localtime(),
+        },
     )

@@ -49,6 +49,12 @@ PARKING = _ps(
     "add_publicincomestatement",
     "view_maintenancefunduse",
     "add_maintenancefunduse",
+    # The allocation of a statement's balance as the owners decided, and the estate's disclosure period.
+    "view_publicincomeallocation",
+    "add_publicincomeallocation",
+    "view_estatesettings",
+    "add_estatesettings",
+    "change_estatesettings",
 )
 # The owners' committee approves and publishes the public income statement (the sub-district office where
 # there is no committee: services.public_income decides who, this only opens the screen).
@@ -56,6 +62,7 @@ STATEMENTS = _ps(
     "view_publicincomestatement",
     "change_publicincomestatement",
     "view_publicincomecost",
+    "view_publicincomeallocation",
     # Art. 281 para. 2: the committee applies for an emergency use of the maintenance fund.
     "view_maintenancefunduse",
     "add_maintenancefunduse",

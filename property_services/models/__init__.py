@@ -54,14 +54,32 @@ from .parking import (
     SpaceKind,
 )
 from .public_income import (
+    COST_TRANSITIONS,
     STATEMENT_TRANSITIONS,
+    AllocationKind,
+    CostStatus,
+    PublicIncomeAllocation,
+    PublicIncomeAllocationPart,
+    PublicIncomeAllocationShare,
     PublicIncomeCost,
+    PublicIncomeCostStatusChange,
     PublicIncomeStatement,
     PublicIncomeStatementStatusChange,
     StatementStatus,
 )
+from .settings import PERIOD_MONTHS, EstateSettings, StatementPeriod
 
 __all__ = [
+    "COST_TRANSITIONS",
+    "PERIOD_MONTHS",
+    "AllocationKind",
+    "CostStatus",
+    "EstateSettings",
+    "PublicIncomeAllocation",
+    "PublicIncomeAllocationPart",
+    "PublicIncomeAllocationShare",
+    "PublicIncomeCostStatusChange",
+    "StatementPeriod",
     "MaintenanceFundUse",
     "MaintenanceFundUseShare",
     "STATEMENT_TRANSITIONS",

@@ -28,9 +28,13 @@ from .committee import (
 )
 from .meetings import overdue_decisions
 from .notices import notices_published
+from .public_income import AllocationView, UnitAllocation, allocation_view
 from .roll import RollUnit, VotingRoll, assembly_tallies, conflict_notes, count_notes, transfer_notes, voting_roll
 
 __all__ = [
+    "AllocationView",
+    "UnitAllocation",
+    "allocation_view",
     "CONTRACT_WARNING_DAYS",
     "PORTAL_STATUSES",
     "RollUnit",

@@ -11,7 +11,7 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Min, Q
+from django.db.models import Count, Min, Q, Sum
 
 from billing.ledger import ledger_balances
 from billing.models import AccountKind
@@ -21,13 +21,6 @@ from ..models import ParkingPermit, ParkingSpace, ParkingStay, ParkingWaitlistEn
 from ..models.public_income import StatementStatus
 
 ZERO = Decimal("0.00")
-
-
-def quarter_of(day: datetime.date) -> tuple[datetime.date, datetime.date]:
-    first = datetime.date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
-    month = first.month + 3
-    after = datetime.date(first.year + (month - 1) // 12, (month - 1) % 12 + 1, 1)
-    return first, after - datetime.timedelta(days=1)
 
 
 @dataclass
@@ -71,7 +64,12 @@ class CommonPartsSummary:
 def common_parts_summary(*, estate: Estate, on: datetime.date, units: int = 0) -> CommonPartsSummary:
     """Everything the dashboard shows for the estate on ``on``: a fixed number of queries."""
     from ..services.leases import assets_unauthorised
-    from ..services.public_income import statement_compute
+    from ..services.public_income import (
+        costs_awaiting_evidence,
+        statement_compute,
+        statement_next_due,
+        statement_period_of,
+    )
 
     summary = CommonPartsSummary(units=units)
     spaces = ParkingSpace.objects.filter(estate=estate, in_service=True).aggregate(
@@ -90,8 +88,12 @@ def common_parts_summary(*, estate: Estate, on: datetime.date, units: int = 0) -
     )
     summary.waiting, summary.waiting_since = waiting["n"], waiting["since"]
 
-    summary.period = quarter_of(on)
+    summary.period = statement_period_of(estate=estate, day=on)
     statement = statement_compute(estate=estate, starts_on=summary.period[0], ends_on=summary.period[1])
+    awaiting = costs_awaiting_evidence(estate=estate).aggregate(n=Count("pk"), total=Sum("amount"))
+    summary.costs_awaiting_evidence, summary.costs_awaiting_amount = awaiting["n"], awaiting["total"] or ZERO
+    due = statement_next_due(estate=estate, today=on)
+    summary.next_due = (due.starts_on, due.ends_on, due.due_on)
     summary.income, summary.costs_total = statement.income, statement.costs_total
     summary.last_published = (
         PublicIncomeStatement.objects.filter(estate=estate, status=StatementStatus.PUBLISHED).order_by("-ends_on").first()
@@ -104,4 +106,4 @@ def common_parts_summary(*, estate: Estate, on: datetime.date, units: int = 0) -
     return summary
 
 
-__all__ = ["CommonPartsSummary", "common_parts_summary", "quarter_of"]
+__all__ = ["CommonPartsSummary", "common_parts_summary"]

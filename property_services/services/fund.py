@@ -6,7 +6,9 @@ participating area and owners — and, in an emergency that needs urgent repair,
 may apply to use it without a vote (Art. 281 para. 2). ``fund_use_record`` checks which of the two
 applies, charges the use to the units that bear it by exclusive area (``sharing.share_by_weight``,
 to the fen, summing exactly), refuses a use larger than what those units hold, and posts it to the
-estate's ledger. ``fund_balances`` is each unit's account: contributions paid in, less its shares.
+estate's ledger. ``fund_balances`` is each unit's account: contributions paid in, plus its shares of
+the public income the owners put into the fund (物业管理条例 Art. 54 para. 3;
+``public_income.allocation_record``), less its shares of uses.
 """
 
 from __future__ import annotations
@@ -26,7 +28,13 @@ from billing.models import AccountKind
 from billing.selectors import maintenance_fund_by_unit
 from estates.models import Building, Estate, Unit
 
-from ..models import AssemblyMatter, MaintenanceFundUse, MaintenanceFundUseShare
+from ..models import (
+    AllocationKind,
+    AssemblyMatter,
+    MaintenanceFundUse,
+    MaintenanceFundUseShare,
+    PublicIncomeAllocationShare,
+)
 from ..selectors import acts_for_the_owners
 from ..sharing import share_by_weight
 from ..voting import Matter
@@ -35,10 +43,19 @@ ZERO = Decimal("0.00")
 
 
 def fund_balances(*, estate: Estate) -> dict[int, Decimal]:
-    """{unit id: what the unit holds in the fund}: contributions paid in (less refunds), less its shares of uses."""
+    """{unit id: what the unit holds in the fund}: contributions paid in (less refunds), plus its shares of
+    public income allocated into the fund, less its shares of uses. Three queries."""
     balances: dict[int, Decimal] = defaultdict(lambda: ZERO)
     for row in maintenance_fund_by_unit(estate=estate):
         balances[row["invoice__unit_id"]] += row["contributed"]
+    from_public_income = (
+        PublicIncomeAllocationShare.objects.filter(part__allocation__estate=estate, part__kind=AllocationKind.MAINTENANCE_FUND)
+        .values("unit_id")
+        .annotate(total=Sum("amount"))
+        .order_by()
+    )
+    for row in from_public_income:
+        balances[row["unit_id"]] += row["total"]
     used = MaintenanceFundUseShare.objects.filter(use__estate=estate).values("unit_id").annotate(total=Sum("amount")).order_by()
     for row in used:
         balances[row["unit_id"]] -= row["total"]

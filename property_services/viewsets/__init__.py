@@ -20,6 +20,7 @@ from .parking import (
     PublicIncomeCostViewSet,
     PublicIncomeStatementViewSet,
 )
+from .public_income import EstateSettingsViewSet
 
 
 class PropertyServicesViewSetGroup(ModelViewSetGroup):
@@ -48,4 +49,5 @@ class PropertyServicesViewSetGroup(ModelViewSetGroup):
             "property_services_publicincomestatement", url_prefix="property_services/publicincomestatement"
         ),
         MaintenanceFundUseViewSet("property_services_maintenancefunduse", url_prefix="property_services/maintenancefunduse"),
+        EstateSettingsViewSet("property_services_estatesettings", url_prefix="property_services/estatesettings"),
     )

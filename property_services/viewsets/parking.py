@@ -5,8 +5,10 @@ The key is shown only to whoever may rotate it, and only on its own page; rotati
 one at once (the gates must be given the new one).
 """
 
+import datetime
 from decimal import Decimal
 
+import django_filters
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -27,6 +29,8 @@ from estates.selectors import estates_visible_to
 
 from ..models import (
     CommonPartLease,
+    CostStatus,
+    EstateSettings,
     GateKey,
     MaintenanceFundUse,
     ParkingPermit,
@@ -39,8 +43,21 @@ from ..models import (
 )
 from ..services.leases import lease_sign
 from ..services.parking import gate_key_rotate, permit_issue
-from ..services.public_income import cost_claim, statement_compute
+from ..services.public_income import (
+    cost_claim,
+    statement_compute,
+    statement_next_due,
+    statement_periods_offered,
+)
 from ..voting import Matter
+from .public_income import (
+    AllocationRecordView,
+    CostEvidenceView,
+    CostIndexView,
+    CostProposeView,
+    CostWithdrawView,
+    StatementDetailView,
+)
 
 
 def _gate_key_link(estate_id: int) -> str:
@@ -281,15 +298,29 @@ class CommonPartLeaseViewSet(ScopedModelViewSet):
 
 
 class PublicIncomeCostViewSet(ScopedModelViewSet):
-    """Costs charged to the owners' public income: recorded only with their evidence (a PDF); never edited."""
+    """Costs charged to the owners' public income: claimed only with their evidence (a PDF); never edited.
+    A cost recorded without it (``propose/``) awaits it and is charged to nothing until it is attached."""
 
     model = PublicIncomeCost
     icon = "doc-empty"
     menu_label = _("Public income costs")
-    list_display = ["incurred_on", "description", "amount", "estate", "claimed_by"]
+    index_view_class = CostIndexView
+    list_display = ["incurred_on", "description", "amount", "estate", "status", "claimed_by"]
     list_select_related = ("estate", "claimed_by")
-    filterset_class = estate_filterset(PublicIncomeCost)
-    inspect_view_fields = ["estate", "incurred_on", "description", "amount", "evidence", "claimed_by", "created_at"]
+    filterset_class = estate_filterset(
+        PublicIncomeCost, status=django_filters.ChoiceFilter(choices=CostStatus.choices, label=_("Status"))
+    )
+    inspect_view_fields = [
+        "estate",
+        "incurred_on",
+        "description",
+        "amount",
+        "status",
+        "evidence",
+        "claimed_by",
+        "claimed_at",
+        "created_at",
+    ]
     edit_handler = ObjectList(
         [
             FieldRowPanel([FieldPanel("estate"), FieldPanel("incurred_on")]),
@@ -313,17 +344,40 @@ class PublicIncomeCostViewSet(ScopedModelViewSet):
         )
 
     def get_urlpatterns(self):
-        return super().get_urlpatterns() + [path("statement/", PublicIncomeStatementView.as_view(), name="statement")]
+        return super().get_urlpatterns() + [
+            path("statement/", PublicIncomeStatementView.as_view(), name="statement"),
+            path("propose/", CostProposeView.as_view(), name="propose"),
+            path("evidence/<int:pk>/", CostEvidenceView.as_view(), name="evidence"),
+            path("withdraw/<int:pk>/", CostWithdrawView.as_view(), name="withdraw"),
+        ]
+
+
+def _period_value(period: tuple[datetime.date, datetime.date]) -> str:
+    return f"{period[0]:%Y-%m-%d}/{period[1]:%Y-%m-%d}"
 
 
 class StatementForm(forms.Form):
-    starts_on = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
-    ends_on = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
+    """One of the estate's disclosure periods (its setting: quarterly, half-yearly or yearly)."""
+
+    period = forms.ChoiceField(label=_("Period"))
+
+    def __init__(self, *args, periods: list[tuple[datetime.date, datetime.date]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.periods = {_period_value(p): p for p in periods}
+        self.fields["period"].choices = [
+            (value, f"{starts_on:%Y-%m-%d} – {ends_on:%Y-%m-%d}") for value, (starts_on, ends_on) in self.periods.items()
+        ]
+
+    @property
+    def chosen(self) -> tuple[datetime.date, datetime.date]:
+        return self.periods[self.cleaned_data["period"]]
 
 
 class PublicIncomeStatementView(WagtailAdminTemplateMixin, TemplateView):
-    """A period's statement of an estate's public income: opening balance, income by source, costs, net, closing.
-    POST: freeze it as a draft for the committee to approve."""
+    """A period's statement of an estate's public income: opening balance, income by source, costs, net,
+    closing, and its allocation and the balance after it. The periods offered are the estate's (its
+    setting); the page opens on the period whose statement is due next. POST: freeze it as a draft for
+    the committee to approve."""
 
     def post(self, request):
         from ..services.public_income import statement_draft
@@ -331,16 +385,15 @@ class PublicIncomeStatementView(WagtailAdminTemplateMixin, TemplateView):
         if not request.user.has_perm("property_services.add_publicincomestatement"):
             raise PermissionDenied
         estate = estates_visible_to(user=request.user).filter(pk=request.POST.get("estate") or 0).first()
-        form = StatementForm(request.POST)
         if estate is None:
             raise Http404
+        form = StatementForm(request.POST, periods=statement_periods_offered(estate=estate, today=timezone.localdate()))
         if not form.is_valid():
-            messages.error(request, _("Give the period's first and last day."))
+            messages.error(request, _("Choose one of the estate's periods."))
             return redirect(reverse("property_services_publicincomecost:statement") + f"?estate={estate.pk}")
+        starts_on, ends_on = form.chosen
         try:
-            statement = statement_draft(
-                estate=estate, starts_on=form.cleaned_data["starts_on"], ends_on=form.cleaned_data["ends_on"]
-            )
+            statement = statement_draft(estate=estate, starts_on=starts_on, ends_on=ends_on)
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
             return redirect(reverse("property_services_publicincomecost:statement") + f"?estate={estate.pk}")
@@ -360,26 +413,38 @@ class PublicIncomeStatementView(WagtailAdminTemplateMixin, TemplateView):
             estate = estates.filter(pk=request.GET["estate"]).first() if request.GET["estate"].isdigit() else None
             if estate is None:
                 raise Http404
-        today = timezone.localdate()
-        quarter_start = today.replace(month=3 * ((today.month - 1) // 3) + 1, day=1)
-        form = StatementForm(
-            request.GET if "starts_on" in request.GET else None, initial={"starts_on": quarter_start, "ends_on": today}
-        )
-        statement = None
+        form, statement, due, drafted = None, None, None, None
         if estate is not None:
-            starts_on, ends_on = quarter_start, today
-            if form.is_bound and form.is_valid():
-                starts_on, ends_on = form.cleaned_data["starts_on"], form.cleaned_data["ends_on"]
-            try:
-                statement = statement_compute(estate=estate, starts_on=starts_on, ends_on=ends_on)
-            except ValidationError as exc:
-                messages.error(request, " ".join(exc.messages))
-        return self.render_to_response(self.get_context_data(estates=estates, estate=estate, form=form, statement=statement))
+            today = timezone.localdate()
+            due = statement_next_due(estate=estate, today=today)
+            periods = statement_periods_offered(estate=estate, today=today)
+            if (due.starts_on, due.ends_on) not in periods:
+                periods.append((due.starts_on, due.ends_on))
+            form = StatementForm(
+                request.GET if "period" in request.GET else None,
+                periods=periods,
+                initial={"period": _period_value((due.starts_on, due.ends_on))},
+            )
+            starts_on, ends_on = form.chosen if form.is_bound and form.is_valid() else (due.starts_on, due.ends_on)
+            statement = statement_compute(estate=estate, starts_on=starts_on, ends_on=ends_on)
+            drafted = PublicIncomeStatement.objects.filter(estate=estate, starts_on=starts_on, ends_on=ends_on).first()
+        return self.render_to_response(
+            self.get_context_data(
+                estates=estates,
+                estate=estate,
+                form=form,
+                statement=statement,
+                due=due,
+                drafted=drafted,
+                setting=EstateSettings.for_estate(estate) if estate else None,
+            )
+        )
 
 
 class PublicIncomeStatementViewSet(ScopedReadOnlyViewSet):
     """Statements of public income: drafted by staff from the statement page, approved by the committee
-    (or the sub-district office without one) and published as a notice with its PDF, each by a button here."""
+    (or the sub-district office without one), allocated as the owners decided and published as a notice
+    with its PDF, each by a button on the statement's page."""
 
     model = PublicIncomeStatement
     icon = "clipboard-list"
@@ -387,9 +452,13 @@ class PublicIncomeStatementViewSet(ScopedReadOnlyViewSet):
     list_display = ["estate", "starts_on", "ends_on", "income_total", "costs_total", "closing", "status"]
     list_select_related = ("estate",)
     filterset_class = estate_filterset(PublicIncomeStatement)
+    detail_view = staticmethod(StatementDetailView.as_view())
 
     def extra_urls(self) -> list:
-        return [path("act/<int:pk>/", statement_act, name="act")]
+        return [
+            path("act/<int:pk>/", statement_act, name="act"),
+            path("allocate/<int:pk>/", AllocationRecordView.as_view(), name="allocate"),
+        ]
 
 
 def statement_act(request, pk: int):

@@ -95,16 +95,18 @@ ADDED_SINCE: dict[str, str] = {
     # officers look at payees, their periods and the transfers to them. Issue 13: staff keep the car
     # park's visitor tariff and gate key, spaces, permits, leases and public-income costs, and draft
     # statements; the committee (or the sub-district office without one) approves and publishes them.
+    # Staff also record a statement's allocation and set the estate's disclosure period; the committee and
+    # the sub-district office see allocations.
     "district_officer": "billing.view_payee billing.view_payeeassignment billing.view_transfer",
     "subdistrict_officer": """
         billing.view_payee billing.view_payeeassignment billing.view_transfer
         property_services.view_publicincomestatement property_services.change_publicincomestatement
-        property_services.view_publicincomecost
+        property_services.view_publicincomecost property_services.view_publicincomeallocation
         property_services.view_maintenancefunduse property_services.add_maintenancefunduse
     """,
     "committee_member": """
         property_services.view_publicincomestatement property_services.change_publicincomestatement
-        property_services.view_publicincomecost
+        property_services.view_publicincomecost property_services.view_publicincomeallocation
         property_services.view_maintenancefunduse property_services.add_maintenancefunduse
     """,
     "estate_staff": """
@@ -119,6 +121,9 @@ ADDED_SINCE: dict[str, str] = {
         property_services.view_publicincomecost property_services.add_publicincomecost
         property_services.view_publicincomestatement property_services.add_publicincomestatement
         property_services.view_maintenancefunduse property_services.add_maintenancefunduse
+        property_services.view_publicincomeallocation property_services.add_publicincomeallocation
+        property_services.view_estatesettings property_services.add_estatesettings
+        property_services.change_estatesettings
     """,
 }
 

@@ -42,6 +42,13 @@ def test_demo_seed(sync_groups):
         assert current.provider.kind == {"professional": "property_firm"}.get(current.model, current.model)
         assert Tariff.objects.filter(estate=project.estate, charge_kind=ChargeKind.PROPERTY_FEE, unit_use="residential").exists()
 
+    # Public income (issue 13): the self-governance estate discloses half-yearly; a cost waits for its invoice.
+    from property_services.models import EstateSettings
+    from property_services.services.public_income import costs_awaiting_evidence
+
+    assert EstateSettings.objects.get(estate__name="洋河新村").statement_period == "half_year"
+    assert costs_awaiting_evidence(estate=Estate.objects.get(name="金汤街小区")).count() == counts["costs_awaiting_evidence"] == 1
+
     committee = OwnersCommittee.objects.get(estate__name="洋河新村")
     chair = committee.members.get(role="chair")
     assert chair.user.mobile == "13900000003"

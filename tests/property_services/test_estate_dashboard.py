@@ -19,7 +19,7 @@ from estates.services import role_grant
 from property_services.models import LeaseCycle, ParkingSpace, ParkingStay, PermitPeriod, SpaceKind
 from property_services.services.leases import lease_rent_bill, lease_sign
 from property_services.services.parking import permit_issue, waitlist_join
-from property_services.services.public_income import cost_claim
+from property_services.services.public_income import cost_claim, cost_propose, statement_period_of
 from tests.billing.factories import billed_estate
 from tests.estates.factories import UserFactory
 from tests.property_services.conftest import passed_resolution
@@ -73,6 +73,7 @@ def common_parts(estate, *, spaces: int):
     # Chargers running with no lease under a passed item (8) resolution: unauthorised.
     CommonAsset.objects.create(estate=estate, kind=AssetKind.CHARGING_POINT, code="C-01", name="二号充电桩", in_service=True)
     cost_claim(estate=estate, incurred_on=TODAY, description="门面维修", amount=Decimal("500.00"), evidence=pdf())
+    cost_propose(estate=estate, incurred_on=TODAY, description="充电桩电费", amount=Decimal("86.40"))  # no invoice yet
 
 
 @pytest.fixture
@@ -103,6 +104,9 @@ def test_staff_read_their_estates_common_parts_on_its_dashboard(client, estates)
     assert numbers(section(html, "visitors-inside")) == ["1"]
     assert "3,150.00" in section(html, "period-income") and "500.00" in section(html, "period-income")  # rent + permit
     assert "二号充电桩" in section(html, "unauthorised") and "一号门面" not in section(html, "unauthorised")
+    assert numbers(section(html, "costs-awaiting")) == ["1", "86.40"]  # not in the ledger until its evidence comes
+    starts, ends = statement_period_of(estate=estate, day=TODAY)  # the quarter, by default
+    assert f"{starts:%Y-%m-%d} 至 {ends:%Y-%m-%d}" in section(html, "next-statement")
     # What is held for the owners is the ledger's public-income balance: 3,150 − 500.
     assert "2,650.00" in section(html, "balances")
 

@@ -16,7 +16,12 @@ from billing.models import AccountKind, LedgerEntry
 from estates.models import AssetKind, CommonAsset
 from property_services.models import LeaseCycle, PublicIncomeCost
 from property_services.services.leases import lease_rent_bill, lease_sign
-from property_services.services.public_income import cost_claim, public_income_balance, statement_compute
+from property_services.services.public_income import (
+    cost_claim,
+    public_income_balance,
+    statement_compute,
+    statement_period_of,
+)
 from tests.billing.factories import bill, billed_estate
 from tests.property_services.conftest import passed_resolution
 
@@ -117,9 +122,10 @@ def test_staff_record_a_cost_with_its_evidence_and_read_the_statement_and_others
 
     without = client.post(reverse("property_services_publicincomecost:add"), form)
     with_pdf = client.post(reverse("property_services_publicincomecost:add"), {**form, "evidence": pdf()})
+    starts_on, ends_on = statement_period_of(estate=estate, day=today)  # the estate's quarter (the default)
     page = client.get(
         reverse("property_services_publicincomecost:statement"),
-        {"estate": estate.pk, "starts_on": today.replace(day=1).isoformat(), "ends_on": today.isoformat()},
+        {"estate": estate.pk, "period": f"{starts_on}/{ends_on}"},
     ).content.decode()
 
     assert without.status_code == 200 and with_pdf.status_code == 302
@@ -189,7 +195,8 @@ def test_through_the_back_office_staff_draft_the_committee_approves_and_publishe
     other = make_user("13900000952", Role.ESTATE_STAFF, estate=other_estate)
     today = timezone.localdate()
     bill(estate.buildings.first().units.first(), Decimal("150.00"), kind="parking_permit", period=today)
-    period = {"starts_on": today.replace(day=1).isoformat(), "ends_on": today.isoformat()}
+    starts_on, ends_on = statement_period_of(estate=estate, day=today)
+    period = {"period": f"{starts_on}/{ends_on}"}
 
     client.force_login(staff)
     drafted = client.post(reverse("property_services_publicincomecost:statement"), {"estate": estate.pk, **period})
@@ -205,5 +212,6 @@ def test_through_the_back_office_staff_draft_the_committee_approves_and_publishe
 
     statement.refresh_from_db()
     assert statement.status == StatementStatus.PUBLISHED
+    assert (statement.starts_on, statement.ends_on) == (starts_on, ends_on)
     notice = Notice.objects.get(kind="public_income_statement")
     assert notice.estate == estate and notice.pdf and "¥150.00" in notice.body

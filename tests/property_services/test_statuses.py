@@ -17,6 +17,7 @@ from estates.status import IllegalTransitionError, StatusChangedError, flow_for,
 from property_services import services
 from property_services.models import (
     ASSEMBLY_TRANSITIONS,
+    COST_TRANSITIONS,
     DECISION_TRANSITIONS,
     NOTICE_TRANSITIONS,
     STATEMENT_TRANSITIONS,
@@ -28,6 +29,7 @@ from property_services.models import (
     Notice,
     NoticeKind,
     NoticeStatus,
+    PublicIncomeCost,
     PublicIncomeStatement,
 )
 
@@ -83,12 +85,36 @@ def _statement(estate, status):
     )
 
 
+def _cost(estate, status):
+    claimed = status == "claimed"
+    return PublicIncomeCost.objects.create(
+        estate=estate,
+        incurred_on=TODAY,
+        description="道闸维修",
+        amount="40.00",
+        status=status,
+        evidence="public_income/evidence/2026/invoice.pdf" if claimed else "",
+        claimed_at=datetime.datetime(2026, 5, 20, 9, tzinfo=datetime.UTC) if claimed else None,
+    )
+
+
+def _cost_changes(to):
+    """A claimed cost has its evidence and its moment (the database's check)."""
+    if to != "claimed":
+        return {}
+    return {
+        "evidence": "public_income/evidence/2026/invoice.pdf",
+        "claimed_at": datetime.datetime(2026, 5, 20, 9, tzinfo=datetime.UTC),
+    }
+
+
 # model -> (make an object in a status, the fields that change with a move to ``to``)
 SUBJECTS = {
     Assembly: (_assembly, lambda to: {}),
     JointMeetingDecision: (_decision, _decision_changes),
     Notice: (_notice, lambda to: {}),
     PublicIncomeStatement: (_statement, lambda to: {}),
+    PublicIncomeCost: (_cost, _cost_changes),
 }
 
 
@@ -110,6 +136,7 @@ def test_every_status_of_property_services_has_a_registered_flow_and_a_walker_he
     assert flow_for(JointMeetingDecision).transitions is DECISION_TRANSITIONS
     assert flow_for(Notice).transitions is NOTICE_TRANSITIONS
     assert flow_for(PublicIncomeStatement).transitions is STATEMENT_TRANSITIONS
+    assert flow_for(PublicIncomeCost).transitions is COST_TRANSITIONS
 
 
 @pytest.mark.parametrize(("model", "old", "new", "allowed"), list(_cases()))

@@ -1,0 +1,65 @@
+"""Reading the owners' public income: an allocation's parts and what each unit got of it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from ..models import AllocationKind, PublicIncomeAllocation, PublicIncomeAllocationPart, PublicIncomeAllocationShare
+
+
+@dataclass
+class UnitAllocation:
+    """One unit's line of an allocation: its exclusive area and its share of each part credited unit by unit."""
+
+    unit_id: int
+    key: str
+    area: Decimal
+    fund: Decimal = Decimal("0.00")
+    owners: Decimal = Decimal("0.00")
+
+
+@dataclass
+class AllocationView:
+    allocation: PublicIncomeAllocation
+    parts: list[PublicIncomeAllocationPart]
+    units: list[UnitAllocation] = field(default_factory=list)
+
+    @property
+    def fund_total(self) -> Decimal:
+        return sum((u.fund for u in self.units), Decimal("0.00"))
+
+    @property
+    def owners_total(self) -> Decimal:
+        return sum((u.owners for u in self.units), Decimal("0.00"))
+
+
+def allocation_view(*, allocation: PublicIncomeAllocation) -> AllocationView:
+    """An allocation with its parts (and the resolutions they cite) and a line per unit. Two queries."""
+    parts = list(
+        PublicIncomeAllocationPart.objects.filter(allocation=allocation).select_related("resolution__assembly").order_by("pk")
+    )
+    by_unit: dict[int, UnitAllocation] = {}
+    shares = (
+        PublicIncomeAllocationShare.objects.filter(part__allocation=allocation)
+        .order_by("unit__building__number", "unit__entrance", "unit__number", "unit_id")
+        .values_list(
+            "unit_id",
+            "unit__building__number",
+            "unit__entrance",
+            "unit__number",
+            "unit__exclusive_area",
+            "part__kind",
+            "amount",
+        )
+    )
+    for unit_id, building, entrance, number, area, kind, amount in shares:
+        line = by_unit.setdefault(unit_id, UnitAllocation(unit_id=unit_id, key=f"{building}-{entrance}-{number}", area=area))
+        if kind == AllocationKind.MAINTENANCE_FUND:
+            line.fund += amount
+        else:
+            line.owners += amount
+    return AllocationView(allocation=allocation, parts=parts, units=list(by_unit.values()))
+
+
+__all__ = ["AllocationView", "UnitAllocation", "allocation_view"]
