@@ -7,6 +7,7 @@ from wagtail.admin.viewsets.model import ModelViewSetGroup
 from .arrangements import ArrangementViewSet, ProviderViewSet
 from .assemblies import AssemblyViewSet, BallotViewSet, VoterDesignationViewSet
 from .committee import CommitteeViewSet
+from .inspection import InspectionRequestViewSet
 from .meetings import DecisionViewSet, JointMeetingViewSet
 from .notices import NoticeViewSet
 from .parking import (
@@ -48,4 +49,5 @@ class PropertyServicesViewSetGroup(ModelViewSetGroup):
             "property_services_publicincomestatement", url_prefix="property_services/publicincomestatement"
         ),
         MaintenanceFundUseViewSet("property_services_maintenancefunduse", url_prefix="property_services/maintenancefunduse"),
+        InspectionRequestViewSet("property_services_inspectionrequest", url_prefix="property_services/inspectionrequest"),
     )

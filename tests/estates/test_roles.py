@@ -95,17 +95,20 @@ ADDED_SINCE: dict[str, str] = {
     # officers look at payees, their periods and the transfers to them. Issue 13: staff keep the car
     # park's visitor tariff and gate key, spaces, permits, leases and public-income costs, and draft
     # statements; the committee (or the sub-district office without one) approves and publishes them.
+    # Staff and the committee publish the fund's uses; staff answer owners' requests to inspect records.
     "district_officer": "billing.view_payee billing.view_payeeassignment billing.view_transfer",
     "subdistrict_officer": """
         billing.view_payee billing.view_payeeassignment billing.view_transfer
         property_services.view_publicincomestatement property_services.change_publicincomestatement
         property_services.view_publicincomecost
         property_services.view_maintenancefunduse property_services.add_maintenancefunduse
+        property_services.publish_maintenancefunduse
     """,
     "committee_member": """
         property_services.view_publicincomestatement property_services.change_publicincomestatement
         property_services.view_publicincomecost
         property_services.view_maintenancefunduse property_services.add_maintenancefunduse
+        property_services.publish_maintenancefunduse
     """,
     "estate_staff": """
         billing.view_payee billing.view_payeeassignment billing.view_transfer
@@ -119,6 +122,8 @@ ADDED_SINCE: dict[str, str] = {
         property_services.view_publicincomecost property_services.add_publicincomecost
         property_services.view_publicincomestatement property_services.add_publicincomestatement
         property_services.view_maintenancefunduse property_services.add_maintenancefunduse
+        property_services.publish_maintenancefunduse
+        property_services.view_inspectionrequest property_services.change_inspectionrequest
     """,
 }
 
