@@ -7,19 +7,16 @@ income from the common parts. Each reader runs a fixed number of queries.
 
 from __future__ import annotations
 
-import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import QuerySet
-from django.utils import timezone
+from django.db.models import Exists, OuterRef, QuerySet
 
-from estates.models import Estate, Owner
+from estates.models import Estate, Owner, Ownership
 from estates.selectors import scope_queryset
 
 from ..models import (
     CommonPartLease,
     InspectionRequest,
-    InspectionStatus,
     MaintenanceFundUse,
     PublicIncomeStatement,
     StatementStatus,
@@ -33,12 +30,8 @@ def asking_owners_of_user(*, user) -> list[Owner]:
     """The person's owner records that may ask: those holding a unit today (a former owner no longer asks)."""
     if not getattr(user, "is_authenticated", False):
         return []
-    return list(
-        Owner.objects.filter(user=user, ownerships__until__isnull=True)
-        .select_related("estate")
-        .distinct()
-        .order_by("estate__name", "pk")
-    )
+    holding = Ownership.objects.filter(owner=OuterRef("pk"), until__isnull=True)
+    return list(Owner.objects.filter(Exists(holding), user=user).select_related("estate").order_by("estate__name", "pk"))
 
 
 @dataclass
@@ -105,13 +98,3 @@ def inspection_requests_of_user(*, user) -> QuerySet[InspectionRequest]:
 def inspection_requests_for_staff(*, user) -> QuerySet[InspectionRequest]:
     """The requests of the estates the user sees in the back office, joined for the list."""
     return _joined(scope_queryset(InspectionRequest.objects.all(), user=user))
-
-
-def inspection_requests_overdue(*, user, on: datetime.date | None = None) -> QuerySet[InspectionRequest]:
-    """Requests still unanswered after their answer date, in the user's estates, oldest first."""
-    on = on or timezone.localdate()
-    return (
-        inspection_requests_for_staff(user=user)
-        .filter(status=InspectionStatus.REQUESTED, answer_due_on__lt=on)
-        .order_by("answer_due_on", "pk")
-    )

@@ -120,7 +120,7 @@ def test_an_owner_reads_their_own_units_accounts_in_the_portal_and_no_one_elses(
 
 
 def test_a_former_owner_a_tenant_and_a_stranger_see_no_units_account(client, make_user):
-    estate, units, owners = funded_estate(make_user, units=2, code="FP2", prefix="1380008")
+    estate, units, owners = funded_estate(make_user, units=3, code="FP2", prefix="1380008")
     stranger = make_user("13700005001", Role.TENANT)
     Ownership.objects.filter(owner=owners[0]).update(until=datetime.date(2025, 1, 1))  # sold
 
@@ -128,5 +128,9 @@ def test_a_former_owner_a_tenant_and_a_stranger_see_no_units_account(client, mak
         client.force_login(user)
         page = client.get(PORTAL).content.decode()
         assert 'data-testid="fund-unit-' not in page
+        assert PORTAL not in client.get(reverse("portal_home")).content.decode()  # no link on the home page either
+    client.force_login(owners[1].user)
+    home = client.get(reverse("portal_home")).content.decode()
+    assert PORTAL in home and reverse("records_portal:page") in home
     client.logout()
     assert client.get(PORTAL).status_code == 302

@@ -4,6 +4,8 @@ as a notice of the estate with a PDF — the repair, what authorised it, the amo
 by unit key and no names — through the same machinery as the public income statement."""
 
 import datetime
+import logging
+import re
 from decimal import Decimal
 
 import pytest
@@ -15,6 +17,7 @@ from pypdf import PdfReader
 from accounts.models import Role
 from property_services.models import Notice, NoticeKind, NoticeStatus
 from property_services.services.fund import fund_use_publish, fund_use_record
+from tests.billing.test_receipt_pdf import needs_poppler, pdf_fonts, pdf_text
 from tests.property_services.conftest import make_committee, passed_resolution
 from tests.property_services.owners_records import funded_estate
 
@@ -103,3 +106,22 @@ def test_the_wrong_people_cannot_publish_a_use(client, make_user, media):
     client.logout()
     assert client.post(publish).status_code == 302
     assert not Notice.objects.filter(kind=NoticeKind.MAINTENANCE_FUND_USE).exists()
+
+
+@needs_poppler
+def test_the_pdf_text_is_real_chinese_with_an_embedded_cjk_font(make_user, media, tmp_path, caplog):
+    """pdftotext reads Chinese even from boxes: the font must be embedded with its ToUnicode map, no .notdef."""
+    estate, units, _owners = funded_estate(make_user, units=2, code="FD7", prefix="1380017")
+    resolution = passed_resolution(estate, on=datetime.date(2026, 10, 1), matter="use_maintenance_fund", title="屋面防水")
+    use = fund_use_record(
+        estate=estate, title="屋面防水维修", amount=Decimal("321.50"), used_on=datetime.date(2026, 11, 1), resolution=resolution
+    )
+    caplog.set_level(logging.WARNING, logger="weasyprint")
+
+    content = fund_use_publish(use=use).pdf.read()
+
+    text = re.sub(r"\s+", "", pdf_text(content, tmp_path))
+    assert "住宅专项维修资金" in text and "屋面防水维修" in text and "321.50" in text and units[0].key in text
+    cjk = [f for f in pdf_fonts(content, tmp_path) if re.search(r"Noto.?Sans.?CJK", f["name"])]
+    assert cjk and all(f["emb"] == "yes" and f["uni"] == "yes" for f in cjk)
+    assert not [r for r in caplog.records if ".notdef" in r.getMessage()]
