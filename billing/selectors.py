@@ -244,6 +244,18 @@ def maintenance_fund_by_unit(*, estate: Estate) -> QuerySet:
     )
 
 
+def maintenance_fund_payments(*, unit_ids: Iterable[int]) -> QuerySet[LedgerEntry]:
+    """The money that moved into (payments) or out of (refunds) the maintenance fund for these units, oldest
+    first: the entries of their maintenance-fund bills that ``maintenance_fund_by_unit`` counts as
+    ``contributed`` (an entry with a refund is a refund). One query, with each entry's bill."""
+    return (
+        LedgerEntry.objects.filter(invoice__unit_id__in=list(unit_ids), invoice__charge_kind=ChargeKind.MAINTENANCE_FUND)
+        .filter(Q(payment__isnull=False) | Q(refund__isnull=False))
+        .select_related("invoice")
+        .order_by("created_at", "pk")
+    )
+
+
 def ledger_entries(*, estate: Estate) -> QuerySet[LedgerEntry]:
     return (
         LedgerEntry.objects.filter(estate=estate)

@@ -19,6 +19,8 @@ urlpatterns = [
     path("portal/", include("billing.portal_urls")),
     path("portal/governance/", include("property_services.portal_urls")),
     path("portal/parking/", include("property_services.parking_portal")),
+    path("portal/fund/", include("property_services.fund_portal")),
+    path("portal/records/", include("property_services.records_portal")),
     path("billing/", include("billing.urls")),
     path("property/", include("property_services.urls")),
     path("rentals/", include("rentals.urls")),

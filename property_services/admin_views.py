@@ -287,7 +287,9 @@ class ScopedActionView(WagtailAdminTemplateMixin, TemplateView):
         return super().dispatch(request, *args, **kwargs)
 
     def get_form(self):
-        return self.form_class(self.request.POST if self.request.method == "POST" else None)
+        if self.request.method == "POST":
+            return self.form_class(self.request.POST, self.request.FILES)
+        return self.form_class()
 
     def get(self, request, *args, **kwargs):
         return self.render_to_response(self.get_context_data(form=self.get_form()))

@@ -42,6 +42,10 @@ class PropertyServicesConfig(AppConfig):
 
         register_section("property_services.parking", parking_section, order=35)
 
+        from .fund_portal import owners_records_section
+
+        register_section("property_services.owners_records", owners_records_section, order=36)
+
         # Bills name their payee before Checkout: the manager in effect (billing cannot look it up itself).
         from billing.payees import register_manager_name
 
@@ -65,3 +69,17 @@ class PropertyServicesConfig(AppConfig):
         from .tasks import schedules_ensure
 
         post_migrate.connect(schedules_ensure, sender=self, dispatch_uid="property_services.schedules_ensure")
+
+    def public_figures(self):
+        """The public home page's figure for public income (cms registers it: an app below cms cannot import it)."""
+        from .selectors.public_income import public_income_disclosed
+
+        return [
+            {
+                "key": "public_income_disclosed",
+                "label": _("public income disclosed (income in published statements)"),
+                "compute": public_income_disclosed,
+                "order": 50,
+                "money": True,
+            }
+        ]

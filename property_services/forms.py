@@ -83,3 +83,33 @@ class ConfirmForm(forms.Form):
 
 class DecisionStatusForm(forms.Form):
     note = forms.CharField(label=_("Note"), required=False, max_length=200)
+
+
+class InspectionAskForm(forms.Form):
+    """An owner's request to inspect one record of their estate: the record, a message, a preferred date."""
+
+    record = forms.ChoiceField(label=_("Record to inspect"))
+    preferred_on = forms.DateField(label=_("Preferred date"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    message = forms.CharField(
+        label=_("Message"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("What you want to see, e.g. the invoices behind a cost."),
+    )
+
+    def __init__(self, *args, records: list, **kwargs):
+        """``records``: ``selectors.inspection.InspectableRecords`` of each of the owner's estates."""
+        super().__init__(*args, **kwargs)
+        self.records = {group.estate.pk: group for group in records}
+        self.fields["record"].choices = [("", "—")] + [
+            (group.estate.name, group.choices()) for group in records if group.choices()
+        ]
+
+    def clean_record(self):
+        reference = self.cleaned_data["record"]
+        for group in self.records.values():
+            if reference in dict(group.choices()):
+                self.owner = group.owner
+                return reference
+        raise forms.ValidationError(_("Choose one of the records listed."))

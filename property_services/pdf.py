@@ -5,6 +5,8 @@ Rendering is slow I/O: callers run it in tasks, outside database transactions.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import override
@@ -60,6 +62,27 @@ def public_income_statement_pdf(*, statement) -> bytes:
             "statement": statement,
             "estate": statement.estate,
             "allocation": allocation_view(allocation=allocation) if allocation else None,
+            "generated_at": timezone.localtime(),
+        },
+    )
+
+
+def fund_use_pdf(*, use) -> bytes:
+    """A use of the maintenance fund as published (Civil Code Art. 281): the repair, what authorised it, the
+    amount and each bearing unit's share by its unit key (no owner's name: the notice is public)."""
+    from .services.fund import fund_use_authority
+
+    shares = list(
+        use.shares.select_related("unit__building").order_by("unit__building__number", "unit__entrance", "unit__number")
+    )
+    return _render(
+        "property_services/pdf/fund_use.html",
+        {
+            "use": use,
+            "estate": use.estate,
+            "authority": fund_use_authority(use),
+            "shares": [(share.unit.key, share.unit.exclusive_area, share.amount) for share in shares],
+            "area_total": sum((share.unit.exclusive_area for share in shares), Decimal("0.00")),
             "generated_at": timezone.localtime(),
         },
     )

@@ -55,6 +55,11 @@ PARKING = _ps(
     "view_estatesettings",
     "add_estatesettings",
     "change_estatesettings",
+    # Civil Code Art. 943: the manager discloses the fund's use; SPC interpretation on building ownership
+    # Art. 13: it answers owners' requests to inspect the records.
+    "publish_maintenancefunduse",
+    "view_inspectionrequest",
+    "change_inspectionrequest",
 )
 # The owners' committee approves and publishes the public income statement (the sub-district office where
 # there is no committee: services.public_income decides who, this only opens the screen).
@@ -66,6 +71,8 @@ STATEMENTS = _ps(
     # Art. 281 para. 2: the committee applies for an emergency use of the maintenance fund.
     "view_maintenancefunduse",
     "add_maintenancefunduse",
+    # Art. 281 para. 1: the fund's use is published.
+    "publish_maintenancefunduse",
 )
 
 

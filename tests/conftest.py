@@ -84,6 +84,7 @@ ONE_PASS = (
     "tests/billing/test_receipt_pdf.py::test_the_receipt_pdf_has_real_chinese_text_and_an_embedded_cjk_font",
     "tests/billing/test_receipt_pdf.py::test_an_organisation_payer_is_printed_in_full",
     "tests/billing/test_receipt_pdf.py::test_many_receipts_render_in_one_pass_one_page_each",
+    "tests/property_services/test_fund_disclosure.py::test_the_pdf_text_is_real_chinese_with_an_embedded_cjk_font",
     # The size checks whose small cases run in both passes: at scale, once, on the production database.
     "tests/estates/test_inventory.py::test_a_100k_row_units_sheet_imports",  # small imports: the rest of the file
     "tests/billing/test_portal_billing.py::test_the_bills_page_runs_the_same_queries_for_10_and_1000_bills[1000]",

@@ -21,9 +21,11 @@ HTML_PAGES = {
     "governance:assembly_list",
     "governance:assembly_detail",
     "parking_portal:page",
+    "fund_portal:page",
+    "records_portal:page",
 }
 #: Downloads (PDF): checked for their status, not for layout.
-DOWNLOADS = {"portal_billing:receipt", "portal_billing:demand_letter"}
+DOWNLOADS = {"portal_billing:receipt", "portal_billing:demand_letter", "records_portal:copy"}
 #: Form targets only (POST): reached by buttons, never by links.
 POST_ONLY = {"portal_billing:checkout", "portal_billing:payment_cancel", "governance:assembly_vote"}
 
@@ -82,6 +84,7 @@ def portal_pages(user) -> dict[str, list[str]]:
     from billing.models import PaymentAttempt
     from billing.portal import receipts_of_user
     from property_services.selectors import assemblies_for_owner
+    from property_services.selectors.inspection import inspection_requests_of_user
 
     pages: dict[str, list[str]] = {
         "portal_home": [reverse("portal_home")],
@@ -90,6 +93,8 @@ def portal_pages(user) -> dict[str, list[str]]:
         "portal_billing:bills": [reverse("portal_billing:bills")],
         "governance:assembly_list": [reverse("governance:assembly_list")],
         "parking_portal:page": [reverse("parking_portal:page")],
+        "fund_portal:page": [reverse("fund_portal:page")],
+        "records_portal:page": [reverse("records_portal:page")],
         "portal_billing:payment_result": [
             reverse("portal_billing:payment_result", args=[pk])
             for pk in PaymentAttempt.objects.filter(user=user).values_list("pk", flat=True)[:3]
@@ -99,6 +104,10 @@ def portal_pages(user) -> dict[str, list[str]]:
         ],
         "portal_billing:receipt": [
             reverse("portal_billing:receipt", args=[r.pk]) for r in receipts_of_user(user=user).order_by("-pk")[:2]
+        ],
+        # The copies the manager attached to the person's own requests to inspect a record.
+        "records_portal:copy": [
+            reverse("records_portal:copy", args=[r.pk]) for r in inspection_requests_of_user(user=user).exclude(copy="")[:2]
         ],
         "portal_billing:demand_letter": [
             reverse("portal_billing:demand_letter", args=[n.pk]) for n in reminders_for_user(user=user) if n.letter

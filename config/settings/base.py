@@ -231,6 +231,10 @@ STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="https://api.stripe.com")
 # shown on receipts. 0 = no fee (docs/payments.md).
 ANJU_PLATFORM_FEE_RATE = env.str("ANJU_PLATFORM_FEE_RATE", default="0")
 
+# An owner's request to inspect a record (查阅: SPC interpretation on building ownership Art. 13) is answered
+# within this many calendar days (14 ≈ 10 working days; no statutory limit was found: an operator setting).
+ANJU_INSPECTION_ANSWER_DAYS = env.int("ANJU_INSPECTION_ANSWER_DAYS", default=14)
+
 # Demo logins exist only where seeded; production turns the seeding command off.
 DEMO_DATA_ALLOWED = True
 

@@ -28,6 +28,14 @@ from .assemblies import (
 )
 from .committee import COMMITTEE_FILING_DAYS, CommitteeMember, CommitteeRole, OwnersCommittee
 from .fund import MaintenanceFundUse, MaintenanceFundUseShare
+from .inspection import (
+    INSPECTION_TRANSITIONS,
+    InspectionRequest,
+    InspectionRequestStatusChange,
+    InspectionStatus,
+    RefusalReason,
+    record_label,
+)
 from .meetings import (
     DECISION_TRANSITIONS,
     DecisionStatus,
@@ -80,6 +88,12 @@ __all__ = [
     "PublicIncomeAllocationShare",
     "PublicIncomeCostStatusChange",
     "StatementPeriod",
+    "INSPECTION_TRANSITIONS",
+    "InspectionRequest",
+    "InspectionRequestStatusChange",
+    "InspectionStatus",
+    "RefusalReason",
+    "record_label",
     "MaintenanceFundUse",
     "MaintenanceFundUseShare",
     "STATEMENT_TRANSITIONS",

@@ -53,6 +53,9 @@ class MaintenanceFundUse(models.Model):
         verbose_name = _("maintenance fund use")
         verbose_name_plural = _("maintenance fund uses")
         ordering = ["estate", "-used_on"]
+        # Civil Code Art. 281: the fund's use is published (公示); a permission of its own, since a recorded
+        # use is never changed.
+        permissions = [("publish_maintenancefunduse", "Can publish a maintenance fund use")]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="fund_use_positive"),
             models.CheckConstraint(

@@ -20,6 +20,7 @@ class NoticeKind(models.TextChoices):
     ASSEMBLY_RESULT = "assembly_result", _("Owners' assembly result")
     JOINT_MEETING_SUMMARY = "joint_meeting_summary", _("Joint meeting summary")
     PUBLIC_INCOME_STATEMENT = "public_income_statement", _("Public income statement")
+    MAINTENANCE_FUND_USE = "maintenance_fund_use", _("Maintenance fund use")
     OTHER = "other", _("Other")
 
 

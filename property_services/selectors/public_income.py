@@ -1,11 +1,21 @@
-"""Reading the owners' public income: an allocation's parts and what each unit got of it."""
+"""Reading the owners' public income (Civil Code Art. 282): an allocation's parts and what each unit got of it,
+and the total the public site shows."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from ..models import AllocationKind, PublicIncomeAllocation, PublicIncomeAllocationPart, PublicIncomeAllocationShare
+from django.db.models import Sum
+
+from ..models import (
+    AllocationKind,
+    PublicIncomeAllocation,
+    PublicIncomeAllocationPart,
+    PublicIncomeAllocationShare,
+    PublicIncomeStatement,
+    StatementStatus,
+)
 
 
 @dataclass
@@ -62,4 +72,13 @@ def allocation_view(*, allocation: PublicIncomeAllocation) -> AllocationView:
     return AllocationView(allocation=allocation, parts=parts, units=list(by_unit.values()))
 
 
-__all__ = ["AllocationView", "UnitAllocation", "allocation_view"]
+def public_income_disclosed() -> Decimal | None:
+    """The income (before costs) of every published public income statement, all estates together: what the
+    owners were shown they earned from their common parts. A draft or an approved statement not yet
+    published does not count. None while nothing is published (the home page then leaves the figure out).
+    One query."""
+    total = PublicIncomeStatement.objects.filter(status=StatementStatus.PUBLISHED).aggregate(total=Sum("income_total"))["total"]
+    return None if total is None else Decimal(total).quantize(Decimal("0.01"))
+
+
+__all__ = ["AllocationView", "UnitAllocation", "allocation_view", "public_income_disclosed"]

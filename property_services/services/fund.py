@@ -14,28 +14,20 @@ the public income the owners put into the fund (物业管理条例 Art. 54 para.
 from __future__ import annotations
 
 import datetime
-from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Sum
 from django.utils import timezone
 
 from accounts.errors import refuse
 from billing.ledger import Posting, ledger_post
 from billing.models import AccountKind
-from billing.selectors import maintenance_fund_by_unit
 from estates.models import Building, Estate, Unit
 
-from ..models import (
-    AllocationKind,
-    AssemblyMatter,
-    MaintenanceFundUse,
-    MaintenanceFundUseShare,
-    PublicIncomeAllocationShare,
-)
+from ..models import AssemblyMatter, MaintenanceFundUse, MaintenanceFundUseShare, Notice, NoticeKind
 from ..selectors import acts_for_the_owners
+from ..selectors.fund import fund_accounts
 from ..sharing import share_by_weight
 from ..voting import Matter
 
@@ -44,22 +36,9 @@ ZERO = Decimal("0.00")
 
 def fund_balances(*, estate: Estate) -> dict[int, Decimal]:
     """{unit id: what the unit holds in the fund}: contributions paid in (less refunds), plus its shares of
-    public income allocated into the fund, less its shares of uses. Three queries."""
-    balances: dict[int, Decimal] = defaultdict(lambda: ZERO)
-    for row in maintenance_fund_by_unit(estate=estate):
-        balances[row["invoice__unit_id"]] += row["contributed"]
-    from_public_income = (
-        PublicIncomeAllocationShare.objects.filter(part__allocation__estate=estate, part__kind=AllocationKind.MAINTENANCE_FUND)
-        .values("unit_id")
-        .annotate(total=Sum("amount"))
-        .order_by()
-    )
-    for row in from_public_income:
-        balances[row["unit_id"]] += row["total"]
-    used = MaintenanceFundUseShare.objects.filter(use__estate=estate).values("unit_id").annotate(total=Sum("amount")).order_by()
-    for row in used:
-        balances[row["unit_id"]] -= row["total"]
-    return dict(balances)
+    public income allocated into the fund, less its shares of uses; every unit of the estate, at zero when it
+    holds nothing (``selectors.fund_accounts``)."""
+    return {account.unit_id: account.balance for account in fund_accounts(estate=estate).accounts}
 
 
 def _emergency_applicant_check(*, estate: Estate, by: Any, on: datetime.date) -> None:
@@ -155,4 +134,54 @@ def fund_use_record(
     return use
 
 
-__all__ = ["fund_balances", "fund_use_record"]
+def fund_use_authority(use: MaintenanceFundUse) -> str:
+    """What authorised a use, as the disclosure states it (Chinese: a public document)."""
+    if use.resolution_id:
+        matter = use.resolution
+        return f"业主大会决定：{matter.assembly.title}“{matter.title}”（民法典第二百七十八条第一款第（五）项）"
+    return f"紧急情况下申请使用（民法典第二百八十一条第二款）：{use.emergency_reason}"
+
+
+def _fund_publisher_check(*, estate: Estate, by: Any) -> None:
+    """Staff of the estate (the manager discloses, Civil Code Art. 943) or whoever acts for its owners;
+    ``by=None`` is the platform itself (demo data, tasks)."""
+    from estates.selectors import estates_visible_to
+
+    if by is None:
+        return
+    if by.has_perm("property_services.publish_maintenancefunduse") and estates_visible_to(user=by).filter(pk=estate.pk).exists():
+        return
+    raise refuse(
+        "只有本小区的管理人员或业主委员会可以公示维修资金的使用",
+        "Only the estate's staff or its owners' committee publish a use of the maintenance fund.",
+        code="not_publisher",
+    )
+
+
+def fund_use_publish(*, use: MaintenanceFundUse, by: Any = None) -> Notice:
+    """Publish a use of the fund (公示): a notice of the estate with its PDF — the repair, what authorised it
+    (the resolution, or the emergency application), the amount, and each bearing unit's share by its unit
+    key (no names) — which owners read among their estate's notices. Civil Code Art. 281 para. 1: the
+    fund's raising and use are published periodically; Art. 943: the manager discloses the fund's use.
+    Publishing a use again refreshes its notice."""
+    from ..pdf import fund_use_pdf
+    from .notices import disclosure_publish
+
+    use = MaintenanceFundUse.objects.select_related("estate", "building", "resolution__assembly").get(pk=use.pk)
+    _fund_publisher_check(estate=use.estate, by=by)
+    bearing = f"{use.building.number}栋各户" if use.building_id else "全体业主"
+    return disclosure_publish(
+        kind=NoticeKind.MAINTENANCE_FUND_USE,
+        source=use,
+        estate=use.estate,
+        title=f"{use.estate.name}住宅专项维修资金使用公示：{use.title}（{use.used_on:%Y-%m-%d}）",
+        body=(
+            f"维修项目：{use.title}；使用金额 ¥{use.amount:.2f}，由{bearing}按专有部分面积分摊。"
+            f"{fund_use_authority(use)}。各户分摊明细见附件。"
+        ),
+        render_pdf=lambda: fund_use_pdf(use=use),
+        by=by,
+    )
+
+
+__all__ = ["fund_balances", "fund_use_authority", "fund_use_publish", "fund_use_record"]

@@ -7,6 +7,7 @@ A notice's status moves only along ``NOTICE_TRANSITIONS`` through ``estates.stat
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
@@ -74,6 +75,49 @@ def notice_publish(
         notice.save(update_fields=_CONTENT_FIELDS)
     if notice.status != NoticeStatus.PUBLISHED:
         transition(notice, to=NoticeStatus.PUBLISHED, by=by, updated_at=timezone.now())
+    return notice
+
+
+#: A financial disclosure (a public income statement, a use of the maintenance fund) stays on display this long.
+DISCLOSURE_DISPLAY_DAYS = 30
+
+
+def disclosure_publish(
+    *,
+    kind: str,
+    source: models.Model,
+    estate: Estate,
+    title: str,
+    body: str,
+    render_pdf: Callable[[], bytes],
+    by: Any = None,
+    then: Callable[[], object] | None = None,
+) -> Notice:
+    """Publish a financial disclosure (公示) of an estate: a notice of the estate with its PDF, on display for
+    DISCLOSURE_DISPLAY_DAYS from today, which owners read among their estate's notices in the portal.
+
+    The manager discloses regularly the use of the maintenance fund and the income from the common parts
+    (Civil Code Arts. 281, 943). The PDF is rendered first, outside any transaction (slow I/O); then the
+    notice is published and ``then`` (the source's own status change, if it has one) runs in one
+    transaction, so that a refusal there leaves no notice behind. Publishing the same source again
+    updates its notice (``notice_publish``).
+    """
+    pdf_bytes = render_pdf()
+    today = timezone.localdate()
+    with transaction.atomic():
+        notice = notice_publish(
+            kind=kind,
+            title=title,
+            body=body,
+            estate=estate,
+            display_from=today,
+            display_until=today + datetime.timedelta(days=DISCLOSURE_DISPLAY_DAYS),
+            pdf_bytes=pdf_bytes,
+            source=source,
+            by=by,
+        )
+        if then is not None:
+            then()
     return notice
 
 

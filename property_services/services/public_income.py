@@ -51,6 +51,7 @@ from ..models import (
 )
 from ..sharing import share_by_weight
 from ..voting import Matter
+from .notices import DISCLOSURE_DISPLAY_DAYS
 
 ZERO = Decimal("0.00")
 
@@ -392,7 +393,7 @@ __all__ = [
 
 #: A statement stays on display this long (the estate's notice period for financial disclosures): more
 #: than the STATEMENT_MIN_DISPLAY_DAYS a disclosure must be shown.
-STATEMENT_DISPLAY_DAYS = 30
+STATEMENT_DISPLAY_DAYS = DISCLOSURE_DISPLAY_DAYS
 
 
 @transaction.atomic
@@ -450,38 +451,28 @@ def statement_approve(*, statement: PublicIncomeStatement, by: Any) -> PublicInc
 
 
 def statement_publish(*, statement: PublicIncomeStatement, by: Any = None) -> Any:
-    """Publish an approved statement as a notice of the estate with its PDF (rendered first, outside the
-    transaction), on display for STATEMENT_DISPLAY_DAYS; returns the notice."""
+    """Publish an approved statement as a notice of the estate with its PDF, on display for
+    STATEMENT_DISPLAY_DAYS (``notices.disclosure_publish``); returns the notice."""
     from ..pdf import public_income_statement_pdf
-    from .notices import notice_publish
+    from .notices import disclosure_publish
 
     if statement.status != StatementStatus.APPROVED:
         raise refuse("只有已审核的公示才能发布", "Only an approved statement is published.", code="not_approved")
-    pdf_bytes = public_income_statement_pdf(statement=statement)
-    today = timezone.localdate()
-    with transaction.atomic():
-        notice = notice_publish(
-            kind="public_income_statement",
-            title=f"{statement.estate.name}公共收益公示（{statement.starts_on:%Y-%m-%d}至{statement.ends_on:%Y-%m-%d}）",
-            body=(
-                f"本期收入 ¥{statement.income_total:.2f}，支出 ¥{statement.costs_total:.2f}，"
-                f"期末余额 ¥{statement.closing:.2f}"
-                + (
-                    f"；按业主决定分配 ¥{statement.allocated:.2f}，分配后余额 ¥{statement.balance:.2f}"
-                    if statement.allocated
-                    else ""
-                )
-                + "。明细见附件。"
-            ),
-            estate=statement.estate,
-            display_from=today,
-            display_until=today + datetime.timedelta(days=STATEMENT_DISPLAY_DAYS),
-            pdf_bytes=pdf_bytes,
-            source=statement,
-            by=by,
-        )
-        transition(statement, to=StatementStatus.PUBLISHED, by=by)
-    return notice
+    return disclosure_publish(
+        kind="public_income_statement",
+        source=statement,
+        estate=statement.estate,
+        title=f"{statement.estate.name}公共收益公示（{statement.starts_on:%Y-%m-%d}至{statement.ends_on:%Y-%m-%d}）",
+        body=(
+            f"本期收入 ¥{statement.income_total:.2f}，支出 ¥{statement.costs_total:.2f}，"
+            f"期末余额 ¥{statement.closing:.2f}"
+            + (f"；按业主决定分配 ¥{statement.allocated:.2f}，分配后余额 ¥{statement.balance:.2f}" if statement.allocated else "")
+            + "。明细见附件。"
+        ),
+        render_pdf=lambda: public_income_statement_pdf(statement=statement),
+        by=by,
+        then=lambda: transition(statement, to=StatementStatus.PUBLISHED, by=by),
+    )
 
 
 # --- the allocation of the balance as the owners decided -----------------------------------------------

@@ -7,6 +7,7 @@ from wagtail.admin.viewsets.model import ModelViewSetGroup
 from .arrangements import ArrangementViewSet, ProviderViewSet
 from .assemblies import AssemblyViewSet, BallotViewSet, VoterDesignationViewSet
 from .committee import CommitteeViewSet
+from .inspection import InspectionRequestViewSet
 from .meetings import DecisionViewSet, JointMeetingViewSet
 from .notices import NoticeViewSet
 from .parking import (
@@ -50,4 +51,5 @@ class PropertyServicesViewSetGroup(ModelViewSetGroup):
         ),
         MaintenanceFundUseViewSet("property_services_maintenancefunduse", url_prefix="property_services/maintenancefunduse"),
         EstateSettingsViewSet("property_services_estatesettings", url_prefix="property_services/estatesettings"),
+        InspectionRequestViewSet("property_services_inspectionrequest", url_prefix="property_services/inspectionrequest"),
     )

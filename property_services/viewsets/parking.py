@@ -20,7 +20,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, ObjectList
-from wagtail.admin.ui.tables import Column
+from wagtail.admin.ui.tables import BooleanColumn, Column
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from accounts.errors import refuse
@@ -50,6 +50,7 @@ from ..services.public_income import (
     statement_periods_offered,
 )
 from ..voting import Matter
+from .fund import FundAccountsView, FundUseIndexView, FundUseInspectView, FundUsePublishView
 from .public_income import (
     AllocationRecordView,
     CostEvidenceView,
@@ -510,7 +511,18 @@ class MaintenanceFundUseViewSet(ScopedModelViewSet):
     model = MaintenanceFundUse
     icon = "cogs"
     menu_label = _("Maintenance fund uses")
-    list_display = ["used_on", "title", "amount", "estate", "building", "resolution", "emergency_reason"]
+    index_view_class = FundUseIndexView
+    inspect_view_class = FundUseInspectView
+    list_display = [
+        "used_on",
+        "title",
+        "amount",
+        "estate",
+        "building",
+        "resolution",
+        "emergency_reason",
+        BooleanColumn("is_published", label=_("Published")),
+    ]
     list_select_related = ("estate", "building", "resolution__assembly")
     filterset_class = estate_filterset(MaintenanceFundUse)
     inspect_view_fields = ["estate", "title", "amount", "used_on", "building", "resolution", "emergency_reason", "recorded_by"]
@@ -541,3 +553,9 @@ class MaintenanceFundUseViewSet(ScopedModelViewSet):
             building=data.get("building"),
             by=request.user,
         )
+
+    def get_urlpatterns(self):
+        return super().get_urlpatterns() + [
+            path("accounts/", FundAccountsView.as_view(), name="accounts"),
+            path("publish/<int:pk>/", FundUsePublishView.as_view(), name="publish"),
+        ]

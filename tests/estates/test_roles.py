@@ -97,17 +97,20 @@ ADDED_SINCE: dict[str, str] = {
     # statements; the committee (or the sub-district office without one) approves and publishes them.
     # Staff also record a statement's allocation and set the estate's disclosure period; the committee and
     # the sub-district office see allocations.
+    # Staff and the committee publish the fund's uses; staff answer owners' requests to inspect records.
     "district_officer": "billing.view_payee billing.view_payeeassignment billing.view_transfer",
     "subdistrict_officer": """
         billing.view_payee billing.view_payeeassignment billing.view_transfer
         property_services.view_publicincomestatement property_services.change_publicincomestatement
         property_services.view_publicincomecost property_services.view_publicincomeallocation
         property_services.view_maintenancefunduse property_services.add_maintenancefunduse
+        property_services.publish_maintenancefunduse
     """,
     "committee_member": """
         property_services.view_publicincomestatement property_services.change_publicincomestatement
         property_services.view_publicincomecost property_services.view_publicincomeallocation
         property_services.view_maintenancefunduse property_services.add_maintenancefunduse
+        property_services.publish_maintenancefunduse
     """,
     "estate_staff": """
         billing.view_payee billing.view_payeeassignment billing.view_transfer
@@ -124,6 +127,8 @@ ADDED_SINCE: dict[str, str] = {
         property_services.view_publicincomeallocation property_services.add_publicincomeallocation
         property_services.view_estatesettings property_services.add_estatesettings
         property_services.change_estatesettings
+        property_services.publish_maintenancefunduse
+        property_services.view_inspectionrequest property_services.change_inspectionrequest
     """,
 }
 

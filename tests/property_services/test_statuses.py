@@ -19,13 +19,17 @@ from property_services.models import (
     ASSEMBLY_TRANSITIONS,
     COST_TRANSITIONS,
     DECISION_TRANSITIONS,
+    INSPECTION_TRANSITIONS,
     NOTICE_TRANSITIONS,
     STATEMENT_TRANSITIONS,
     Assembly,
     AssemblyStatus,
     DecisionStatus,
+    InspectionRequest,
+    InspectionStatus,
     JointMeeting,
     JointMeetingDecision,
+    MaintenanceFundUse,
     Notice,
     NoticeKind,
     NoticeStatus,
@@ -108,6 +112,37 @@ def _cost_changes(to):
     }
 
 
+def _inspection(estate, status):
+    """An owner's request to inspect a fund use, with what its status needs (an arrangement, a refusal's reason)."""
+    from estates.models import Owner
+
+    use = MaintenanceFundUse.objects.create(
+        estate=estate, title="电梯抢修", amount="100.00", used_on=TODAY, emergency_reason="电梯困人"
+    )
+    fields = {}
+    if status in (InspectionStatus.ARRANGED, InspectionStatus.DONE):
+        fields = _inspection_changes(InspectionStatus.ARRANGED)
+    elif status == InspectionStatus.REFUSED:
+        fields = _inspection_changes(InspectionStatus.REFUSED)
+    return InspectionRequest.objects.create(
+        estate=estate,
+        owner=Owner.objects.create(estate=estate, name="业主甲"),
+        fund_use=use,
+        answer_due_on=TODAY,
+        status=status,
+        **fields,
+    )
+
+
+def _inspection_changes(to):
+    """An arrangement needs a date and place (or a copy); a refusal its ground and reason."""
+    if to == InspectionStatus.ARRANGED:
+        return {"arranged_on": TODAY, "place": "物业服务中心"}
+    if to == InspectionStatus.REFUSED:
+        return {"refusal_reason": "not_held", "answer": "资料由区住房城乡建委保管"}
+    return {}
+
+
 # model -> (make an object in a status, the fields that change with a move to ``to``)
 SUBJECTS = {
     Assembly: (_assembly, lambda to: {}),
@@ -115,6 +150,7 @@ SUBJECTS = {
     Notice: (_notice, lambda to: {}),
     PublicIncomeStatement: (_statement, lambda to: {}),
     PublicIncomeCost: (_cost, _cost_changes),
+    InspectionRequest: (_inspection, _inspection_changes),
 }
 
 
@@ -137,6 +173,7 @@ def test_every_status_of_property_services_has_a_registered_flow_and_a_walker_he
     assert flow_for(Notice).transitions is NOTICE_TRANSITIONS
     assert flow_for(PublicIncomeStatement).transitions is STATEMENT_TRANSITIONS
     assert flow_for(PublicIncomeCost).transitions is COST_TRANSITIONS
+    assert flow_for(InspectionRequest).transitions is INSPECTION_TRANSITIONS
 
 
 @pytest.mark.parametrize(("model", "old", "new", "allowed"), list(_cases()))
