@@ -11,6 +11,13 @@ with the estate's gate key (HMAC-SHA256 of the raw body, hex, in ``X-Anju-Gate-S
 * Exit: the open stay of that plate ends; a visitor's fee is computed by ``parking.fee`` from the estate's
   visitor tariff in force on the day of entry, counting the plate's earlier stays of the day; a fee
   is billed as ``parking_session``: the owners' public income (Civil Code Arts. 275, 282).
+* Paying at the exit: while a visitor's fee is unpaid the answer is ``open: false`` with the fee and
+  ``pay_url``, a public page (a signed link, ``stay_pay_url``) the gate shows as a QR code; the
+  visitor pays the stay's bill there through billing's online checkout (a guest payer). The gate
+  sends the same exit record again (same gate and serial) until the answer opens: once the bill is
+  paid (or voided by staff, who may also take the money at the booth) it answers ``open: true`` —
+  and, being the same record, still writes nothing. A stay with no fee, or a permit holder's,
+  opens at once.
 * A record with a bad signature, signed with another estate's key, naming a time before the entry,
   or with a plate that is not a mainland plate, is refused and writes nothing.
 """
@@ -26,12 +33,18 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.core import signing
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from accounts.errors import refuse
-from billing.services import invoice_create_for_source
+from accounts.errors import bilingual, refuse
+from billing.models import Invoice, PaymentAttempt
+from billing.services import attempt_create, invoice_create_for_source
+from billing.statuses import UNPAID
 from estates.models import Estate
 
 from ..models import (
@@ -56,11 +69,15 @@ class GateSignatureError(Exception):
 
 @dataclass(frozen=True)
 class GateAnswer:
+    """What the gate is told: open or not; on leaving the fee, whether it is paid, and where to pay it."""
+
     open: bool
-    kind: str  # "visitor"
+    kind: str  # "visitor", "permit", "unknown"
     stay_id: int | None
     fee: Decimal | None = None
     message: str = ""
+    paid: bool | None = None  # on leaving with a fee: whether its bill is settled (paid, or voided by staff)
+    pay_url: str | None = None  # on leaving with a fee unpaid: the page to pay it (the gate shows it as a QR code)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -69,6 +86,8 @@ class GateAnswer:
             "stay": self.stay_id,
             "fee": f"{self.fee:.2f}" if self.fee is not None else None,
             "message": self.message,
+            "paid": self.paid,
+            "pay_url": self.pay_url,
         }
 
 
@@ -117,9 +136,28 @@ def _at(data: dict) -> datetime.datetime:
     return value
 
 
-def _answer(stay: ParkingStay, *, leaving: bool) -> GateAnswer:
+def _answer(stay: ParkingStay, *, leaving: bool, bill_status: str | None = None) -> GateAnswer:
+    """Open, unless a visitor leaves owing a fee whose bill is not settled yet (``bill_status``: known, or read)."""
+    kind = "visitor" if stay.visitor else "permit"
+    if not leaving:
+        return GateAnswer(open=True, kind=kind, stay_id=stay.pk)
+    if not stay.amount or stay.invoice_id is None:
+        return GateAnswer(open=True, kind=kind, stay_id=stay.pk, fee=stay.amount)
+    if bill_status is None:
+        bill_status = Invoice.objects.filter(pk=stay.invoice_id).values_list("status", flat=True).first()
+    if bill_status not in UNPAID:  # paid online or at the booth, or waived (voided) by staff
+        return GateAnswer(open=True, kind=kind, stay_id=stay.pk, fee=stay.amount, paid=True)
     return GateAnswer(
-        open=True, kind="visitor" if stay.visitor else "permit", stay_id=stay.pk, fee=stay.amount if leaving else None
+        open=False,
+        kind=kind,
+        stay_id=stay.pk,
+        fee=stay.amount,
+        paid=False,
+        pay_url=stay_pay_url(stay),
+        message=bilingual(
+            f"请扫码支付停车费 {stay.amount:.2f} 元，支付后道闸自动开启",
+            f"Scan the code to pay the parking fee of ¥{stay.amount:.2f}; the gate opens once it is paid.",
+        ),
     )
 
 
@@ -209,7 +247,91 @@ def _leave(*, estate: Estate, gate: str, serial: str, plate: str, at: datetime.d
             due_on=day,
         )
         ParkingStay.objects.filter(pk=stay.pk).update(invoice_id=invoice.pk)
+        stay.invoice_id = invoice.pk
+        return _answer(stay, leaving=True, bill_status=invoice.status)
     return _answer(stay, leaving=True)
+
+
+# --- paying a stay's fee: the signed link the gate shows --------------------------------------------
+
+PAY_LINK_SALT = "property_services.parking.stay-pay"
+# How long after leaving the link still pays the stay's bill; later, the bill is paid at the counter.
+PAY_LINK_VALID_FOR = datetime.timedelta(days=7)
+
+
+class PayLinkError(LookupError):
+    """The link names no stay to pay: forged, altered, expired, or for a stay without a bill."""
+
+    def __init__(self, message: str, *, code: str):
+        super().__init__(message)
+        self.message, self.code = message, code
+
+
+def stay_pay_token(stay: ParkingStay) -> str:
+    """The stay's payment token: its id signed with the site's key (unguessable, and the same every time)."""
+    return signing.Signer(salt=PAY_LINK_SALT).sign(str(stay.pk))
+
+
+def stay_pay_url(stay: ParkingStay) -> str:
+    """The absolute address of the stay's payment page (settings.SITE_URL), for the gate's QR code."""
+    return f"{settings.SITE_URL.rstrip('/')}{reverse('parking_pay:stay', args=[stay_pay_token(stay)])}"
+
+
+def stay_for_pay_token(token: str, *, now: datetime.datetime | None = None) -> ParkingStay:
+    """The stay a payment link names, with its estate; PayLinkError when the link does not check out."""
+    try:
+        pk = int(signing.Signer(salt=PAY_LINK_SALT).unsign(token))
+    except (signing.BadSignature, ValueError):
+        raise PayLinkError(bilingual("付款链接无效", "This payment link is not valid."), code="invalid") from None
+    stay = ParkingStay.objects.select_related("estate").filter(pk=pk).first()
+    if stay is None or stay.left_at is None or stay.invoice_id is None:
+        raise PayLinkError(bilingual("付款链接无效", "This payment link is not valid."), code="invalid")
+    if (now or timezone.now()) > stay.left_at + PAY_LINK_VALID_FOR:
+        raise PayLinkError(
+            bilingual(
+                "付款链接已过期，请到物业服务中心缴费",
+                "This payment link has expired; please pay at the property service counter.",
+            ),
+            code="expired",
+        )
+    return stay
+
+
+def stay_bill(stay: ParkingStay) -> Invoice:
+    """The bill of the stay's fee, with its payee and lines (only the bill this stay's exit issued)."""
+    invoice = (
+        Invoice.objects.select_related("payee", "estate")
+        .prefetch_related("lines")
+        .filter(
+            pk=stay.invoice_id,
+            estate_id=stay.estate_id,
+            source_type=ContentType.objects.get_for_model(ParkingStay),
+            source_id=stay.pk,
+        )
+        .first()
+    )
+    if invoice is None:
+        raise PayLinkError(bilingual("付款链接无效", "This payment link is not valid."), code="invalid")
+    return invoice
+
+
+def stay_checkout(*, stay: ParkingStay) -> PaymentAttempt:
+    """Start paying the stay's bill online as a guest (no login): billing's checkout, the same refusals
+    (paid, void, a payee that cannot take online payments, a payment in progress); returns the attempt,
+    whose ``checkout_url`` is the provider's payment page. The provider comes back to the stay's result page."""
+    invoice = stay_bill(stay)
+    return attempt_create(user=None, invoices=[invoice], return_path=reverse("parking_pay:result", args=[stay_pay_token(stay)]))
+
+
+def stay_attempt_latest(*, stay: ParkingStay) -> PaymentAttempt | None:
+    """The newest guest payment of the stay's bill (what its result page shows)."""
+    if stay.invoice_id is None:
+        return None
+    return (
+        PaymentAttempt.objects.filter(user__isnull=True, attemptinvoice__invoice_id=stay.invoice_id)
+        .order_by("-created_at", "-pk")
+        .first()
+    )
 
 
 # --- permits and the owners-first waiting list (Civil Code Art. 276) ---------------------------------
@@ -328,7 +450,15 @@ def permit_issue(
 
 
 __all__ = [
+    "PAY_LINK_VALID_FOR",
     "SIGNATURE_HEADER",
+    "PayLinkError",
+    "stay_attempt_latest",
+    "stay_bill",
+    "stay_checkout",
+    "stay_for_pay_token",
+    "stay_pay_token",
+    "stay_pay_url",
     "permit_issue",
     "permit_valid_for",
     "waitlist_join",

@@ -59,6 +59,7 @@ class ParkingRateViewSet(ScopedModelViewSet):
         "interval_fee",
         "cap",
         "cap_window",
+        "night_fee",
         Column("gate_key", label=_("Gate key"), accessor=lambda rate: _gate_key_link(rate.estate_id)),
     ]
     list_select_related = ("estate",)
@@ -74,6 +75,9 @@ class ParkingRateViewSet(ScopedModelViewSet):
         "interval_fee",
         "cap",
         "cap_window",
+        "night_start",
+        "night_end",
+        "night_fee",
     ]
     edit_handler = ObjectList(
         [
@@ -82,6 +86,10 @@ class ParkingRateViewSet(ScopedModelViewSet):
             FieldRowPanel([FieldPanel("first_minutes"), FieldPanel("first_fee")]),
             FieldRowPanel([FieldPanel("interval_minutes"), FieldPanel("interval_fee")]),
             FieldRowPanel([FieldPanel("cap"), FieldPanel("cap_window")]),
+            FieldRowPanel(
+                [FieldPanel("night_start"), FieldPanel("night_end"), FieldPanel("night_fee")],
+                heading=_("Night rate (optional)"),
+            ),
         ],
         base_form_class=ScopedAdminModelForm,
     )
