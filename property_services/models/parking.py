@@ -55,6 +55,11 @@ class ParkingRate(models.Model):
         blank=True,
         help_text=_("Charged once for each night a stay is inside, instead of the intervals; the cap still applies."),
     )
+    grace_minutes = models.PositiveIntegerField(
+        _("minutes to leave after paying"),
+        default=15,
+        help_text=_("A visitor who paid before leaving passes the gate free within this time; later, only the extra is billed."),
+    )
 
     class Meta:
         verbose_name = _("visitor parking tariff")
@@ -164,6 +169,33 @@ class ParkingStay(models.Model):
 
     def __str__(self):
         return f"{self.plate} {self.entered_at:%Y-%m-%d %H:%M}"
+
+
+class ParkingPrepayment(models.Model):
+    """A visitor's payment, before leaving, of a stay's fee so far (the estate's pay page, by plate).
+
+    The fee is computed up to ``until``; its bill (``invoice_id``, ``parking_session``: the owners'
+    public income, Civil Code Arts. 275, 282) is paid online as a guest. Leaving within the tariff's
+    grace minutes after a paid prepayment opens the gate; leaving later, only what the fee grew by is
+    billed at the exit. A prepayment's bill nobody paid is voided when a new one is made or the car
+    leaves.
+    """
+
+    estate = models.ForeignKey(Estate, on_delete=models.PROTECT, related_name="parking_prepayments", verbose_name=_("estate"))
+    stay = models.ForeignKey(ParkingStay, on_delete=models.PROTECT, related_name="prepayments", verbose_name=_("stay"))
+    until = models.DateTimeField(_("fee computed until"))
+    amount = models.DecimalField(_("amount (CNY)"), max_digits=10, decimal_places=2)
+    invoice_id = models.BigIntegerField(_("bill"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("parking fee paid before leaving")
+        verbose_name_plural = _("parking fees paid before leaving")
+        ordering = ["stay", "until", "pk"]
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="prepayment_amount_positive")]
+
+    def __str__(self):
+        return f"{self.stay} → {self.until:%H:%M}"
 
 
 class SpaceKind(models.TextChoices):

@@ -78,6 +78,7 @@ class ParkingRateViewSet(ScopedModelViewSet):
         "night_start",
         "night_end",
         "night_fee",
+        "grace_minutes",
     ]
     edit_handler = ObjectList(
         [
@@ -90,6 +91,7 @@ class ParkingRateViewSet(ScopedModelViewSet):
                 [FieldPanel("night_start"), FieldPanel("night_end"), FieldPanel("night_fee")],
                 heading=_("Night rate (optional)"),
             ),
+            FieldPanel("grace_minutes"),
         ],
         base_form_class=ScopedAdminModelForm,
     )

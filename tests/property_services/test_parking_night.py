@@ -180,6 +180,7 @@ RATE_FORM = {
     "night_start": "19:00",
     "night_end": "07:00",
     "night_fee": "10.00",
+    "grace_minutes": "15",
 }
 
 

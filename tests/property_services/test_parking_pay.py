@@ -54,8 +54,9 @@ def rate(estate):
     )
 
 
-@pytest.fixture
-def estate(fake):
+@pytest.fixture(name="estate")
+def estate_fixture(fake):
+    """An estate with its payees (the owners' can take online payments), a visitor tariff and a gate key."""
     estate, _units = billed_estate(units=1, code="PAY1")
     rate(estate)
     gate_key_rotate(estate=estate)
@@ -182,7 +183,7 @@ def test_the_result_page_syncs_the_payment_when_the_notification_is_late(client,
     assert result.status_code == 200 and 'data-status="paid"' in html and "道闸" in html
     assert PaymentAttempt.objects.get(pk=attempt.pk).status == "paid" and Payment.objects.count() == 1
     assert post(client, estate, record("L-1", "leave", NOW - datetime.timedelta(hours=1))).json()["open"] is True
-    receipt = client.get(path_of(answer["pay_url"]) + "receipt.pdf")
+    receipt = client.get(path_of(answer["pay_url"]) + f"receipts/{Payment.objects.get().receipt.number}.pdf")
     assert receipt.status_code == 200 and receipt["Content-Type"] == "application/pdf"
 
 
@@ -225,7 +226,7 @@ def test_a_link_that_does_not_check_out_is_not_found_with_the_reason(client, fak
         "garbage": "x",
     }[how]
 
-    for suffix in ("", "result/", "receipt.pdf"):
+    for suffix in ("", "result/", "receipts/PAY1-2026-000001.pdf"):
         response = client.get(f"/parking/stay/{bad}/{suffix}")
         assert response.status_code == 404 and "付款链接无效" in response.content.decode()
     assert client.post(f"/parking/stay/{bad}/checkout/").status_code == 404
