@@ -350,11 +350,21 @@ class AttemptStatus(models.TextChoices):
 
 
 class PaymentAttempt(models.Model):
-    """An owner's attempt to pay some bills online: one Checkout Session at the provider."""
+    """An attempt to pay some bills online: one Checkout Session at the provider.
+
+    Made by an owner in the portal (``user``), or by a guest without a login (``user`` empty): a
+    visitor paying a parking stay's bill from the link the gate shows (billing.services.checkout).
+    """
 
     estate = models.ForeignKey(Estate, on_delete=models.PROTECT, related_name="payment_attempts", verbose_name=_("estate"))
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="payment_attempts", verbose_name=_("user")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="payment_attempts",
+        verbose_name=_("user"),
+        help_text=_("Empty for a guest payer (no login)."),
     )
     invoices = models.ManyToManyField(Invoice, through="AttemptInvoice", related_name="payment_attempts", verbose_name=_("bills"))
     amount = models.DecimalField(_("amount (CNY)"), max_digits=12, decimal_places=2)

@@ -23,6 +23,7 @@ urlpatterns = [
     path("portal/records/", include("property_services.records_portal")),
     path("billing/", include("billing.urls")),
     path("property/", include("property_services.urls")),
+    path("parking/", include("property_services.parking_pay")),
     path("rentals/", include("rentals.urls")),
     path("", include("cms.urls")),
     path("sitemap.xml", sitemap),

@@ -1,7 +1,9 @@
 """Demo data for property services: providers and the arrangement of every seeded estate, the owners'
 committee of the self-governance estate (洋河新村), an assembly with ballots and a published result, an
-assembly open for voting, a joint meeting with an overdue decision, and the public income's settings: the
-self-governance estate discloses it half-yearly, the professional estate has a cost awaiting its evidence.
+assembly open for voting, a joint meeting with an overdue decision, each estate's visitor parking tariff
+(with a night rate) and gate key, so that a gate (or a test) can post records and a visitor pay, and the
+public income's settings: the self-governance estate discloses it half-yearly, the professional estate has
+a cost awaiting its evidence.
 
 ``seed_property_services_demo()`` runs after ``estates.demo.demo_seed`` (it needs the estates, owners and
 logins) and before the CMS demo (which lists the notices made here). It does nothing when arrangements
@@ -34,11 +36,13 @@ from .models import (
     JointMeetingParticipant,
     ManagementArrangement,
     OwnersCommittee,
+    ParkingRate,
     Provider,
     ProviderContact,
     ProviderKind,
 )
 from .selectors import officer_of_estate, voting_roll
+from .services.parking import gate_key_rotate
 
 SEED = 2026
 COMMITTEE_LOGIN = "13900000003"
@@ -71,7 +75,17 @@ def _credit_code(rng: random.Random, district_code: str) -> str:
 def seed_property_services_demo(stdout: TextIO | None = None) -> dict[str, int]:
     """Seed property-services demo data for the estates ``estates.demo`` created; return counts."""
     counts = dict.fromkeys(
-        ["providers", "arrangements", "committees", "assemblies", "ballots", "joint_meetings", "costs_awaiting_evidence"], 0
+        [
+            "providers",
+            "arrangements",
+            "committees",
+            "assemblies",
+            "ballots",
+            "joint_meetings",
+            "costs_awaiting_evidence",
+            "parking_tariffs",
+        ],
+        0,
     )
     if ManagementArrangement.objects.exists():
         _write(stdout, ALREADY_PRESENT)
@@ -84,6 +98,7 @@ def seed_property_services_demo(stdout: TextIO | None = None) -> dict[str, int]:
         _first_committee_assembly(counts)
         _joint_meeting(counts)
         _public_income(counts)
+        _parking_tariffs(counts)
     _write(
         stdout, "物业服务演示数据已加载 / Property-services demo data loaded: " + ", ".join(f"{k} {v}" for k, v in counts.items())
     )
@@ -519,3 +534,24 @@ def _public_income(counts: dict[str, int]) -> None:
             amount=Decimal("380.00"),
         )
         counts["costs_awaiting_evidence"] += 1
+
+
+def _parking_tariffs(counts: dict[str, int]) -> None:
+    """Every estate's visitor tariff: 30 free minutes once a day, ¥5 the first hour, ¥2 each half hour,
+    a flat ¥10 a night from 19:00 to 07:00, at most ¥30 a calendar day; and its gate key."""
+    for estate in Estate.objects.order_by("pk"):
+        ParkingRate.objects.create(
+            estate=estate,
+            valid_from=datetime.date(2020, 1, 1),
+            free_minutes=30,
+            first_minutes=60,
+            first_fee=Decimal("5.00"),
+            interval_minutes=30,
+            interval_fee=Decimal("2.00"),
+            cap=Decimal("30.00"),
+            night_start=datetime.time(19),
+            night_end=datetime.time(7),
+            night_fee=Decimal("10.00"),
+        )
+        gate_key_rotate(estate=estate)
+        counts["parking_tariffs"] += 1

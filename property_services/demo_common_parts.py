@@ -1,5 +1,6 @@
 """Demo data of the owners' common parts in 洋河新村 (the self-governance estate), after billing's step:
-a car park with planned spaces and spaces on common ground, a visitor tariff and gate key, owners'
+a car park with planned spaces and spaces on common ground (the tariff and gate key are the
+property_services step's), owners'
 permits and a waiting list, visitor stays through the gate, the shop premises leased under the passed
 Art. 278 item (8) resolution, chargers running after the failed motion (listed as unauthorised), costs
 with their evidence, and the last period's statement approved by the committee and published.
@@ -28,7 +29,6 @@ from .models import (
     AssemblyMatter,
     CommonPartLease,
     LeaseCycle,
-    ParkingRate,
     ParkingSpace,
     ParkingStay,
     PermitPeriod,
@@ -69,7 +69,7 @@ def _backdate(invoice_ids: list[int], day_of) -> None:
 def seed_common_parts_demo(stdout: TextIO | None = None, *, seed: int = 2027) -> dict[str, int]:
     """Seed the common parts of 洋河新村 (see the module docstring); return counts. Safe to run twice."""
     from .services.leases import lease_sign, leases_rent_bill_due
-    from .services.parking import gate_key_rotate, gate_record, permit_issue, waitlist_join
+    from .services.parking import gate_record, permit_issue, waitlist_join
     from .services.public_income import (
         cost_claim,
         statement_approve,
@@ -94,17 +94,6 @@ def seed_common_parts_demo(stdout: TextIO | None = None, *, seed: int = 2027) ->
     member = User.objects.filter(mobile=COMMITTEE_LOGIN).first()
 
     with transaction.atomic():
-        ParkingRate.objects.create(
-            estate=estate,
-            valid_from=datetime.date(2024, 1, 1),
-            free_minutes=30,
-            first_minutes=60,
-            first_fee=Decimal("5.00"),
-            interval_minutes=30,
-            interval_fee=Decimal("2.00"),
-            cap=Decimal("30.00"),
-        )
-        gate_key_rotate(estate=estate)
         spaces = [
             ParkingSpace.objects.create(
                 estate=estate,

@@ -24,7 +24,22 @@ Rules:
   ``cap_window="rolling_24h"``: each 24 hours from the stay's entry are capped on their own.
   ``cap=None``: no cap.
 
-Times must be timezone-aware; Beijing time (Asia/Shanghai) decides the calendar day.
+Night rate (optional; without ``night_fee`` none of this applies and the rules above are the whole tariff):
+
+* The night is the window from ``night_start`` to ``night_end``, Beijing time; when ``night_start``
+  is later than ``night_end`` (19:00–07:00) the window runs over midnight, and the night of a
+  calendar day D is D 19:00 to D+1 07:00; otherwise (00:30–06:00) it lies within the day.
+* The minutes of a stay inside a night are not charged by the interval: the stay's day clock stops
+  while it is inside a night, and instead each night the stay is inside for some time costs
+  ``night_fee`` once (a flat fee per night, however long the stay is inside it).
+* So the running charge of a stay at a moment is: the first period and started intervals of the
+  day minutes up to that moment (nothing while it has no day minute yet), plus ``night_fee`` for
+  every night it has been inside so far. A night's fee falls at the first moment the stay is inside
+  that night, and counts in the calendar day (or 24-hour window) of that moment.
+* The free minutes (a stay no longer than them costs nothing) and the caps apply as above to this
+  running charge: a night's fee is part of its day's capped amount.
+
+Times must be timezone-aware; Beijing time (Asia/Shanghai) decides the calendar day and the night.
 """
 
 from __future__ import annotations
@@ -58,6 +73,10 @@ class ParkingTariff:
     interval_fee: Decimal = ZERO
     cap: Decimal | None = None
     cap_window: Literal["natural_day", "rolling_24h"] = "natural_day"
+    # The night rate (see the module docstring): all three, or none.
+    night_start: datetime.time | None = None
+    night_end: datetime.time | None = None
+    night_fee: Decimal | None = None
 
     def __post_init__(self):
         if self.free_per not in ("day", "entry"):
@@ -77,6 +96,31 @@ class ParkingTariff:
                 raise refuse("收费金额必须是不为负、最多两位小数的金额", f"{name} must be a non-negative amount in fen.")
         if self.cap is not None and (not isinstance(self.cap, Decimal) or self.cap < 0 or self.cap != self.cap.quantize(CENT)):
             raise refuse("封顶金额必须是不为负、最多两位小数的金额", "cap must be a non-negative amount in fen, or None.")
+        night = (self.night_start, self.night_end, self.night_fee)
+        if any(value is not None for value in night):
+            if any(value is None for value in night):
+                raise refuse(
+                    "夜间收费须同时填写开始时间、结束时间和每晚收费",
+                    "A night rate needs its start, its end and its fee per night.",
+                    code="night",
+                )
+            if not isinstance(self.night_start, datetime.time) or not isinstance(self.night_end, datetime.time):
+                raise refuse("夜间开始和结束必须是时刻", "The night's start and end must be times of day.", code="night")
+            if self.night_start.tzinfo is not None or self.night_end.tzinfo is not None:
+                raise refuse(
+                    "夜间时段按北京时间填写，不带时区", "The night's times are Beijing times, without a zone.", code="night"
+                )
+            if self.night_start == self.night_end:
+                raise refuse("夜间开始和结束不能相同", "The night cannot start and end at the same time.", code="night")
+            fee = self.night_fee
+            if not isinstance(fee, Decimal) or fee < 0 or fee != fee.quantize(CENT):
+                raise refuse(
+                    "每晚收费必须是不为负、最多两位小数的金额", "night_fee must be a non-negative amount in fen.", code="night"
+                )
+
+    @property
+    def has_night_rate(self) -> bool:
+        return self.night_fee is not None
 
 
 @dataclass(frozen=True)
@@ -93,6 +137,7 @@ class FeeResult:
     lines: list[FeeLine] = field(default_factory=list)
     minutes: int = 0  # the stay's length, started minutes
     free: bool = False  # the stay was within its free time
+    nights: int = 0  # the nights the stay was inside (a night rate's fee each)
 
 
 def _aware(value: datetime.datetime, what: str) -> datetime.datetime:
@@ -107,6 +152,40 @@ def _running_charge(tariff: ParkingTariff, seconds: float) -> Decimal:
         return tariff.first_fee
     intervals = math.ceil((seconds - tariff.first_minutes * 60) / (tariff.interval_minutes * 60))
     return tariff.first_fee + tariff.interval_fee * intervals
+
+
+def _nights(
+    tariff: ParkingTariff, entered_at: datetime.datetime, until: datetime.datetime
+) -> list[tuple[datetime.datetime, datetime.datetime]]:
+    """The parts of [entered_at, until] inside a night, one (from, to) per night, in order; parts of no
+    length (a stay ending exactly as a night starts) are not inside it."""
+    night_start, night_end = tariff.night_start, tariff.night_end
+    if night_start is None or night_end is None:
+        return []
+    over_midnight = night_start > night_end
+    first = entered_at.astimezone(BEIJING).date() - datetime.timedelta(days=1)
+    last = until.astimezone(BEIJING).date()
+    parts = []
+    day = first
+    while day <= last:
+        starts = datetime.datetime.combine(day, night_start, tzinfo=BEIJING)
+        ends = datetime.datetime.combine(day + datetime.timedelta(days=1 if over_midnight else 0), night_end, tzinfo=BEIJING)
+        inside_from, inside_to = max(starts, entered_at), min(ends, until)
+        if inside_to > inside_from:
+            parts.append((inside_from, inside_to))
+        day += datetime.timedelta(days=1)
+    return parts
+
+
+def _charge_at(tariff: ParkingTariff, entered_at: datetime.datetime, moment: datetime.datetime) -> Decimal:
+    """The running charge of a stay charged from its start, at ``moment`` (no cap; see the module docstring)."""
+    seconds = (moment - entered_at).total_seconds()
+    if tariff.night_fee is None:
+        return _running_charge(tariff, seconds)
+    nights = _nights(tariff, entered_at, moment)
+    day_time = (moment - entered_at) - sum((to - since for since, to in nights), datetime.timedelta())  # exact, not floats
+    day = _running_charge(tariff, day_time.total_seconds()) if day_time > datetime.timedelta() else ZERO
+    return day + tariff.night_fee * len(nights)
 
 
 def _day_bounds(
@@ -164,8 +243,8 @@ def _stay(
     else:
         parts = [(day.isoformat(), start, end) for day, start, end in _day_bounds(entered_at, left_at)]
     for label, start, end in parts:
-        grew = _running_charge(tariff, (end - entered_at).total_seconds())
-        grew -= _running_charge(tariff, (start - entered_at).total_seconds()) if start > entered_at else ZERO
+        grew = _charge_at(tariff, entered_at, end)
+        grew -= _charge_at(tariff, entered_at, start) if start > entered_at else ZERO
         part = grew
         if tariff.cap is not None:
             if tariff.cap_window == "natural_day":
@@ -177,8 +256,13 @@ def _stay(
             paid_by_day[datetime.date.fromisoformat(label)] += part
         total += part
         capped = " (封顶)" if part < grew else ""
-        lines.append(FeeLine(description=f"{label} 停车费{capped}", amount=part.quantize(CENT)))
-    return FeeResult(amount=total.quantize(CENT), lines=lines, minutes=minutes, free=False)
+        night = ""
+        if tariff.has_night_rate:
+            began = len(_nights(tariff, entered_at, end)) - (len(_nights(tariff, entered_at, start)) if start > entered_at else 0)
+            night = f" (含夜间{began}晚)" if began else ""
+        lines.append(FeeLine(description=f"{label} 停车费{night}{capped}", amount=part.quantize(CENT)))
+    nights = len(_nights(tariff, entered_at, left_at)) if tariff.has_night_rate else 0
+    return FeeResult(amount=total.quantize(CENT), lines=lines, minutes=minutes, free=False, nights=nights)
 
 
 def fee(

@@ -3,6 +3,10 @@
 ``attempt_create`` locks the bills, records a PaymentAttempt and opens the page (outside the
 transaction); ``attempt_cancel`` closes it; ``attempt_sync`` asks the provider while the owner waits.
 What the provider reports back is handled in ``provider_events``.
+
+The payer is an owner in the portal, or a guest without a login (``user=None``): a visitor paying a
+parking stay's bill from the signed link a gate shows. The app that sends the guest has checked the
+guest's right to that bill; billing pays it like any other, with the same refusals.
 """
 
 from __future__ import annotations
@@ -48,17 +52,29 @@ def _absolute(path: str) -> str:
     return f"{settings.SITE_URL.rstrip('/')}{path}"
 
 
-def attempt_create(*, user: Any, invoices: list[Invoice], provider: PaymentProvider | None = None) -> PaymentAttempt:
+def attempt_create(
+    *, user: Any | None, invoices: list[Invoice], provider: PaymentProvider | None = None, return_path: str = ""
+) -> PaymentAttempt:
     """Start paying ``invoices`` online; returns the attempt with its provider's checkout URL.
 
-    Refuses (ValidationError with a message for the owner) bills that are not the user's to pay,
-    already paid, void, of several estates, or held by another open attempt (PaymentInProgressError).
+    Refuses (ValidationError with a message for the payer) bills that are not the user's to pay,
+    already paid, void, of several estates, whose payee cannot take online payments, or held by
+    another open attempt (PaymentInProgressError).
+
+    ``user=None``: a guest payer. The caller has checked the guest's right to the bill (a signed
+    link) and names the page the provider returns to (``return_path``; the owner's result page
+    otherwise). A guest pays one bill at a time, and only a bill billed to nobody's account (no
+    owner, no user): an owner's bill is paid by the owner, in the portal.
     """
     provider = provider or get_provider()
     ids = sorted({invoice.pk for invoice in invoices})
     if not ids:
         raise ValidationError(_("Choose at least one bill to pay."), code="no_invoices")
-    if invoices_of_user(user=user).filter(pk__in=ids).count() != len(ids):
+    guest = user is None
+    if guest:
+        if len(ids) != 1 or not return_path:
+            raise ValueError("a guest pays one bill, and the caller names the page to return to")
+    elif invoices_of_user(user=user).filter(pk__in=ids).count() != len(ids):
         raise Invoice.DoesNotExist("not the user's bill")
     with transaction.atomic():
         locked = list(
@@ -68,6 +84,8 @@ def attempt_create(*, user: Any, invoices: list[Invoice], provider: PaymentProvi
             .order_by("pk")
         )
         for invoice in locked:
+            if guest and (invoice.payer_owner_id is not None or invoice.payer_user_id is not None):
+                raise Invoice.DoesNotExist("an owner's bill is paid in the portal, not by a guest")
             if invoice.status == InvoiceStatus.VOID:
                 raise ValidationError(
                     _("Bill %(number)s has been cancelled and cannot be paid.") % {"number": invoice.number}, code="void"
@@ -104,14 +122,14 @@ def attempt_create(*, user: Any, invoices: list[Invoice], provider: PaymentProvi
             AttemptInvoice(attempt=attempt, invoice=invoice, amount=invoice.outstanding) for invoice in locked
         )
 
-    result_path = reverse("portal_billing:payment_result", args=[attempt.pk])
+    result_path = return_path or reverse("portal_billing:payment_result", args=[attempt.pk])
     request = CheckoutRequest(
         attempt_id=attempt.pk,
         amount=attempt.amount,
         currency=attempt.currency,
         lines=[CheckoutLine(name=_line_name(invoice), amount=invoice.outstanding) for invoice in locked],
         success_url=_absolute(result_path),
-        cancel_url=_absolute(result_path + "?cancelled=1"),
+        cancel_url=_absolute(result_path + ("&" if "?" in result_path else "?") + "cancelled=1"),
         expires_at=timezone.now() + SESSION_LIFETIME,
         description=f"{locked[0].estate.name} {', '.join(invoice.number for invoice in locked)}"[:500],
         transfer_group=f"attempt-{attempt.pk}",

@@ -296,7 +296,7 @@ def _apply(*, attempt_pk: int, session: CheckoutSession, details: PaymentDetails
             method=details.method,
             received_at=details.received_at,
             reference=session.id,
-            payer_name=first.payer_name or attempt.user.name or attempt.user.mobile,
+            payer_name=first.payer_name or (attempt.user.name or attempt.user.mobile if attempt.user else ""),
             payer_user=attempt.user,
             attempt=attempt,
             provider_payment_id=details.provider_payment_id,

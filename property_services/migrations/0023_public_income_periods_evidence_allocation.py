@@ -15,7 +15,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('estates', '0004_renovation_project_status_history'),
-        ('property_services', '0021_maintenance_fund_uses'),
+        ('property_services', '0022_parking_night_rates_and_prepayments'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

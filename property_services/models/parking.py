@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -40,6 +41,25 @@ class ParkingRate(models.Model):
     interval_fee = models.DecimalField(_("fee per started interval (CNY)"), max_digits=8, decimal_places=2)
     cap = models.DecimalField(_("cap (CNY)"), max_digits=8, decimal_places=2, null=True, blank=True)
     cap_window = models.CharField(_("cap per"), max_length=20, choices=CapWindow.choices, default=CapWindow.NATURAL_DAY)
+    # The night rate (property_services.parking): a flat fee per night for the part of a stay inside
+    # the window, instead of the intervals of those minutes. All three, or none (no night rate).
+    night_start = models.TimeField(_("night starts at"), null=True, blank=True, help_text=_("Beijing time, e.g. 19:00."))
+    night_end = models.TimeField(
+        _("night ends at"), null=True, blank=True, help_text=_("Beijing time, e.g. 07:00 the next morning.")
+    )
+    night_fee = models.DecimalField(
+        _("fee per night (CNY)"),
+        max_digits=8,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("Charged once for each night a stay is inside, instead of the intervals; the cap still applies."),
+    )
+    grace_minutes = models.PositiveIntegerField(
+        _("minutes to leave after paying"),
+        default=15,
+        help_text=_("A visitor who paid before leaving passes the gate free within this time; later, only the extra is billed."),
+    )
 
     class Meta:
         verbose_name = _("visitor parking tariff")
@@ -54,10 +74,28 @@ class ParkingRate(models.Model):
                 condition=Q(first_fee__gte=0) & Q(interval_fee__gte=0) & (Q(cap__isnull=True) | Q(cap__gte=0)),
                 name="parking_rate_fees_non_negative",
             ),
+            models.CheckConstraint(
+                condition=Q(night_start__isnull=True, night_end__isnull=True, night_fee__isnull=True)
+                | (Q(night_start__isnull=False, night_end__isnull=False, night_fee__gte=0) & ~Q(night_start=F("night_end"))),
+                name="parking_rate_night_all_or_none",
+            ),
         ]
 
     def __str__(self):
         return f"{self.estate} {self.valid_from}"
+
+    def clean(self):
+        """The tariff must make sense as ``fee`` reads it (a night rate: its start, end and fee, or none)."""
+        super().clean()
+        required = (self.free_minutes, self.first_minutes, self.first_fee, self.interval_minutes, self.interval_fee)
+        if any(value is None for value in required):
+            return  # the fields' own errors say what is missing
+        try:
+            self.as_tariff()
+        except ValidationError as exc:
+            if exc.code == "night":
+                raise ValidationError({"night_fee": exc.messages}) from None
+            raise
 
     def as_tariff(self) -> ParkingTariff:
         return ParkingTariff(
@@ -69,6 +107,9 @@ class ParkingRate(models.Model):
             interval_fee=Decimal(self.interval_fee),
             cap=Decimal(self.cap) if self.cap is not None else None,
             cap_window=self.cap_window,  # type: ignore[arg-type]
+            night_start=self.night_start,
+            night_end=self.night_end,
+            night_fee=Decimal(self.night_fee) if self.night_fee is not None else None,
         )
 
 
@@ -128,6 +169,33 @@ class ParkingStay(models.Model):
 
     def __str__(self):
         return f"{self.plate} {self.entered_at:%Y-%m-%d %H:%M}"
+
+
+class ParkingPrepayment(models.Model):
+    """A visitor's payment, before leaving, of a stay's fee so far (the estate's pay page, by plate).
+
+    The fee is computed up to ``until``; its bill (``invoice_id``, ``parking_session``: the owners'
+    public income, Civil Code Arts. 275, 282) is paid online as a guest. Leaving within the tariff's
+    grace minutes after a paid prepayment opens the gate; leaving later, only what the fee grew by is
+    billed at the exit. A prepayment's bill nobody paid is voided when a new one is made or the car
+    leaves.
+    """
+
+    estate = models.ForeignKey(Estate, on_delete=models.PROTECT, related_name="parking_prepayments", verbose_name=_("estate"))
+    stay = models.ForeignKey(ParkingStay, on_delete=models.PROTECT, related_name="prepayments", verbose_name=_("stay"))
+    until = models.DateTimeField(_("fee computed until"))
+    amount = models.DecimalField(_("amount (CNY)"), max_digits=10, decimal_places=2)
+    invoice_id = models.BigIntegerField(_("bill"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("parking fee paid before leaving")
+        verbose_name_plural = _("parking fees paid before leaving")
+        ordering = ["stay", "until", "pk"]
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="prepayment_amount_positive")]
+
+    def __str__(self):
+        return f"{self.stay} → {self.until:%H:%M}"
 
 
 class SpaceKind(models.TextChoices):

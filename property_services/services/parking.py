@@ -11,6 +11,18 @@ with the estate's gate key (HMAC-SHA256 of the raw body, hex, in ``X-Anju-Gate-S
 * Exit: the open stay of that plate ends; a visitor's fee is computed by ``parking.fee`` from the estate's
   visitor tariff in force on the day of entry, counting the plate's earlier stays of the day; a fee
   is billed as ``parking_session``: the owners' public income (Civil Code Arts. 275, 282).
+* Paying at the exit: while a visitor's fee is unpaid the answer is ``open: false`` with the fee and
+  ``pay_url``, a public page (a signed link, ``stay_pay_url``) the gate shows as a QR code; the
+  visitor pays the stay's bill there through billing's online checkout (a guest payer). The gate
+  sends the same exit record again (same gate and serial) until the answer opens: once the bill is
+  paid (or voided by staff, who may also take the money at the booth) it answers ``open: true`` —
+  and, being the same record, still writes nothing. A stay with no fee, or a permit holder's,
+  opens at once.
+* Paying before leaving: on the estate's pay page the visitor finds the stay by its plate
+  (``stay_parked``) and pays the fee so far, less what was paid before (``stay_checkout``: a
+  ``ParkingPrepayment`` of the stay, billed and paid as a guest). Leaving within the tariff's grace
+  minutes after the last paid one, nothing is billed at the exit; later, only what the fee grew by.
+  A prepayment's bill nobody paid is voided when the car leaves (or a newer one is made).
 * A record with a bad signature, signed with another estate's key, naming a time before the entry,
   or with a plate that is not a mainland plate, is refused and writes nothing.
 """
@@ -26,25 +38,34 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
+from django.core import signing
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from accounts.errors import refuse
-from billing.services import invoice_create_for_source
+from accounts.errors import bilingual, refuse
+from billing.models import Invoice, InvoiceStatus, Payee, PaymentAttempt
+from billing.selectors import attempts_blocking
+from billing.services import PaymentInProgressError, attempt_create, invoice_create_for_source, invoice_void
+from billing.services.payees import online_refusal, payee_for_bill
+from billing.statuses import UNPAID
 from estates.models import Estate
 
 from ..models import (
     PERMIT_MONTHS,
     GateKey,
     ParkingPermit,
+    ParkingPrepayment,
     ParkingRate,
     ParkingSpace,
     ParkingStay,
     ParkingWaitlistEntry,
     PermitPeriod,
 )
-from ..parking import BEIJING, fee, normalize_plate
+from ..parking import BEIJING, ZERO, FeeResult, fee, normalize_plate
 
 SIGNATURE_HEADER = "X-Anju-Gate-Signature"
 EARLIER_STAYS_WINDOW = datetime.timedelta(days=2)
@@ -56,11 +77,15 @@ class GateSignatureError(Exception):
 
 @dataclass(frozen=True)
 class GateAnswer:
+    """What the gate is told: open or not; on leaving the fee, whether it is paid, and where to pay it."""
+
     open: bool
-    kind: str  # "visitor"
+    kind: str  # "visitor", "permit", "unknown"
     stay_id: int | None
     fee: Decimal | None = None
     message: str = ""
+    paid: bool | None = None  # on leaving with a fee: whether its bill is settled (paid, or voided by staff)
+    pay_url: str | None = None  # on leaving with a fee unpaid: the page to pay it (the gate shows it as a QR code)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -69,6 +94,8 @@ class GateAnswer:
             "stay": self.stay_id,
             "fee": f"{self.fee:.2f}" if self.fee is not None else None,
             "message": self.message,
+            "paid": self.paid,
+            "pay_url": self.pay_url,
         }
 
 
@@ -117,9 +144,28 @@ def _at(data: dict) -> datetime.datetime:
     return value
 
 
-def _answer(stay: ParkingStay, *, leaving: bool) -> GateAnswer:
+def _answer(stay: ParkingStay, *, leaving: bool, bill_status: str | None = None) -> GateAnswer:
+    """Open, unless a visitor leaves owing a fee whose bill is not settled yet (``bill_status``: known, or read)."""
+    kind = "visitor" if stay.visitor else "permit"
+    if not leaving:
+        return GateAnswer(open=True, kind=kind, stay_id=stay.pk)
+    if not stay.amount or stay.invoice_id is None:
+        return GateAnswer(open=True, kind=kind, stay_id=stay.pk, fee=stay.amount)
+    if bill_status is None:
+        bill_status = Invoice.objects.filter(pk=stay.invoice_id).values_list("status", flat=True).first()
+    if bill_status not in UNPAID:  # paid online or at the booth, or waived (voided) by staff
+        return GateAnswer(open=True, kind=kind, stay_id=stay.pk, fee=stay.amount, paid=True)
     return GateAnswer(
-        open=True, kind="visitor" if stay.visitor else "permit", stay_id=stay.pk, fee=stay.amount if leaving else None
+        open=False,
+        kind=kind,
+        stay_id=stay.pk,
+        fee=stay.amount,
+        paid=False,
+        pay_url=stay_pay_url(stay),
+        message=bilingual(
+            f"请扫码支付停车费 {stay.amount:.2f} 元，支付后道闸自动开启",
+            f"Scan the code to pay the parking fee of ¥{stay.amount:.2f}; the gate opens once it is paid.",
+        ),
     )
 
 
@@ -156,6 +202,67 @@ def _rate_on(estate: Estate, day: datetime.date) -> ParkingRate | None:
     return ParkingRate.objects.filter(estate=estate, valid_from__lte=day).order_by("-valid_from").first()
 
 
+def _stay_fee(stay: ParkingStay, rate: ParkingRate | None, at: datetime.datetime) -> FeeResult | None:
+    """The fee of the whole stay if it ends ``at``, counting the plate's earlier stays of the day
+    (None: a permit holder's stay, or no tariff)."""
+    if rate is None or not stay.visitor:
+        return None
+    earlier = [
+        (entered, left)
+        for entered, left in ParkingStay.objects.filter(
+            estate_id=stay.estate_id,
+            plate=stay.plate,
+            left_at__isnull=False,
+            entered_at__lt=stay.entered_at,
+            entered_at__gte=stay.entered_at - EARLIER_STAYS_WINDOW,
+        ).values_list("entered_at", "left_at")
+        if left is not None
+    ]
+    return fee(tariff=rate.as_tariff(), entered_at=stay.entered_at, left_at=at, earlier_sessions=earlier)
+
+
+@dataclass(frozen=True)
+class Prepaid:
+    """What a stay paid before leaving (the estate's pay page)."""
+
+    amount: Decimal  # paid on its prepayments' bills
+    leave_by: datetime.datetime | None  # after the last fully paid one: the gate opens free until then
+    unpaid: list[Invoice]  # prepayment bills nobody paid anything on (voided when superseded or at the exit)
+    latest: Invoice | None  # the newest prepayment's bill
+
+
+def _prepaid(stay: ParkingStay, rate: ParkingRate | None, *, lock: bool = False) -> Prepaid:
+    """``lock``: the prepayments' bills locked (in a transaction), so that a payment arriving now is
+    either counted here or finds its bill voided (and is refunded), never both."""
+    prepayments = list(ParkingPrepayment.objects.filter(stay=stay).order_by("until", "pk"))
+    if not prepayments:
+        return Prepaid(amount=ZERO, leave_by=None, unpaid=[], latest=None)
+    query = Invoice.objects.select_for_update() if lock else Invoice.objects.all()
+    bills = {bill.pk: bill for bill in query.filter(pk__in=[p.invoice_id for p in prepayments if p.invoice_id]).order_by("pk")}
+    amount, paid_until, unpaid = ZERO, None, []
+    for prepayment in prepayments:
+        bill = bills.get(prepayment.invoice_id or 0)
+        if bill is None or bill.status == InvoiceStatus.VOID:
+            continue
+        amount += bill.paid_amount
+        if bill.status == InvoiceStatus.PAID:
+            paid_until = prepayment.until
+        elif bill.paid_amount == 0:
+            unpaid.append(bill)
+    grace = datetime.timedelta(minutes=rate.grace_minutes if rate is not None else 0)
+    return Prepaid(
+        amount=amount,
+        leave_by=paid_until + grace if paid_until is not None else None,
+        unpaid=unpaid,
+        latest=bills.get(prepayments[-1].invoice_id or 0),
+    )
+
+
+def _void_unpaid(prepaid: Prepaid, reason: str) -> None:
+    for bill in prepaid.unpaid:
+        invoice_void(invoice=bill, reason=reason)
+
+
 @transaction.atomic
 def _leave(*, estate: Estate, gate: str, serial: str, plate: str, at: datetime.datetime) -> GateAnswer:
     done = ParkingStay.objects.filter(estate=estate, leave_gate=gate, leave_serial=serial).first()
@@ -176,21 +283,17 @@ def _leave(*, estate: Estate, gate: str, serial: str, plate: str, at: datetime.d
     done = ParkingStay.objects.filter(estate=estate, leave_gate=gate, leave_serial=serial).first()  # under the lock
     if done is not None:
         return _answer(done, leaving=True)
-    earlier = list(
-        ParkingStay.objects.filter(
-            estate=estate,
-            plate=plate,
-            left_at__isnull=False,
-            entered_at__lt=stay.entered_at,
-            entered_at__gte=stay.entered_at - EARLIER_STAYS_WINDOW,
-        ).values_list("entered_at", "left_at")
-    )
     rate = _rate_on(estate, stay.entered_at.astimezone(BEIJING).date())
-    amount = Decimal("0.00")
-    lines = []
-    if rate is not None and stay.visitor:
-        result = fee(tariff=rate.as_tariff(), entered_at=stay.entered_at, left_at=at, earlier_sessions=earlier)
-        amount, lines = result.amount, [line for line in result.lines if line.amount > 0]
+    result = _stay_fee(stay, rate, at)
+    prepaid = _prepaid(stay, rate, lock=True)
+    amount = result.amount if result is not None else ZERO
+    lines = [(f"{plate} {line.description}", line.amount) for line in (result.lines if result else []) if line.amount > 0]
+    if prepaid.leave_by is not None and at <= prepaid.leave_by:
+        amount, lines = ZERO, []  # paid before leaving, and left within the time to leave
+    elif prepaid.amount > 0:
+        amount = max(ZERO, amount - prepaid.amount)  # only what the fee grew by since
+        lines = [(f"{plate} 停车费共 {amount + prepaid.amount:.2f} 元，出场前已付 {prepaid.amount:.2f} 元，补缴", amount)]
+    _void_unpaid(prepaid, "车辆已出场，停车费在出口结算 / The car left; its fee is billed at the exit.")
     stay.left_at, stay.leave_gate, stay.leave_serial, stay.amount = at, gate, serial, amount
     try:
         with transaction.atomic():
@@ -205,11 +308,199 @@ def _leave(*, estate: Estate, gate: str, serial: str, plate: str, at: datetime.d
             charge_kind="parking_session",
             period=stay.entered_at.astimezone(BEIJING).date(),
             payer_name=plate,
-            lines=[(f"{plate} {line.description}", Decimal("1"), line.amount) for line in lines],
+            lines=[(description, Decimal("1"), line_amount) for description, line_amount in lines],
             due_on=day,
         )
         ParkingStay.objects.filter(pk=stay.pk).update(invoice_id=invoice.pk)
+        stay.invoice_id = invoice.pk
+        return _answer(stay, leaving=True, bill_status=invoice.status)
     return _answer(stay, leaving=True)
+
+
+# --- paying a stay's fee: the signed link the gate shows, and the estate's pay page -----------------
+
+PAY_LINK_SALT = "property_services.parking.stay-pay"
+# How long after leaving the link still pays the stay's bill; later, the bill is paid at the counter.
+PAY_LINK_VALID_FOR = datetime.timedelta(days=7)
+
+
+class PayLinkError(LookupError):
+    """The link names no stay to pay: forged, altered, expired, or a permit holder's stay."""
+
+    def __init__(self, message: str, *, code: str):
+        super().__init__(message)
+        self.message, self.code = message, code
+
+
+def stay_pay_token(stay: ParkingStay) -> str:
+    """The stay's payment token: its id signed with the site's key (unguessable, and the same every time)."""
+    return signing.Signer(salt=PAY_LINK_SALT).sign(str(stay.pk))
+
+
+def stay_pay_url(stay: ParkingStay) -> str:
+    """The absolute address of the stay's payment page (settings.SITE_URL), for the gate's QR code."""
+    return f"{settings.SITE_URL.rstrip('/')}{reverse('parking_pay:stay', args=[stay_pay_token(stay)])}"
+
+
+def _invalid_link() -> PayLinkError:
+    return PayLinkError(bilingual("付款链接无效", "This payment link is not valid."), code="invalid")
+
+
+def stay_for_pay_token(token: str, *, now: datetime.datetime | None = None) -> ParkingStay:
+    """The visitor's stay a payment link names, with its estate; PayLinkError when the link does not check out.
+
+    A link works while the car is parked (paying before leaving) and for PAY_LINK_VALID_FOR after it left.
+    """
+    try:
+        pk = int(signing.Signer(salt=PAY_LINK_SALT).unsign(token))
+    except (signing.BadSignature, ValueError):
+        raise _invalid_link() from None
+    stay = ParkingStay.objects.select_related("estate").filter(pk=pk, visitor=True).first()
+    if stay is None:
+        raise _invalid_link()
+    if stay.left_at is not None and (now or timezone.now()) > stay.left_at + PAY_LINK_VALID_FOR:
+        raise PayLinkError(
+            bilingual(
+                "付款链接已过期，请到物业服务中心缴费",
+                "This payment link has expired; please pay at the property service counter.",
+            ),
+            code="expired",
+        )
+    return stay
+
+
+def stay_parked(*, estate: Estate, plate: str) -> ParkingStay | None:
+    """The visitor's stay of this plate still in the estate (the estate's pay page finds it by the plate typed)."""
+    return (
+        ParkingStay.objects.select_related("estate")
+        .filter(estate=estate, plate=normalize_plate(plate), left_at__isnull=True, visitor=True)
+        .order_by("-entered_at")
+        .first()
+    )
+
+
+def _bill_query():
+    return Invoice.objects.select_related("payee", "estate").prefetch_related("lines")
+
+
+@dataclass(frozen=True)
+class StayAccount:
+    """What a visitor's stay owes, as its payment page shows it (``stay_account``)."""
+
+    stay: ParkingStay
+    parked: bool  # still inside: paying before leaving
+    bill: Invoice | None  # left: the exit's bill (None: nothing was due); parked: the newest prepayment's bill
+    fee: FeeResult | None  # parked: the fee of the whole stay if it left now
+    prepaid: Decimal  # paid before leaving
+    due: Decimal  # parked: what paying now costs (the fee so far, less what was paid before)
+    leave_by: datetime.datetime | None  # parked and paid: the gate opens free until then
+    rate: ParkingRate | None
+    payee: Payee | None  # who receives the fee (the bill's payee; parked: the payee a bill issued now would have)
+
+
+def stay_account(*, stay: ParkingStay, now: datetime.datetime | None = None) -> StayAccount:
+    """The stay's bill and, while it is parked, its fee if it left ``now`` and what was paid before."""
+    now = now or timezone.now()
+    rate = _rate_on(stay.estate, stay.entered_at.astimezone(BEIJING).date())
+    if stay.left_at is not None:
+        bill = _bill_query().filter(pk=stay.invoice_id).first() if stay.invoice_id else None
+        prepaid = _prepaid(stay, rate)
+        payee = bill.payee if bill is not None else None
+        return StayAccount(stay, False, bill, None, prepaid.amount, ZERO, prepaid.leave_by, rate, payee)
+    result = _stay_fee(stay, rate, max(now, stay.entered_at))
+    prepaid = _prepaid(stay, rate)
+    due = max(ZERO, (result.amount if result else ZERO) - prepaid.amount)
+    latest = _bill_query().filter(pk=prepaid.latest.pk).first() if prepaid.latest is not None else None
+    payee_id = payee_for_bill(estate_id=stay.estate_id, code="parking_session", issued_on=now.astimezone(BEIJING).date())
+    payee = Payee.objects.filter(pk=payee_id).first() if payee_id else None
+    return StayAccount(stay, True, latest, result, prepaid.amount, due, prepaid.leave_by, rate, payee)
+
+
+def stay_bill_ids(stay: ParkingStay) -> list[int]:
+    """The ids of every bill of the stay: its prepayments' and its exit's."""
+    ids = [pk for pk in ParkingPrepayment.objects.filter(stay=stay).values_list("invoice_id", flat=True) if pk is not None]
+    return [*ids, stay.invoice_id] if stay.invoice_id else ids
+
+
+def stay_checkout(*, stay: ParkingStay, expected: Decimal | None = None, now: datetime.datetime | None = None) -> PaymentAttempt:
+    """Start paying the stay's fee online as a guest (no login), through billing's checkout with all its
+    refusals (paid, void, a payee that cannot take online payments, a payment in progress); returns the
+    attempt, whose ``checkout_url`` is the provider's payment page, which comes back to the stay's result page.
+
+    After leaving: the exit's bill. While parked: a prepayment of the fee so far (less what was paid
+    before) is billed first; ``expected``, the amount the visitor was shown, must still be the amount.
+    """
+    result_path = reverse("parking_pay:result", args=[stay_pay_token(stay)])
+    if stay.left_at is not None:
+        bill = _bill_query().filter(pk=stay.invoice_id).first() if stay.invoice_id else None
+        if bill is None:
+            raise refuse("本次停车无需在出口缴费", "Nothing is due for this stay at the exit.", code="nothing_due")
+    else:
+        bill = _prepayment_bill(stay=stay, expected=expected, now=now or timezone.now())
+    return attempt_create(user=None, invoices=[bill], return_path=result_path)
+
+
+@transaction.atomic
+def _prepayment_bill(*, stay: ParkingStay, expected: Decimal | None, now: datetime.datetime) -> Invoice:
+    """Bill the fee of a parked stay so far, less what it paid before (the bill the visitor then pays)."""
+    stay = ParkingStay.objects.select_for_update().select_related("estate").get(pk=stay.pk)
+    if stay.left_at is not None:
+        raise refuse("车辆已出场，请按出口的付款码缴费", "The car has left; pay with the code shown at the exit.", code="left")
+    account = stay_account(stay=stay, now=now)
+    if account.leave_by is not None and now <= account.leave_by:
+        raise refuse(
+            f"已付清，请在 {account.leave_by.astimezone(BEIJING):%H:%M} 前出场",
+            f"Paid: leave by {account.leave_by.astimezone(BEIJING):%H:%M}.",
+            code="paid",
+        )
+    prepaid = _prepaid(stay, account.rate, lock=True)
+    blocking = attempts_blocking(invoice_ids=[bill.pk for bill in prepaid.unpaid]).first()
+    if blocking is not None:
+        raise PaymentInProgressError(
+            bilingual("已有一笔支付正在进行，请先完成或取消", "A payment is already in progress: finish or cancel it first."),
+            attempt=blocking,
+        )
+    if account.due <= 0:
+        raise refuse("现在离场无需缴费", "Nothing is due if you leave now.", code="nothing_due")
+    reason = online_refusal(Invoice(payee=account.payee))
+    if reason:  # paid at the counter: issue no bill that cannot be paid here
+        raise ValidationError(reason, code="payee")
+    if expected is not None and expected != account.due:
+        raise refuse(
+            f"停车费已变为 {account.due:.2f} 元，请确认后再支付",
+            f"The fee is now ¥{account.due:.2f}; check it and pay again.",
+            code="changed",
+        )
+    _void_unpaid(prepaid, "已由新的场内缴费取代 / Superseded by a newer payment before leaving.")
+    prepayment = ParkingPrepayment.objects.create(estate=stay.estate, stay=stay, until=now, amount=account.due)
+    until = now.astimezone(BEIJING)
+    if prepaid.amount > 0 or account.fee is None:
+        lines = [(f"{stay.plate} 停车费（截至 {until:%m-%d %H:%M}，已付 {prepaid.amount:.2f} 元）", account.due)]
+    else:
+        lines = [(f"{stay.plate} {line.description}", line.amount) for line in account.fee.lines if line.amount > 0]
+    bill = invoice_create_for_source(
+        source=prepayment,
+        estate=stay.estate,
+        charge_kind="parking_session",
+        period=stay.entered_at.astimezone(BEIJING).date(),
+        payer_name=stay.plate,
+        lines=[(description, Decimal("1"), amount) for description, amount in lines],
+        due_on=until.date(),
+    )
+    ParkingPrepayment.objects.filter(pk=prepayment.pk).update(invoice_id=bill.pk)
+    return bill
+
+
+def stay_attempt_latest(*, stay: ParkingStay) -> PaymentAttempt | None:
+    """The newest guest payment of any of the stay's bills (what its result page shows)."""
+    ids = stay_bill_ids(stay)
+    if not ids:
+        return None
+    return (
+        PaymentAttempt.objects.filter(user__isnull=True, attemptinvoice__invoice_id__in=ids)
+        .order_by("-created_at", "-pk")
+        .first()
+    )
 
 
 # --- permits and the owners-first waiting list (Civil Code Art. 276) ---------------------------------
@@ -328,7 +619,19 @@ def permit_issue(
 
 
 __all__ = [
+    "PAY_LINK_VALID_FOR",
     "SIGNATURE_HEADER",
+    "PayLinkError",
+    "Prepaid",
+    "StayAccount",
+    "stay_account",
+    "stay_attempt_latest",
+    "stay_bill_ids",
+    "stay_checkout",
+    "stay_parked",
+    "stay_for_pay_token",
+    "stay_pay_token",
+    "stay_pay_url",
     "permit_issue",
     "permit_valid_for",
     "waitlist_join",

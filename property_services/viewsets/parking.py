@@ -77,6 +77,7 @@ class ParkingRateViewSet(ScopedModelViewSet):
         "interval_fee",
         "cap",
         "cap_window",
+        "night_fee",
         Column("gate_key", label=_("Gate key"), accessor=lambda rate: _gate_key_link(rate.estate_id)),
     ]
     list_select_related = ("estate",)
@@ -92,6 +93,10 @@ class ParkingRateViewSet(ScopedModelViewSet):
         "interval_fee",
         "cap",
         "cap_window",
+        "night_start",
+        "night_end",
+        "night_fee",
+        "grace_minutes",
     ]
     edit_handler = ObjectList(
         [
@@ -100,6 +105,11 @@ class ParkingRateViewSet(ScopedModelViewSet):
             FieldRowPanel([FieldPanel("first_minutes"), FieldPanel("first_fee")]),
             FieldRowPanel([FieldPanel("interval_minutes"), FieldPanel("interval_fee")]),
             FieldRowPanel([FieldPanel("cap"), FieldPanel("cap_window")]),
+            FieldRowPanel(
+                [FieldPanel("night_start"), FieldPanel("night_end"), FieldPanel("night_fee")],
+                heading=_("Night rate (optional)"),
+            ),
+            FieldPanel("grace_minutes"),
         ],
         base_form_class=ScopedAdminModelForm,
     )

@@ -35,6 +35,10 @@ def test_demo_seed(sync_groups):
     out = StringIO()
     counts = seed_property_services_demo(stdout=out)
     assert counts["arrangements"] == Estate.objects.count() == 3
+    # Each estate's visitor tariff has a night rate, and its gates a key (issue 13).
+    assert counts["parking_tariffs"] == 3
+    for estate in Estate.objects.all():
+        assert estate.parking_rates.get().as_tariff().has_night_rate and estate.gate_key.key
 
     for project in RenovationProject.objects.select_related("estate"):
         current = ManagementArrangement.objects.get(estate=project.estate, ended_on__isnull=True)

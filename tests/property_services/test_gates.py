@@ -58,7 +58,9 @@ def test_a_visitor_enters_leaves_and_the_fee_is_billed_to_the_owners_public_inco
 
     assert entered.status_code == 200 and entered.json()["open"] is True and entered.json()["kind"] == "visitor"
     answer = left.json()
-    assert left.status_code == 200 and answer["open"] is True and answer["fee"] == "7.00"  # 5 + one interval
+    assert left.status_code == 200 and answer["fee"] == "7.00"  # 5 + one interval
+    # Not let out before paying: the gate shows the page to pay at as a QR code (tests/property_services/test_parking_pay.py).
+    assert answer["open"] is False and answer["paid"] is False and answer["pay_url"].startswith("http")
     stay = ParkingStay.objects.get()
     invoice = Invoice.objects.get(pk=stay.invoice_id)
     assert invoice.total == Decimal("7.00") and invoice.charge_kind == "parking_session"
