@@ -20,6 +20,8 @@ class PropertyServicesConfig(AppConfig):
             ("site_rent", _("Charging-point site or venue rent"), "ST"),
         ):
             register_charge_kind(code, label=label, account="public_income", number_prefix=prefix)
+        # A paid repair inside a unit is the manager's service, billed to the unit's owner (work orders).
+        register_charge_kind("repair_fee", label=_("Paid repair"), account="fee_income", number_prefix="RF")
 
         # What each role may do in property services (estates.roles builds the groups).
         from . import roles

@@ -190,7 +190,9 @@ class WorkOrder(models.Model):
     building = models.ForeignKey(
         Building, on_delete=models.PROTECT, null=True, blank=True, related_name="work_orders", verbose_name=_("building")
     )
-    place = models.CharField(_("place"), max_length=200, blank=True, help_text=_("Where exactly, e.g. the stairwell of entrance 2."))
+    place = models.CharField(
+        _("place"), max_length=200, blank=True, help_text=_("Where exactly, e.g. the stairwell of entrance 2.")
+    )
     paid = models.BooleanField(_("paid repair inside the unit"), default=False)
     status = models.CharField(
         _("status"), max_length=20, choices=WorkOrderStatus.choices, default=WorkOrderStatus.SUBMITTED, editable=False
