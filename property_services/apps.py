@@ -48,6 +48,10 @@ class PropertyServicesConfig(AppConfig):
 
         register_section("property_services.owners_records", owners_records_section, order=36)
 
+        from .repairs_portal import repairs_section
+
+        register_section("property_services.repairs", repairs_section, order=25)
+
         # Bills name their payee before Checkout: the manager in effect (billing cannot look it up itself).
         from billing.payees import register_manager_name
 

@@ -27,7 +27,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.errors import refuse
@@ -40,13 +40,13 @@ from estates.status import transition
 from ..models import (
     OPEN_STATUSES,
     Contractor,
-    UnitResident,
     WorkOrder,
     WorkOrderCategory,
     WorkOrderPhoto,
     WorkOrderStatus,
     WorkOrderStatusChange,
 )
+from ..selectors.work_orders import resident_units
 from ..work_order_clock import due_times, is_overdue
 
 DESCRIPTION_MAX = 2000
@@ -55,27 +55,6 @@ REPAIR_FEE = "repair_fee"
 #: Days an owner has to pay a repair charge.
 REPAIR_FEE_DUE_DAYS = 15
 CHANGE_PERMISSION = "property_services.change_workorder"
-
-
-# -- who is a resident -------------------------------------------------------------------------------------------
-
-
-def resident_units(*, user: Any) -> QuerySet[Unit]:
-    """The units a person lives in or owns today: held by their owner record, or registered as their residence."""
-    if not getattr(user, "is_authenticated", False):
-        return Unit.objects.none()
-    today = timezone.localdate()
-    owned = Ownership.objects.filter(owner__user=user, until__isnull=True).values("unit_id")
-    resided = UnitResident.objects.filter(user=user, since__lte=today).filter(Q(until__isnull=True) | Q(until__gte=today))
-    return (
-        Unit.objects.filter(Q(pk__in=owned) | Q(pk__in=resided.values("unit_id")))
-        .select_related("building__estate")
-        .order_by("building__estate__name", "building__number", "entrance", "number")
-    )
-
-
-def resident_estate_ids(*, user: Any) -> set[int]:
-    return set(resident_units(user=user).values_list("building__estate_id", flat=True))
 
 
 # -- categories --------------------------------------------------------------------------------------------------
@@ -615,8 +594,6 @@ def work_orders_flag_overdue(*, now: datetime.datetime | None = None) -> int:
 
 __all__ = [
     "REPAIR_FEE",
-    "resident_estate_ids",
-    "resident_units",
     "work_order_accept",
     "work_order_assign",
     "work_order_category_save",
