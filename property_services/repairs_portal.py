@@ -35,6 +35,14 @@ class MultiplePhotoInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 
 
+class PhotosField(forms.FileField):
+    """Several photos in one input; each is checked by content in the service."""
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, list | tuple) else ([data] if data else [])
+        return [super(PhotosField, self).clean(f, initial) for f in files]
+
+
 class ReportForm(forms.Form):
     category = forms.ChoiceField(label=gettext_lazy("Category"))
     where = forms.ChoiceField(label=gettext_lazy("Where"))
@@ -50,7 +58,7 @@ class ReportForm(forms.Form):
         help_text=gettext_lazy("Repairs of common parts are free for residents."),
     )
     description = forms.CharField(label=gettext_lazy("What is wrong"), max_length=2000, widget=forms.Textarea(attrs={"rows": 4}))
-    photos = forms.FileField(
+    photos = PhotosField(
         label=gettext_lazy("Photos"),
         required=False,
         widget=MultiplePhotoInput(attrs={"accept": "image/*"}),
@@ -68,9 +76,6 @@ class ReportForm(forms.Form):
             + [(k, f"{b.estate.name} · {_('Building %(number)s') % {'number': b.number}}") for k, b in self.buildings.items()]
             + [(k, f"{e.name} · {_('Common area')}") for k, e in self.estates.items()]
         )
-
-    def clean_photos(self):
-        return self.files.getlist("photos") if self.files else []
 
     def location(self) -> dict:
         where = self.cleaned_data["where"]
