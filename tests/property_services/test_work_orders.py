@@ -279,3 +279,55 @@ def test_overdue_orders_are_flagged_by_the_task(client, e):
     assert not WorkOrder.objects.get().overdue
     assert work_orders_flag_overdue(now=order.submitted_at + datetime.timedelta(hours=25)) == 1
     assert WorkOrderStatus.CLOSED not in WorkOrder.objects.filter(overdue=True).values_list("status", flat=True)
+
+
+def test_staff_handle_an_order_in_the_back_office_and_others_are_refused(client, e):
+    report(client, e["tenant"], e, where=f"unit-{e['units'][2].pk}", photos=[jpeg()])
+    order = WorkOrder.objects.get()
+    photo = order.photos.get()
+    url = lambda action: reverse(f"property_services_workorder:{action}", args=[order.pk])  # noqa: E731
+    client.force_login(e["staff"])
+    page = client.get(url("inspect")).content.decode()
+    assert order.number in page and 'data-testid="accept"' in page
+    assert client.get(reverse("property_services_workorder:photo", args=[photo.pk])).status_code == 200
+    assert client.post(url("accept"), {"note": ""}).status_code == 302
+    assert client.post(url("assign"), {"assigned_to": e["other_staff"].pk}).status_code == 400  # not offered
+    assert client.post(url("assign"), {"contractor": e["plumber"].pk}).status_code == 302
+    assert client.post(url("transfer"), {"assigned_to": e["fitter"].pk, "reason": ""}).status_code == 400
+    assert client.post(url("transfer"), {"assigned_to": e["fitter"].pk, "reason": "换人"}).status_code == 302
+    assert client.post(url("start"), {}).status_code == 302
+    assert client.post(url("resolve"), {"resolution": "修好了"}).status_code == 302
+    order.refresh_from_db()
+    assert (order.status, order.assigned_to) == ("resolved", e["fitter"])
+    index = reverse("property_services_workorder:index")
+    assert order.number in client.get(index, {"status": "resolved"}).content.decode()
+    assert order.number not in client.get(index, {"return_visit": "true"}).content.decode()
+    # Another estate's staff: 404 everywhere; a resident or anonymous: no back office.
+    client.force_login(e["other_staff"])
+    for action in ("inspect", "accept", "close", "resolve"):
+        assert client.get(url(action)).status_code == 404
+    assert client.get(reverse("property_services_workorder:photo", args=[photo.pk])).status_code == 404
+    assert order.number not in client.get(index).content.decode()
+    client.force_login(e["owner"].user)
+    assert client.get(url("inspect")).status_code in (302, 403, 404)
+    client.logout()
+    assert client.get(url("accept")).status_code == 302
+    order.refresh_from_db()
+    assert order.status == "resolved"
+
+
+def test_categories_in_the_back_office_respect_the_maximum(client, e, settings):
+    settings.ANJU_WORK_ORDER_MAX_HOURS = 72
+    client.force_login(e["staff"])
+    add = reverse("property_services_workordercategory:add")
+    data = {
+        "estate": e["estate"].pk,
+        "name": "电梯困人",
+        "kind": "repair",
+        "response_hours": 1,
+        "completion_hours": 100,
+        "active": "on",
+    }
+    assert client.post(add, data).status_code == 200
+    assert client.post(add, {**data, "completion_hours": 12}).status_code == 302
+    assert WorkOrderCategory.objects.filter(name="电梯困人", completion_hours=12).exists()
