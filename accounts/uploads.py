@@ -53,3 +53,47 @@ def pdf_bytes_valid(content: bytes) -> bool:
         return len(reader.pages) > 0
     except (PyPdfError, ValueError, TypeError, KeyError, AttributeError, OSError, RecursionError):
         return False
+
+
+#: The image formats people's phones produce and browsers show.
+IMAGE_FORMATS = frozenset({"JPEG", "PNG", "WEBP", "GIF"})
+
+
+def validate_image(file, *, max_bytes: int) -> None:
+    """Accept only a real photo: at most ``max_bytes``, and a file Pillow identifies as JPEG, PNG, WebP or GIF
+    and verifies. A renamed text file or script (``leak.jpg``) is refused, whatever its name or declared
+    content type says."""
+    from PIL import Image, UnidentifiedImageError
+
+    size = getattr(file, "size", None)
+    if size is not None and size > max_bytes:
+        raise ValidationError(
+            "图片过大（最大 %(limit)s MB）/ The image is too large (at most %(limit)s MB).",
+            code="image_too_large",
+            params={"limit": max_bytes // (1024 * 1024)},
+        )
+    position = file.tell() if hasattr(file, "tell") else None
+    try:
+        file.seek(0)
+        content = file.read(max_bytes + 1)
+    finally:
+        if position is not None:
+            file.seek(position)
+    if len(content) > max_bytes:
+        raise ValidationError(
+            "图片过大（最大 %(limit)s MB）/ The image is too large (at most %(limit)s MB).",
+            code="image_too_large",
+            params={"limit": max_bytes // (1024 * 1024)},
+        )
+    try:
+        with Image.open(io.BytesIO(content)) as image:
+            kind = image.format
+            image.verify()
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+        kind = None
+    if kind not in IMAGE_FORMATS:
+        raise ValidationError(
+            "只能上传照片（JPEG、PNG、WebP 或 GIF）：该文件不是有效的图片 / Only photos (JPEG, PNG, WebP or GIF) can be "
+            "uploaded: this file is not a valid image.",
+            code="not_image",
+        )

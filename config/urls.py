@@ -21,6 +21,7 @@ urlpatterns = [
     path("portal/parking/", include("property_services.parking_portal")),
     path("portal/fund/", include("property_services.fund_portal")),
     path("portal/records/", include("property_services.records_portal")),
+    path("portal/repairs/", include("property_services.repairs_portal")),
     path("billing/", include("billing.urls")),
     path("property/", include("property_services.urls")),
     path("parking/", include("property_services.parking_pay")),

@@ -20,6 +20,8 @@ class PropertyServicesConfig(AppConfig):
             ("site_rent", _("Charging-point site or venue rent"), "ST"),
         ):
             register_charge_kind(code, label=label, account="public_income", number_prefix=prefix)
+        # A paid repair inside a unit is the manager's service, billed to the unit's owner (work orders).
+        register_charge_kind("repair_fee", label=_("Paid repair"), account="fee_income", number_prefix="RF")
 
         # What each role may do in property services (estates.roles builds the groups).
         from . import roles
@@ -45,6 +47,10 @@ class PropertyServicesConfig(AppConfig):
         from .fund_portal import owners_records_section
 
         register_section("property_services.owners_records", owners_records_section, order=36)
+
+        from .repairs_portal import repairs_section
+
+        register_section("property_services.repairs", repairs_section, order=25)
 
         # Bills name their payee before Checkout: the manager in effect (billing cannot look it up itself).
         from billing.payees import register_manager_name

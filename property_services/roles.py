@@ -61,6 +61,24 @@ PARKING = _ps(
     "view_inspectionrequest",
     "change_inspectionrequest",
 )
+# Work orders (报修/投诉): staff keep the categories with their time limits, the contractors and the registered
+# residents, and handle the orders; officers and the committee see them.
+WORK_ORDERS = _ps(
+    "view_workorder",
+    "add_workorder",
+    "change_workorder",
+    "view_workordercategory",
+    "add_workordercategory",
+    "change_workordercategory",
+    "view_contractor",
+    "add_contractor",
+    "change_contractor",
+    "view_unitresident",
+    "add_unitresident",
+    "change_unitresident",
+)
+WORK_ORDERS_VIEW = _ps("view_workorder", "view_workordercategory")
+
 # The owners' committee approves and publishes the public income statement (the sub-district office where
 # there is no committee: services.public_income decides who, this only opens the screen).
 STATEMENTS = _ps(
@@ -77,7 +95,7 @@ STATEMENTS = _ps(
 
 
 def register() -> None:
-    register_role_permissions(Role.DISTRICT_OFFICER, VIEW + _ps("view_voterdesignation"))
+    register_role_permissions(Role.DISTRICT_OFFICER, VIEW + _ps("view_voterdesignation") + WORK_ORDERS_VIEW)
     register_role_permissions(
         Role.SUBDISTRICT_OFFICER,
         VIEW
@@ -93,7 +111,8 @@ def register() -> None:
         # Civil Code Art. 277, 物业管理条例 Art. 10: an estate without a committee holds its first assembly under
         # the sub-district office, whose officers call and run it (services.assembly_caller_check says when).
         + _ps("add_assembly", "change_assembly", "add_ballot", "change_ballot")
-        + STATEMENTS,
+        + STATEMENTS
+        + WORK_ORDERS_VIEW,
     )
     register_role_permissions(
         Role.ESTATE_STAFF,
@@ -101,7 +120,8 @@ def register() -> None:
         + _ps("add_ballot", "change_ballot", "add_jointmeeting", "change_jointmeeting", "change_jointmeetingdecision")
         + VOTER_DESIGNATION
         # The car park: the visitor tariff, the stays the gates record, the gates' key.
-        + PARKING,
+        + PARKING
+        + WORK_ORDERS,
     )
     register_role_permissions(
         Role.COMMITTEE_MEMBER,
@@ -115,5 +135,6 @@ def register() -> None:
             "change_jointmeetingdecision",
         )
         + VOTER_DESIGNATION
-        + STATEMENTS,
+        + STATEMENTS
+        + WORK_ORDERS_VIEW,
     )

@@ -47,6 +47,16 @@ def lease_rent_daily() -> int:
     return leases_rent_bill_due(on=timezone.localdate())
 
 
+WORK_ORDERS_OVERDUE_SCHEDULE = "property_services.work_orders_overdue_hourly"
+
+
+def work_orders_overdue_hourly() -> int:
+    """Hourly: flag the work orders past their response or completion time (and unflag the answered). Safe to run twice."""
+    from .services.work_orders import work_orders_flag_overdue
+
+    return work_orders_flag_overdue()
+
+
 def schedules_ensure(**kwargs) -> None:
     """Create or update the property-services schedules (post_migrate; idempotent)."""
     import datetime
@@ -68,4 +78,10 @@ def schedules_ensure(**kwargs) -> None:
         func="property_services.tasks.lease_rent_daily",
         schedule_type=Schedule.DAILY,
         first_run=first_run,
+    )
+    schedule_ensure(
+        name=WORK_ORDERS_OVERDUE_SCHEDULE,
+        func="property_services.tasks.work_orders_overdue_hourly",
+        schedule_type=Schedule.HOURLY,
+        first_run=timezone.localtime().replace(minute=5, second=0, microsecond=0) + datetime.timedelta(hours=1),
     )

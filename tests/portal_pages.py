@@ -23,9 +23,11 @@ HTML_PAGES = {
     "parking_portal:page",
     "fund_portal:page",
     "records_portal:page",
+    "repairs_portal:page",
+    "repairs_portal:order",
 }
 #: Downloads (PDF): checked for their status, not for layout.
-DOWNLOADS = {"portal_billing:receipt", "portal_billing:demand_letter", "records_portal:copy"}
+DOWNLOADS = {"portal_billing:receipt", "portal_billing:demand_letter", "records_portal:copy", "repairs_portal:photo"}
 #: Form targets only (POST): reached by buttons, never by links.
 POST_ONLY = {"portal_billing:checkout", "portal_billing:payment_cancel", "governance:assembly_vote"}
 
@@ -83,8 +85,10 @@ def portal_pages(user) -> dict[str, list[str]]:
     from billing.dunning import reminders_for_user
     from billing.models import PaymentAttempt
     from billing.portal import receipts_of_user
+    from property_services.models import WorkOrderPhoto
     from property_services.selectors import assemblies_for_owner
     from property_services.selectors.inspection import inspection_requests_of_user
+    from property_services.selectors.work_orders import work_orders_of_resident
 
     pages: dict[str, list[str]] = {
         "portal_home": [reverse("portal_home")],
@@ -95,6 +99,13 @@ def portal_pages(user) -> dict[str, list[str]]:
         "parking_portal:page": [reverse("parking_portal:page")],
         "fund_portal:page": [reverse("fund_portal:page")],
         "records_portal:page": [reverse("records_portal:page")],
+        "repairs_portal:page": [reverse("repairs_portal:page")],
+        # The person's own reports and those of their estate's common parts; their photos.
+        "repairs_portal:order": [reverse("repairs_portal:order", args=[o.pk]) for o in work_orders_of_resident(user=user)[:3]],
+        "repairs_portal:photo": [
+            reverse("repairs_portal:photo", args=[p.pk])
+            for p in WorkOrderPhoto.objects.filter(order__in=work_orders_of_resident(user=user))[:2]
+        ],
         "portal_billing:payment_result": [
             reverse("portal_billing:payment_result", args=[pk])
             for pk in PaymentAttempt.objects.filter(user=user).values_list("pk", flat=True)[:3]

@@ -235,6 +235,12 @@ ANJU_PLATFORM_FEE_RATE = env.str("ANJU_PLATFORM_FEE_RATE", default="0")
 # within this many calendar days (14 ≈ 10 working days; no statutory limit was found: an operator setting).
 ANJU_INSPECTION_ANSWER_DAYS = env.int("ANJU_INSPECTION_ANSWER_DAYS", default=14)
 
+# Work orders (报修/投诉): no category's response or completion limit exceeds this many hours (720 = 30 days);
+# a report carries at most this many photos of at most this many MB each (docs/work-orders.md).
+ANJU_WORK_ORDER_MAX_HOURS = env.int("ANJU_WORK_ORDER_MAX_HOURS", default=720)
+ANJU_WORK_ORDER_MAX_PHOTOS = env.int("ANJU_WORK_ORDER_MAX_PHOTOS", default=6)
+ANJU_WORK_ORDER_PHOTO_MAX_MB = env.int("ANJU_WORK_ORDER_PHOTO_MAX_MB", default=8)
+
 # Demo logins exist only where seeded; production turns the seeding command off.
 DEMO_DATA_ALLOWED = True
 

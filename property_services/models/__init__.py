@@ -77,8 +77,30 @@ from .public_income import (
     StatementStatus,
 )
 from .settings import PERIOD_MONTHS, EstateSettings, StatementPeriod
+from .work_orders import (
+    OPEN_STATUSES,
+    WORK_ORDER_TRANSITIONS,
+    Contractor,
+    UnitResident,
+    WorkOrder,
+    WorkOrderCategory,
+    WorkOrderKind,
+    WorkOrderPhoto,
+    WorkOrderStatus,
+    WorkOrderStatusChange,
+)
 
 __all__ = [
+    "OPEN_STATUSES",
+    "WORK_ORDER_TRANSITIONS",
+    "Contractor",
+    "UnitResident",
+    "WorkOrder",
+    "WorkOrderCategory",
+    "WorkOrderKind",
+    "WorkOrderPhoto",
+    "WorkOrderStatus",
+    "WorkOrderStatusChange",
     "COST_TRANSITIONS",
     "PERIOD_MONTHS",
     "AllocationKind",

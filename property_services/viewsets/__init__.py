@@ -22,6 +22,7 @@ from .parking import (
     PublicIncomeStatementViewSet,
 )
 from .public_income import EstateSettingsViewSet
+from .work_orders import ContractorViewSet, WorkOrderCategoryViewSet, WorkOrderViewSet
 
 
 class PropertyServicesViewSetGroup(ModelViewSetGroup):
@@ -52,4 +53,7 @@ class PropertyServicesViewSetGroup(ModelViewSetGroup):
         MaintenanceFundUseViewSet("property_services_maintenancefunduse", url_prefix="property_services/maintenancefunduse"),
         EstateSettingsViewSet("property_services_estatesettings", url_prefix="property_services/estatesettings"),
         InspectionRequestViewSet("property_services_inspectionrequest", url_prefix="property_services/inspectionrequest"),
+        WorkOrderViewSet("property_services_workorder", url_prefix="property_services/workorder"),
+        WorkOrderCategoryViewSet("property_services_workordercategory", url_prefix="property_services/workordercategory"),
+        ContractorViewSet("property_services_contractor", url_prefix="property_services/contractor"),
     )

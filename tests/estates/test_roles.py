@@ -98,19 +98,23 @@ ADDED_SINCE: dict[str, str] = {
     # Staff also record a statement's allocation and set the estate's disclosure period; the committee and
     # the sub-district office see allocations.
     # Staff and the committee publish the fund's uses; staff answer owners' requests to inspect records.
-    "district_officer": "billing.view_payee billing.view_payeeassignment billing.view_transfer",
+    # Issue 14: staff handle work orders, keep their categories, contractors and registered residents; officers and
+    # the committee see work orders and categories.
+    "district_officer": "billing.view_payee billing.view_payeeassignment billing.view_transfer property_services.view_workorder property_services.view_workordercategory",
     "subdistrict_officer": """
         billing.view_payee billing.view_payeeassignment billing.view_transfer
         property_services.view_publicincomestatement property_services.change_publicincomestatement
         property_services.view_publicincomecost property_services.view_publicincomeallocation
         property_services.view_maintenancefunduse property_services.add_maintenancefunduse
         property_services.publish_maintenancefunduse
+        property_services.view_workorder property_services.view_workordercategory
     """,
     "committee_member": """
         property_services.view_publicincomestatement property_services.change_publicincomestatement
         property_services.view_publicincomecost property_services.view_publicincomeallocation
         property_services.view_maintenancefunduse property_services.add_maintenancefunduse
         property_services.publish_maintenancefunduse
+        property_services.view_workorder property_services.view_workordercategory
     """,
     "estate_staff": """
         billing.view_payee billing.view_payeeassignment billing.view_transfer
@@ -129,6 +133,11 @@ ADDED_SINCE: dict[str, str] = {
         property_services.change_estatesettings
         property_services.publish_maintenancefunduse
         property_services.view_inspectionrequest property_services.change_inspectionrequest
+        property_services.view_workorder property_services.add_workorder property_services.change_workorder
+        property_services.view_workordercategory property_services.add_workordercategory
+        property_services.change_workordercategory property_services.view_contractor property_services.add_contractor
+        property_services.change_contractor property_services.view_unitresident property_services.add_unitresident
+        property_services.change_unitresident
     """,
 }
 

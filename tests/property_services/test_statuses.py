@@ -22,6 +22,7 @@ from property_services.models import (
     INSPECTION_TRANSITIONS,
     NOTICE_TRANSITIONS,
     STATEMENT_TRANSITIONS,
+    WORK_ORDER_TRANSITIONS,
     Assembly,
     AssemblyStatus,
     DecisionStatus,
@@ -35,6 +36,7 @@ from property_services.models import (
     NoticeStatus,
     PublicIncomeCost,
     PublicIncomeStatement,
+    WorkOrder,
 )
 
 from .conftest import make_assembly
@@ -143,6 +145,28 @@ def _inspection_changes(to):
     return {}
 
 
+def _work_order(estate, status):
+    """A work order about a common area of the estate, in ``status``."""
+    from django.utils import timezone
+
+    from property_services.models import WorkOrder, WorkOrderCategory
+
+    category, _ = WorkOrderCategory.objects.get_or_create(
+        estate=estate, name="漏水", defaults={"response_hours": 2, "completion_hours": 24}
+    )
+    now = timezone.now()
+    return WorkOrder.objects.create(
+        estate=estate,
+        number=f"BX-T-{WorkOrder.objects.count() + 1}",
+        category=category,
+        description="楼道漏水",
+        place="1栋楼道",
+        status=status,
+        response_due_at=now,
+        completion_due_at=now,
+    )
+
+
 # model -> (make an object in a status, the fields that change with a move to ``to``)
 SUBJECTS = {
     Assembly: (_assembly, lambda to: {}),
@@ -151,6 +175,7 @@ SUBJECTS = {
     PublicIncomeStatement: (_statement, lambda to: {}),
     PublicIncomeCost: (_cost, _cost_changes),
     InspectionRequest: (_inspection, _inspection_changes),
+    WorkOrder: (_work_order, lambda to: {}),
 }
 
 
@@ -174,6 +199,7 @@ def test_every_status_of_property_services_has_a_registered_flow_and_a_walker_he
     assert flow_for(PublicIncomeStatement).transitions is STATEMENT_TRANSITIONS
     assert flow_for(PublicIncomeCost).transitions is COST_TRANSITIONS
     assert flow_for(InspectionRequest).transitions is INSPECTION_TRANSITIONS
+    assert flow_for(WorkOrder).transitions is WORK_ORDER_TRANSITIONS
 
 
 @pytest.mark.parametrize(("model", "old", "new", "allowed"), list(_cases()))
