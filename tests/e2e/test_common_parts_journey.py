@@ -26,6 +26,8 @@ from pypdf import PdfReader
 
 from accounts.models import Role
 from billing.models import Invoice, InvoiceStatus, Payment
+from cms.demo import _home as home
+from cms.services import notice_pages_sync
 from estates.models import AssetKind, CommonAsset
 from property_services import tasks
 from property_services.models import (
@@ -63,8 +65,7 @@ def stripe_server(live_server, settings, monkeypatch):
 
 
 @pytest.fixture
-def estate(make_user, settings, tmp_path):
-    settings.MEDIA_ROOT = str(tmp_path)
+def estate(make_user):
     estate, _units = billed_estate(units=3, owners=False, code="CP-E2E")
     estate.name = "长江花园"
     estate.save(update_fields=["name"])
@@ -198,6 +199,8 @@ def test_lease_gate_payment_statement_and_the_owners_reading(page, live_server, 
     statement.refresh_from_db()
     assert statement.status == StatementStatus.PUBLISHED
     logout(page)
+    home({"pages": 0, "images": 0})  # the site's home page (a transactional test flushed it)
+    assert notice_pages_sync()["created"] == 1  # the scheduled copy of new notices to the site and portal
 
     # 4. An owner reads it among the estate's notices in the portal and downloads its PDF.
     page.goto("/accounts/login/")
