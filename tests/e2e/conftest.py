@@ -123,3 +123,23 @@ def admin_login(page, live_server, mobile: str, password: str) -> None:
 def login():
     """login(page, live_server, mobile, password): see admin_login."""
     return admin_login
+
+
+@pytest.fixture
+def stripe_server(live_server, settings, monkeypatch):
+    """The fake Stripe as a real HTTP server on 127.0.0.1: Anju's stripe client talks to it over HTTP, the
+    browser is sent to its simulated Checkout page, and its "Pay" button delivers the signed webhook to the
+    live server before redirecting back, as Stripe does."""
+    from billing.providers import stripe as stripe_provider
+    from tests.billing.fake_stripe import API_KEY, FakeStripe, FakeStripeServer
+
+    fake = FakeStripe()
+    server = FakeStripeServer(fake, webhook_url=f"{live_server.url}/billing/stripe/webhook/")
+    settings.STRIPE_SECRET_KEY = API_KEY
+    settings.STRIPE_WEBHOOK_SECRET = fake.webhook_secret
+    settings.STRIPE_API_BASE = server.url
+    settings.SITE_URL = live_server.url
+    monkeypatch.setattr(stripe_provider, "HTTP_CLIENT", None)  # real HTTP, to the fake server
+    with server:
+        yield server
+    assert fake.errors == [], f"Anju sent Stripe requests the API would refuse: {fake.errors}"

@@ -41,27 +41,10 @@ from property_services.parking import BEIJING
 from property_services.services.parking import SIGNATURE_HEADER, gate_key_rotate
 from property_services.services.public_income import statement_period_of
 from tests.billing.factories import billed_estate
-from tests.billing.fake_stripe import API_KEY, FakeStripe, FakeStripeServer
 from tests.conftest import PASSWORD
 from tests.property_services.conftest import make_committee, make_owners, passed_resolution
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def stripe_server(live_server, settings, monkeypatch):
-    from billing.providers import stripe as stripe_provider
-
-    fake = FakeStripe()
-    server = FakeStripeServer(fake, webhook_url=f"{live_server.url}/billing/stripe/webhook/")
-    settings.STRIPE_SECRET_KEY = API_KEY
-    settings.STRIPE_WEBHOOK_SECRET = fake.webhook_secret
-    settings.STRIPE_API_BASE = server.url
-    settings.SITE_URL = live_server.url
-    monkeypatch.setattr(stripe_provider, "HTTP_CLIENT", None)  # real HTTP, to the fake server
-    with server:
-        yield server
-    assert fake.errors == [], f"Anju sent Stripe requests the API would refuse: {fake.errors}"
 
 
 @pytest.fixture

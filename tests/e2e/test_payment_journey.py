@@ -32,25 +32,9 @@ from billing.models import (
     ProviderEvent,
 )
 from tests.billing.factories import bill
-from tests.billing.fake_stripe import API_KEY, FakeStripe, FakeStripeServer, owner_with_bills
+from tests.billing.fake_stripe import owner_with_bills
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def stripe_server(live_server, settings, monkeypatch):
-    from billing.providers import stripe as stripe_provider
-
-    fake = FakeStripe()
-    server = FakeStripeServer(fake, webhook_url=f"{live_server.url}/billing/stripe/webhook/")
-    settings.STRIPE_SECRET_KEY = API_KEY
-    settings.STRIPE_WEBHOOK_SECRET = fake.webhook_secret
-    settings.STRIPE_API_BASE = server.url
-    settings.SITE_URL = live_server.url
-    monkeypatch.setattr(stripe_provider, "HTTP_CLIENT", None)  # real HTTP, to the fake server
-    with server:
-        yield server
-    assert fake.errors == [], f"Anju sent Stripe requests the API would refuse: {fake.errors}"
 
 
 def test_owner_pays_two_bills_through_checkout_and_downloads_the_receipt(page, live_server, stripe_server, tmp_path):
