@@ -55,9 +55,11 @@ from .public_income import (
     AllocationRecordView,
     CostEvidenceView,
     CostIndexView,
+    CostInspectView,
     CostProposeView,
     CostWithdrawView,
     StatementDetailView,
+    cost_evidence_file,
 )
 
 
@@ -146,7 +148,8 @@ class GateKeyView(WagtailAdminTemplateMixin, TemplateView):
     def get(self, request, estate_pk):
         estate = self._estate(request, estate_pk)
         key = GateKey.objects.filter(estate=estate).first()
-        return self.render_to_response(self.get_context_data(estate=estate, key=key))
+        records_url = request.build_absolute_uri(reverse("property_services:gate_records", args=[estate.code]))
+        return self.render_to_response(self.get_context_data(estate=estate, key=key, records_url=records_url))
 
     def post(self, request, estate_pk):
         estate = self._estate(request, estate_pk)
@@ -316,6 +319,7 @@ class PublicIncomeCostViewSet(ScopedModelViewSet):
     icon = "doc-empty"
     menu_label = _("Public income costs")
     index_view_class = CostIndexView
+    inspect_view_class = CostInspectView
     list_display = ["incurred_on", "description", "amount", "estate", "status", "claimed_by"]
     list_select_related = ("estate", "claimed_by")
     filterset_class = estate_filterset(
@@ -360,6 +364,7 @@ class PublicIncomeCostViewSet(ScopedModelViewSet):
             path("propose/", CostProposeView.as_view(), name="propose"),
             path("evidence/<int:pk>/", CostEvidenceView.as_view(), name="evidence"),
             path("withdraw/<int:pk>/", CostWithdrawView.as_view(), name="withdraw"),
+            path("evidence-file/<int:pk>/", cost_evidence_file, name="evidence_file"),
         ]
 
 

@@ -14,10 +14,11 @@ from decimal import Decimal
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.functional import cached_property
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
@@ -26,7 +27,13 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.widgets.button import HeaderButton
 
 from accounts.uploads import validate_pdf
-from estates.admin_scoping import ScopedAdminModelForm, ScopedIndexView, ScopedModelViewSet, estate_filterset
+from estates.admin_scoping import (
+    ScopedAdminModelForm,
+    ScopedIndexView,
+    ScopedInspectView,
+    ScopedModelViewSet,
+    estate_filterset,
+)
 from estates.selectors import estates_visible_to, scope_queryset
 
 from ..admin_views import RowButton, ScopedActionView
@@ -226,6 +233,28 @@ class CostIndexView(ScopedIndexView):
                 HeaderButton(_("Statement"), url=reverse("property_services_publicincomecost:statement"), icon_name="tasks")
             )
         return buttons
+
+
+class CostInspectView(ScopedInspectView):
+    """A cost's page: its evidence is a link to the scoped download below, not the file's storage name."""
+
+    def get_evidence_display_value(self):
+        if not self.object.evidence:
+            return _("Awaiting its evidence")
+        url = reverse("property_services_publicincomecost:evidence_file", args=[self.object.pk])
+        return format_html('<a href="{}" data-testid="cost-evidence-file">{}</a>', url, _("Download the evidence (PDF)"))
+
+
+def cost_evidence_file(request, pk: int):
+    """A cost's evidence for whoever may see the cost (404 outside the user's estates); never a public path."""
+    cost = scope_queryset(PublicIncomeCost.objects.all(), user=request.user).filter(pk=pk).first()
+    if cost is None or not cost.evidence:
+        raise Http404
+    if not request.user.has_perm("property_services.view_publicincomecost"):
+        raise PermissionDenied
+    return FileResponse(
+        cost.evidence.open("rb"), content_type="application/pdf", as_attachment=True, filename=f"cost-{cost.pk}-evidence.pdf"
+    )
 
 
 # --- a statement's page and its allocation -----------------------------------------------------------

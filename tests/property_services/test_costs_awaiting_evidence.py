@@ -147,3 +147,29 @@ def test_staff_record_a_cost_awaiting_evidence_then_attach_it_in_the_back_office
     assert attached.status_code == 302 and cost.status == CostStatus.CLAIMED
     assert _statement(estate).costs_total == Decimal("60.00")
     assert client.post(withdraw_url).status_code == 400  # a claimed cost is not withdrawn
+
+
+def test_the_committee_downloads_a_costs_evidence_from_its_page_and_another_estate_cannot(client, estate, make_user):
+    """Owners' right to see the costs charged to their public income (Civil Code Art. 282): the committee
+    opens the evidence from the cost's page; the file is served through a scoped view, never a public path."""
+    member = make_user("13900000981", Role.COMMITTEE_MEMBER, estate=estate)
+    other_estate, _units = billed_estate(units=1, code="AWE3")
+    other = make_user("13900000982", Role.COMMITTEE_MEMBER, estate=other_estate)
+    cost = cost_propose(estate=estate, incurred_on=timezone.localdate(), description="道闸维修", amount=Decimal("40.00"))
+    client.force_login(member)
+    inspect_url = reverse("property_services_publicincomecost:inspect", args=[cost.pk])
+    assert "待补凭证" in client.get(inspect_url).content.decode()
+
+    cost_evidence_attach(cost=cost, evidence=pdf(), by=None)
+    page = client.get(inspect_url).content.decode()
+    file_url = reverse("property_services_publicincomecost:evidence_file", args=[cost.pk])
+    download = client.get(file_url)
+
+    assert f'href="{file_url}"' in page and "下载凭证" in page
+    assert "public_income/evidence" not in page  # the storage name is not shown
+    assert download.status_code == 200 and b"".join(download.streaming_content).startswith(b"%PDF")
+    assert "attachment" in download["Content-Disposition"]
+    client.force_login(other)
+    assert client.get(file_url).status_code == 404
+    client.logout()
+    assert client.get(file_url).status_code == 302
