@@ -99,6 +99,7 @@ ONE_PASS = (
 #: run at the same time (the PostgreSQL pass has the longer tests: the 100k import, `make run`, the
 #: browser journeys). Every entry is also in ONE_PASS. Without PostgreSQL the SQLite pass runs all.
 ONE_PASS_IN_SQLITE = (
+    "tests/e2e/test_make_run_payment.py",  # its own SQLite file whichever the pass
     "tests/test_tooling.py",
     "tests/accounts/test_translations.py",
     "tests/accounts/test_chinese_throughout.py",
