@@ -3,7 +3,7 @@ a car park with planned spaces and spaces on common ground (the tariff and gate 
 property_services step's), owners'
 permits and a waiting list, visitor stays through the gate, the shop premises leased under the passed
 Art. 278 item (8) resolution, chargers running after the failed motion (listed as unauthorised), costs
-with their evidence, and the last period's statement approved by the committee (to be published from the back office).
+with their evidence, and the last period's statement approved by the committee and published.
 
 The months before today are history: bills and costs of past months are dated in their month (demo
 only, like billing's step), so last quarter's statement has figures.
@@ -75,6 +75,7 @@ def seed_common_parts_demo(stdout: TextIO | None = None, *, seed: int = 2027) ->
         statement_approve,
         statement_draft,
         statement_period_of,
+        statement_publish,
     )
 
     counts = dict.fromkeys(["spaces", "permits", "waiting", "stays", "leases", "costs", "statements"], 0)
@@ -217,12 +218,10 @@ def seed_common_parts_demo(stdout: TextIO | None = None, *, seed: int = 2027) ->
                 )
         counts["stays"] += 1
 
-    # The last ended period's statement: drafted and approved by the committee.
+    # The last ended period's statement: drafted, approved by the committee, published (公示) with its PDF.
     if member is not None:
         draft = statement_draft(estate=estate, starts_on=last_period_start, ends_on=last_period_end)
-        # Approved, not yet published: the published statement's PDF link answered 404 in the portal crawl
-        # (an open defect, docs/common-parts.md); the committee publishes it from the back office.
-        statement_approve(statement=draft, by=member)
+        statement_publish(statement=statement_approve(statement=draft, by=member), by=member)
         counts["statements"] += 1
     _write(stdout, "共有部分演示数据已加载 / Common-parts demo data loaded: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
     return counts

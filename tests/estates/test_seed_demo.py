@@ -169,6 +169,7 @@ def test_the_demo_shows_the_owners_common_parts(seeded):
 
     from property_services.models import (
         CommonPartLease,
+        Notice,
         ParkingPermit,
         ParkingWaitlistEntry,
         PublicIncomeStatement,
@@ -187,7 +188,8 @@ def test_the_demo_shows_the_owners_common_parts(seeded):
     assert "charging_point" in unauthorised and "shop_premises" not in unauthorised
 
     statement = PublicIncomeStatement.objects.get(estate=estate)
-    assert statement.status == StatementStatus.APPROVED  # the committee publishes it (see the demo step)
+    assert statement.status == StatementStatus.PUBLISHED
+    assert Notice.objects.get(estate=estate, kind="public_income_statement").pdf
     costs = [cost.amount for cost in estate.public_income_costs.all()]
     assert statement.income_total > 0 and len(costs) == 2 and statement.costs_total == sum(costs)
     after = timezone.make_aware(datetime.datetime.combine(statement.ends_on + datetime.timedelta(days=1), datetime.time.min))
