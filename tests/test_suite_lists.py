@@ -29,4 +29,6 @@ def test_every_listed_test_exists(entry):
 @pytest.mark.parametrize("entry", ONE_PASS_IN_SQLITE)
 def test_the_tests_moved_to_the_sqlite_pass_are_one_pass_tests(entry):
     """A test moved to the SQLite pass but not `one_pass` would run in both passes, or in neither."""
-    assert entry in ONE_PASS, f"{entry}: add it to ONE_PASS too"
+    path = entry.partition("::")[0]
+    covered = entry in ONE_PASS or path in ONE_PASS or any(e.endswith("/") and path.startswith(e) for e in ONE_PASS)
+    assert covered, f"{entry}: add it to ONE_PASS too"
