@@ -57,6 +57,16 @@ def work_orders_overdue_hourly() -> int:
     return work_orders_flag_overdue()
 
 
+WORK_ORDERS_SETTLE_SCHEDULE = "property_services.work_orders_settle_daily"
+
+
+def work_orders_settle_daily() -> dict:
+    """Daily: confirm the resolutions nobody answered and close the orders confirmed long enough. Safe to run twice."""
+    from .services.work_orders import work_orders_settle
+
+    return work_orders_settle()
+
+
 def schedules_ensure(**kwargs) -> None:
     """Create or update the property-services schedules (post_migrate; idempotent)."""
     import datetime
@@ -76,6 +86,12 @@ def schedules_ensure(**kwargs) -> None:
     schedule_ensure(
         name=LEASE_RENT_SCHEDULE,
         func="property_services.tasks.lease_rent_daily",
+        schedule_type=Schedule.DAILY,
+        first_run=first_run,
+    )
+    schedule_ensure(
+        name=WORK_ORDERS_SETTLE_SCHEDULE,
+        func="property_services.tasks.work_orders_settle_daily",
         schedule_type=Schedule.DAILY,
         first_run=first_run,
     )

@@ -240,6 +240,10 @@ ANJU_INSPECTION_ANSWER_DAYS = env.int("ANJU_INSPECTION_ANSWER_DAYS", default=14)
 ANJU_WORK_ORDER_MAX_HOURS = env.int("ANJU_WORK_ORDER_MAX_HOURS", default=720)
 ANJU_WORK_ORDER_MAX_PHOTOS = env.int("ANJU_WORK_ORDER_MAX_PHOTOS", default=6)
 ANJU_WORK_ORDER_PHOTO_MAX_MB = env.int("ANJU_WORK_ORDER_PHOTO_MAX_MB", default=8)
+# A resolution the resident neither confirms nor rejects is confirmed after this many days; a confirmed
+# order is closed this many days after (the daily task property_services.work_orders_settle_daily).
+ANJU_WORK_ORDER_CONFIRM_DAYS = env.int("ANJU_WORK_ORDER_CONFIRM_DAYS", default=7)
+ANJU_WORK_ORDER_CLOSE_DAYS = env.int("ANJU_WORK_ORDER_CLOSE_DAYS", default=7)
 
 # Demo logins exist only where seeded; production turns the seeding command off.
 DEMO_DATA_ALLOWED = True

@@ -592,12 +592,48 @@ def work_orders_flag_overdue(*, now: datetime.datetime | None = None) -> int:
     return changed
 
 
+def work_orders_settle(*, now: datetime.datetime | None = None) -> dict[str, int]:
+    """Settle the orders nobody answers (the daily task): a resolution the resident has neither confirmed nor
+    rejected within ``ANJU_WORK_ORDER_CONFIRM_DAYS`` is confirmed by the system (a paid repair is billed then),
+    and a confirmed order is closed ``ANJU_WORK_ORDER_CLOSE_DAYS`` after its confirmation. Each order in its own
+    transaction; one that cannot be settled (e.g. a paid repair of a unit without an owner on record) is left
+    for staff and counted under ``left``. Safe to run twice."""
+    now = now or timezone.now()
+    note_confirm = f"{settings.ANJU_WORK_ORDER_CONFIRM_DAYS}日内未确认，系统自动确认"
+    note_close = f"确认后{settings.ANJU_WORK_ORDER_CLOSE_DAYS}日自动关闭"
+    counts = {"confirmed": 0, "closed": 0, "left": 0}
+    unanswered = WorkOrder.objects.filter(
+        status=WorkOrderStatus.RESOLVED,
+        resolved_at__lte=now - datetime.timedelta(days=settings.ANJU_WORK_ORDER_CONFIRM_DAYS),
+    )
+    for order in list(unanswered.select_related("estate", "unit").order_by("pk")):
+        try:
+            with transaction.atomic():
+                transition(order, to=WorkOrderStatus.CONFIRMED, note=note_confirm, confirmed_at=now, overdue=False)
+                _bill(order)
+            counts["confirmed"] += 1
+        except ValidationError:
+            counts["left"] += 1
+    done = WorkOrder.objects.filter(
+        status=WorkOrderStatus.CONFIRMED,
+        confirmed_at__lte=now - datetime.timedelta(days=settings.ANJU_WORK_ORDER_CLOSE_DAYS),
+    )
+    for order in list(done.order_by("pk")):
+        try:
+            transition(order, to=WorkOrderStatus.CLOSED, note=note_close, closed_at=now, overdue=False)
+            counts["closed"] += 1
+        except ValidationError:
+            counts["left"] += 1
+    return counts
+
+
 __all__ = [
     "REPAIR_FEE",
     "work_order_accept",
     "work_order_assign",
     "work_order_category_save",
     "work_order_close",
+    "work_orders_settle",
     "work_order_confirm",
     "work_order_file_for_caller",
     "work_order_rate",
