@@ -6,8 +6,8 @@ import datetime
 from decimal import Decimal
 
 import pytest
-from django.test.utils import CaptureQueriesContext
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -23,9 +23,12 @@ from property_services.services.work_orders import (
     work_order_start,
     work_orders_settle,
 )
-from tests.property_services.test_work_orders import estate, jpeg  # noqa: F401 - the shared world
+from tests.property_services import test_work_orders
 
 pytestmark = pytest.mark.django_db
+
+estate = test_work_orders.estate  # the shared world of the work-order tests (a fixture)
+jpeg = test_work_orders.jpeg
 
 FILE = reverse("property_services_workorder:add")
 REGISTER = reverse("property_services_unitresident:add")
@@ -150,7 +153,9 @@ def test_the_resident_register_is_scoped(client, estate):
     assert e["tenant"].name not in client.get(RESIDENTS).content.decode()
     assert client.get(inspect).status_code == 404 and client.post(end).status_code == 404
     unit = e["units"][0]
-    response = client.post(REGISTER, {"building": unit.building_id, "entrance": 1, "unit_number": unit.number, "mobile": "13700003101"})
+    response = client.post(
+        REGISTER, {"building": unit.building_id, "entrance": 1, "unit_number": unit.number, "mobile": "13700003101"}
+    )
     assert response.status_code == 400 and UnitResident.objects.count() == 1
     client.force_login(e["owner"].user)
     assert client.get(RESIDENTS).status_code in (302, 403) and client.get(REGISTER).status_code in (302, 403)
