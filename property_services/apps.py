@@ -71,6 +71,11 @@ class PropertyServicesConfig(AppConfig):
         # After billing's: permits and rent are bills to the owners' payee, which billing's step names.
         register_demo_step("common_parts", seed_common_parts_demo, after=("billing",), before=("cms",))
 
+        from .demo_work_orders import seed_work_orders_demo
+
+        # After billing's: a paid repair is billed when confirmed.
+        register_demo_step("work_orders", seed_work_orders_demo, after=("common_parts",), before=("cms",))
+
         # The daily task that ends committee members' back-office roles with their term.
         from .tasks import schedules_ensure
 

@@ -194,3 +194,23 @@ def test_the_demo_shows_the_owners_common_parts(seeded):
     assert statement.income_total > 0 and len(costs) == 2 and statement.costs_total == sum(costs)
     after = timezone.make_aware(datetime.datetime.combine(statement.ends_on + datetime.timedelta(days=1), datetime.time.min))
     assert statement.closing == public_income_balance(estate=estate, before=after)
+
+
+def test_the_demo_has_a_month_of_work_orders_in_every_state(seeded):
+    """Every demo estate: categories with time limits, a contractor and a month of repairs and complaints; the
+    tenant 王浩宇 is a registered occupant (住房租赁条例 Art. 37) of a flat in 金汤街小区 and follows his reports
+    in the portal; some orders are late (flagged), one was reopened, one is rated low (the return-visit list)."""
+    from property_services.models import UnitResident, WorkOrder, WorkOrderStatus
+
+    for estate in Estate.objects.filter(name__in=["金汤街小区", "通远门新村", "洋河新村"]):
+        orders = WorkOrder.objects.filter(estate=estate)
+        assert estate.work_order_categories.count() == 5 and orders.count() == 8
+        assert {WorkOrderStatus.SUBMITTED, WorkOrderStatus.ACCEPTED, WorkOrderStatus.RESOLVED, WorkOrderStatus.CONFIRMED} <= set(
+            orders.values_list("status", flat=True)
+        )
+        assert orders.filter(overdue=True).exists() and orders.filter(reopen_count=1).exists()
+    tenant = UnitResident.objects.get(user__mobile="13700000001", until__isnull=True)
+    assert tenant.unit.building.estate.name == "金汤街小区"
+    assert WorkOrder.objects.filter(reporter__mobile="13700000001").exists()
+    assert WorkOrder.objects.filter(rating__lte=2).exists()
+    assert WorkOrder.objects.filter(invoice__isnull=False, paid=True).exists()  # the paid repair, billed when confirmed
