@@ -71,10 +71,11 @@ class ReportForm(forms.Form):
         self.units = {f"unit-{u.pk}": u for u in units}
         self.buildings = {f"building-{b.pk}": b for b in buildings}
         self.estates = {f"common-{b.estate_id}": b.estate for b in buildings}
+        common_area = _("Common area")
         self.fields["where"].choices = (
             [(k, _("My home %(unit)s") % {"unit": u.key}) for k, u in self.units.items()]
             + [(k, f"{b.estate.name} · {_('Building %(number)s') % {'number': b.number}}") for k, b in self.buildings.items()]
-            + [(k, f"{e.name} · {_('Common area')}") for k, e in self.estates.items()]
+            + [(k, f"{e.name} · {common_area}") for k, e in self.estates.items()]
         )
 
     def location(self) -> dict:

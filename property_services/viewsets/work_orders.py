@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
 from wagtail.admin.panels import FieldPanel, ObjectList
+from wagtail.admin.ui.tables import Column
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from accounts.models import Role
@@ -95,7 +96,7 @@ class WorkOrderViewSet(ScopedReadOnlyViewSet):
         "number",
         "estate",
         "category",
-        "location_label",
+        Column("location_label", label=gettext_lazy("Location")),
         "submitted_at",
         "status",
         "overdue",
