@@ -165,3 +165,24 @@ def test_a_city_wide_notice_is_written_by_platform_administrators_only(client, g
     response = client.post(reverse("property_services_notice:add"), _notice_form(gov_estate) | {"estate": ""})
     assert response.status_code == 200 and "全市公告由平台管理员发布" in response.content.decode()
     assert not Notice.objects.exists()
+
+
+def test_a_notices_pdf_opens_from_its_page_for_the_estates_people_only(client, gov_estate, staff_user, other_staff, gov_owners):
+    """The PDF of a disclosure (物业管理条例 Art. 54 and Civil Code Art. 943: shown to the owners) is served
+    through a scoped download, never at its storage path; another estate's staff get 404."""
+    from django.core.files.base import ContentFile
+
+    notice = publish(gov_estate, "公共收益公示", D(2026, 1, 1), D(2026, 1, 31))
+    notice.pdf.save("statement.pdf", ContentFile(b"%PDF-1.4 demo"), save=True)
+    page_url = reverse("property_services_notice:inspect", args=[notice.pk])
+    pdf_url = reverse("property_services_notice:pdf", args=[notice.pk])
+    client.force_login(staff_user)
+    page = client.get(page_url).content.decode()
+    download = client.get(pdf_url)
+    assert f'href="{pdf_url}"' in page and "notices/" not in page
+    assert download.status_code == 200 and b"".join(download.streaming_content).startswith(b"%PDF")
+    client.force_login(other_staff)
+    assert client.get(pdf_url).status_code == 404
+    client.force_login(gov_owners[0].user)
+    response = client.get(pdf_url)
+    assert response.status_code == 403 or (response.status_code == 302 and not response.url.startswith(pdf_url))
