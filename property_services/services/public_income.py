@@ -296,7 +296,16 @@ def statement_periods_offered(*, estate: Estate, today: datetime.date) -> list[t
     at most."""
     since = first_activity(estate) or today
     since = max(since, today.replace(year=today.year - 3, day=1))
-    return list(reversed(statement_periods(estate=estate, since=since, until=today)))
+    statements = list(
+        PublicIncomeStatement.objects.filter(estate=estate).order_by("starts_on").values_list("starts_on", "ends_on", "status")
+    )
+    exact = {(starts_on, ends_on) for starts_on, ends_on, _status in statements}
+    disclosed = [(s, e) for s, e, status in statements if status in (StatementStatus.APPROVED, StatementStatus.PUBLISHED)]
+    offered = []
+    for period in statement_periods(estate=estate, since=since, until=today):
+        # A period partly disclosed already (the estate's setting changed): only its undisclosed days.
+        offered += [period] if period in exact else _uncovered(period, disclosed)
+    return list(reversed(offered))
 
 
 @dataclass(frozen=True)
@@ -324,6 +333,25 @@ def first_activity(estate: Estate) -> datetime.date | None:
     )
     days = [d for d in (first_entry and timezone.localdate(first_entry), first_statement) if d is not None]
     return min(days) if days else None
+
+
+def _uncovered(
+    period: tuple[datetime.date, datetime.date], taken: list[tuple[datetime.date, datetime.date]]
+) -> list[tuple[datetime.date, datetime.date]]:
+    """The runs of days of ``period`` that no interval of ``taken`` (sorted by start) covers, in order."""
+    pieces, day = [], period[0]
+    for starts_on, ends_on in taken:
+        if ends_on < day:
+            continue
+        if starts_on > period[1]:
+            break
+        if starts_on > day:
+            pieces.append((day, starts_on - datetime.timedelta(days=1)))
+        day = max(day, ends_on + datetime.timedelta(days=1))
+        if day > period[1]:
+            return pieces
+    pieces.append((day, period[1]))
+    return pieces
 
 
 def _covered(period: tuple[datetime.date, datetime.date], published: list[tuple[datetime.date, datetime.date]]) -> bool:
@@ -358,7 +386,8 @@ def statement_next_due(*, estate: Estate, today: datetime.date) -> StatementDue:
         period = _period_containing(first, months)
         while period[1] < today:
             if not _covered(period, published):
-                due = period
+                # The period's first undisclosed run of days (all of it, unless the setting changed).
+                due = _uncovered(period, published)[0]
                 break
             period = _period_containing(period[1] + datetime.timedelta(days=1), months)
     due_on = due[1] + datetime.timedelta(days=STATEMENT_DUE_DAYS)
@@ -397,9 +426,30 @@ STATEMENT_DISPLAY_DAYS = DISCLOSURE_DISPLAY_DAYS
 
 
 @transaction.atomic
+def _overlap_check(*, estate: Estate, starts_on: datetime.date, ends_on: datetime.date) -> None:
+    """Each day's income is disclosed once (Civil Code Art. 282; 物业管理条例 Art. 54): no statement for a period
+    that overlaps another period's approved or published statement of the estate (after a change of the
+    estate's disclosure period, the new periods start where the disclosed ones ended)."""
+    overlapping = PublicIncomeStatement.objects.filter(
+        estate=estate,
+        starts_on__lte=ends_on,
+        ends_on__gte=starts_on,
+        status__in=(StatementStatus.APPROVED, StatementStatus.PUBLISHED),
+    ).exclude(starts_on=starts_on, ends_on=ends_on)
+    other = overlapping.order_by("starts_on").first()
+    if other is not None:
+        raise refuse(
+            f"该期间与已审核的 {other.starts_on:%Y-%m-%d} 至 {other.ends_on:%Y-%m-%d} 公示重叠",
+            f"This period overlaps the approved statement of {other.starts_on:%Y-%m-%d} to {other.ends_on:%Y-%m-%d}.",
+            code="overlap",
+        )
+
+
 def statement_draft(*, estate: Estate, starts_on: datetime.date, ends_on: datetime.date) -> PublicIncomeStatement:
     """Freeze the period's figures (``statement_compute``) as a draft; drafting again refreshes a draft,
-    never an approved or published statement."""
+    never an approved or published statement. A period overlapping another period's approved or published
+    statement is refused (``_overlap_check``)."""
+    _overlap_check(estate=estate, starts_on=starts_on, ends_on=ends_on)
     computed = statement_compute(estate=estate, starts_on=starts_on, ends_on=ends_on)
     figures = {
         "opening": computed.opening,
@@ -445,6 +495,8 @@ def _approver_check(*, estate: Estate, by: Any, on: datetime.date) -> None:
 @transaction.atomic
 def statement_approve(*, statement: PublicIncomeStatement, by: Any) -> PublicIncomeStatement:
     _approver_check(estate=statement.estate, by=by, on=timezone.localdate())
+    # Two overlapping drafts: only the first approved stands (each day's income is disclosed once).
+    _overlap_check(estate=statement.estate, starts_on=statement.starts_on, ends_on=statement.ends_on)
     transition(statement, to=StatementStatus.APPROVED, by=by, approved_by=by if getattr(by, "pk", None) else None)
     statement.refresh_from_db()
     return statement

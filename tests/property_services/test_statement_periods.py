@@ -136,7 +136,8 @@ def test_half_yearly_periods_are_covered_by_the_quarters_published_before_the_se
     _published(estate, D(2026, 4, 1), D(2026, 6, 30))
     covered = statement_next_due(estate=estate, today=D(2026, 8, 1))
 
-    assert (gap.starts_on, gap.ends_on, gap.due_on) == (D(2026, 1, 1), D(2026, 6, 30), D(2026, 7, 15))
+    # The half-year's undisclosed days: Q1 was published before the setting changed.
+    assert (gap.starts_on, gap.ends_on, gap.due_on) == (D(2026, 4, 1), D(2026, 6, 30), D(2026, 7, 15))
     assert gap.overdue
     assert (covered.starts_on, covered.ends_on, covered.due_on) == (D(2026, 7, 1), D(2026, 12, 31), D(2027, 1, 15))
 
@@ -178,3 +179,27 @@ def test_staff_set_the_period_in_the_back_office_and_the_statement_page_offers_i
     assert client.get(reverse("property_services_publicincomecost:statement"), {"estate": estate.pk}).status_code == 404
     client.logout()
     assert client.get(reverse("property_services_estatesettings:edit", args=[settings_row.pk])).status_code == 302
+
+
+def test_a_period_overlapping_a_disclosed_statement_is_refused_and_only_its_undisclosed_days_are_offered(estate, make_user):
+    """Each day's public income is disclosed once (Civil Code Art. 282; 物业管理条例 Art. 54): after the estate's
+    setting changes from quarterly to half-yearly, the half-year is offered without the quarter already disclosed,
+    and a statement for the whole half-year is refused, so the home page's figure never counts a day twice."""
+    from django.core.exceptions import ValidationError
+
+    from property_services.selectors.public_income import public_income_disclosed
+    from property_services.services.public_income import statement_draft, statement_periods_offered
+
+    _income_on(estate, D(2026, 2, 10))
+    _income_on(estate, D(2026, 5, 10))
+    q1 = _published(estate, D(2026, 1, 1), D(2026, 3, 31))
+    estate_settings_save(estate=estate, statement_period=StatementPeriod.HALF_YEAR)
+
+    offered = statement_periods_offered(estate=estate, today=D(2026, 8, 1))
+    with pytest.raises(ValidationError) as refused:
+        statement_draft(estate=estate, starts_on=D(2026, 1, 1), ends_on=D(2026, 6, 30))
+    rest = statement_draft(estate=estate, starts_on=D(2026, 4, 1), ends_on=D(2026, 6, 30))
+
+    assert (D(2026, 4, 1), D(2026, 6, 30)) in offered and (D(2026, 1, 1), D(2026, 6, 30)) not in offered
+    assert refused.value.code == "overlap" and "重叠" in str(refused.value.messages)
+    assert rest.income_total > 0 and public_income_disclosed() == q1.income_total
