@@ -22,6 +22,7 @@ from .parking import (
     PublicIncomeStatementViewSet,
 )
 from .public_income import EstateSettingsViewSet
+from .surveys import SurveyViewSet
 from .work_orders import ContractorViewSet, WorkOrderCategoryViewSet, WorkOrderViewSet
 
 
@@ -56,4 +57,5 @@ class PropertyServicesViewSetGroup(ModelViewSetGroup):
         WorkOrderViewSet("property_services_workorder", url_prefix="property_services/workorder"),
         WorkOrderCategoryViewSet("property_services_workordercategory", url_prefix="property_services/workordercategory"),
         ContractorViewSet("property_services_contractor", url_prefix="property_services/contractor"),
+        SurveyViewSet("property_services_survey", url_prefix="property_services/survey"),
     )
