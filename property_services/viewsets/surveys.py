@@ -41,21 +41,26 @@ class SurveyEditView(ScopedEditView):
     """An opened survey is never edited: its questions were answered as they stood (the form refuses too)."""
 
     def get(self, request, *args, **kwargs):
-        if self.object.status != SurveyStatus.DRAFT:
-            return redirect("property_services_survey:inspect", self.object.pk)
+        survey = self.get_object()
+        if survey.status != SurveyStatus.DRAFT:
+            return redirect("property_services_survey:inspect", survey.pk)
         return super().get(request, *args, **kwargs)
 
 
 class SurveyDeleteView(ScopedDeleteView):
+    """Only a draft is deleted; an opened survey was answered (its answers are kept with it)."""
+
     def get(self, request, *args, **kwargs):
-        if self.object.status != SurveyStatus.DRAFT:
-            return redirect("property_services_survey:inspect", self.object.pk)
+        survey = self.get_object()
+        if survey.status != SurveyStatus.DRAFT:
+            return redirect("property_services_survey:inspect", survey.pk)
         return super().get(request, *args, **kwargs)
 
     def post(self, request, *args, **kwargs):
-        if self.object.status != SurveyStatus.DRAFT:
+        survey = self.get_object()
+        if survey.status != SurveyStatus.DRAFT:
             django_messages.error(request, _("The survey is published and can no longer be changed."))
-            return redirect("property_services_survey:inspect", self.object.pk)
+            return redirect("property_services_survey:inspect", survey.pk)
         return super().post(request, *args, **kwargs)
 
 
