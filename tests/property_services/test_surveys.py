@@ -157,3 +157,238 @@ def test_staff_draft_a_survey_with_items_and_open_it_in_the_back_office(client, 
     survey.refresh_from_db()
     assert survey.title == "下一步改造什么"
     assert 'data-testid="close"' in client.get(admin("inspect", survey.pk)).content.decode()
+
+
+# --- one answer per household ---------------------------------------------------------------------------------
+
+
+def answer(client, user, survey, unit, **data):
+    client.force_login(user)
+    return client.post(portal(survey.pk), {"unit": unit.pk, **data})
+
+
+def test_one_answer_per_household_whoever_answers_for_it(client, e):
+    """A unit answers once: co-owners (Civil Code Art. 300: each may act for the unit) and the registered tenant
+    share that one answer; a person with two units answers once for each, choosing the unit."""
+    survey = opened(renovation_survey(e), e["staff"])
+    lift, walls, chargers = item_ids(survey)
+    u = e["units"]
+    # Owner A holds two units: the page offers both; A answers for each, once.
+    client.force_login(e["a"])
+    page = client.get(portal(survey.pk)).content.decode()
+    assert f'<option value="{u[0].pk}"' in page and f'<option value="{u[1].pk}"' in page
+    assert answer(client, e["a"], survey, u[0], items=[lift, walls]).status_code == 302
+    response = answer(client, e["a"], survey, u[0], items=[chargers])
+    assert response.status_code == 400 and "该户已经答过此问卷" in response.content.decode()
+    page = client.get(portal(survey.pk)).content.decode()
+    assert f'<option value="{u[0].pk}"' not in page and f'<option value="{u[1].pk}"' in page  # only the unit still to answer
+    assert answer(client, e["a"], survey, u[1], items=[lift]).status_code == 302
+    assert 'data-testid="all-answered"' in client.get(portal(survey.pk)).content.decode()
+    # Two co-owners of one unit: the first answers, the second is refused.
+    assert answer(client, e["b"], survey, u[2], items=[walls]).status_code == 302
+    response = answer(client, e["b2"], survey, u[2], items=[lift])
+    assert response.status_code == 400 and "该户已经答过此问卷" in response.content.decode()
+    # The tenant answers for the flat they live in; its owner then cannot answer again.
+    assert answer(client, e["tenant"], survey, u[3], items=[chargers]).status_code == 302
+    assert answer(client, e["c"], survey, u[3], items=[lift]).status_code == 400
+    rows = SurveyResponse.objects.filter(survey=survey)
+    assert sorted(rows.values_list("unit_id", "answered_by_id")) == sorted(
+        [(u[0].pk, e["a"].pk), (u[1].pk, e["a"].pk), (u[2].pk, e["b"].pk), (u[3].pk, e["tenant"].pk)]
+    )
+    # What was chosen is exactly the first answers.
+    assert SurveyChoice.objects.filter(response__survey=survey).count() == 5
+
+
+def test_the_database_holds_one_answer_per_household(e):
+    survey = opened(renovation_survey(e), e["staff"])
+    SurveyResponse.objects.create(survey=survey, unit=e["units"][2], answered_by=e["b"])
+    with pytest.raises(IntegrityError), transaction.atomic():
+        SurveyResponse.objects.create(survey=survey, unit=e["units"][2], answered_by=e["b2"])
+    with pytest.raises(IntegrityError), transaction.atomic():
+        SurveyRating.objects.create(response=SurveyResponse.objects.get(), question=SurveyQuestion.objects.create(survey=survey, text="x"), rating=6)
+
+
+# --- bad input ------------------------------------------------------------------------------------------------
+
+
+def test_bad_drafts_are_refused(e):
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError, match="请至少列出一个改造项目选项"):
+        renovation_survey(e, items=())
+    with pytest.raises(ValidationError, match="每户可选项数须在 1 到 1 之间"):
+        renovation_survey(e, items=(("加装电梯", "1.00"),), max_choices=2)
+    with pytest.raises(ValidationError, match="估算费用"):
+        renovation_survey(e, items=(("加装电梯", "-1.00"),), max_choices=1)
+    with pytest.raises(ValidationError, match="请至少列出一个评价问题"):
+        satisfaction_survey(e, questions=())
+    other_building = e["other_estate"].buildings.get()
+    with pytest.raises(ValidationError, match="该楼栋不属于本小区"):
+        renovation_survey(e, building=other_building)
+    # Another estate's staff cannot publish to this estate; an officer of another sub-district neither.
+    survey = Survey(estate=e["estate"], kind=SurveyKind.SERVICE_SATISFACTION, title="物业服务满意度")
+    survey.questions = [SurveyQuestion(text="保洁")]
+    for outsider in (e["other_staff"], e["other_officer"], e["a"]):
+        with pytest.raises(ValidationError, match="只有本小区的物业服务人员"):
+            survey_save(survey=survey, by=outsider)
+    assert Survey.objects.count() == 0
+    # A draft without a closing date in the future does not open; an open one is not changed.
+    draft = renovation_survey(e)
+    with pytest.raises(ValidationError, match="截止日期不能早于今天"):
+        survey_open(survey=draft, closes_on=TODAY - datetime.timedelta(days=1), by=e["staff"])
+    opened(draft, e["staff"])
+    draft.title = "改了"
+    with pytest.raises(ValidationError, match="问卷已发布"):
+        survey_save(survey=draft, by=e["staff"])
+
+
+def test_bad_answers_are_refused_and_nothing_is_written(client, e):
+    from django.core.exceptions import ValidationError
+
+    u = e["units"]
+    # A survey of building 1 only.
+    survey = opened(renovation_survey(e, building=u[0].building, max_choices=1), e["staff"])
+    assert survey.households == 2
+    lift, walls, _chargers = item_ids(survey)
+    # No choice, two choices where one is allowed, an item of another survey.
+    assert "请至少选择一项" in answer(client, e["a"], survey, u[0]).content.decode()
+    assert "每户最多选择 1 项" in answer(client, e["a"], survey, u[0], items=[lift, walls]).content.decode()
+    with pytest.raises(ValidationError, match="所选项目不属于本问卷"):
+        survey_answer(survey=survey, unit=u[0], by=e["a"], item_ids=[lift, 999999])
+    # A unit outside the survey's building (the person lives there); a unit that is not theirs.
+    client.force_login(e["b"])
+    assert client.get(portal(survey.pk)).status_code == 404  # building 2 is not asked
+    with pytest.raises(ValidationError, match="该房屋不在本问卷的范围内"):
+        survey_answer(survey=survey, unit=u[2], by=e["b"], item_ids=[lift])
+    response = answer(client, e["a"], survey, u[2], items=[lift])
+    assert response.status_code == 400 and "您不是该房屋的业主或登记住户" in response.content.decode()
+    other_unit = Unit.objects.filter(building__estate=e["other_estate"]).first()
+    assert answer(client, e["a"], survey, other_unit, items=[lift]).status_code == 400
+    assert SurveyResponse.objects.count() == 0 and SurveyChoice.objects.count() == 0
+
+    # Ratings outside 1–5, a question left unrated.
+    rated = opened(satisfaction_survey(e), e["officer"])
+    quality, works = rated.questions.order_by("sort_order")
+    for bad in ("6", "0", "-1"):
+        response = answer(client, e["c"], rated, u[3], **{f"q_{quality.pk}": bad, f"q_{works.pk}": "4"})
+        assert response.status_code == 400 and "评分须为 1 到 5 分" in response.content.decode()
+    with pytest.raises(ValidationError, match="评分须为 1 到 5 分"):
+        survey_answer(survey=rated, unit=u[3], by=e["c"], ratings={quality.pk: 6, works.pk: 4})
+    assert "请为" in answer(client, e["c"], rated, u[3], **{f"q_{quality.pk}": "5"}).content.decode()
+    assert SurveyResponse.objects.count() == 0 and SurveyRating.objects.count() == 0
+
+    # A closed survey, and an open one past its last day, take no answer.
+    survey_close(survey=rated, by=e["officer"])
+    response = answer(client, e["c"], rated, u[3], **{f"q_{quality.pk}": "5", f"q_{works.pk}": "5"})
+    assert response.status_code == 400 and "问卷已截止" in response.content.decode()
+    with pytest.raises(ValidationError, match="问卷已截止"):
+        survey_answer(survey=survey, unit=u[0], by=e["a"], item_ids=[lift], today=survey.closes_on + datetime.timedelta(days=1))
+    assert SurveyResponse.objects.count() == 0 and SurveyRating.objects.count() == 0 and SurveyChoice.objects.count() == 0
+
+
+# --- results --------------------------------------------------------------------------------------------------
+
+
+def test_results_count_items_and_the_response_rate(e):
+    survey = opened(renovation_survey(e), e["staff"])
+    lift, walls, chargers = item_ids(survey)
+    u = e["units"]
+    survey_answer(survey=survey, unit=u[0], by=e["a"], item_ids=[lift, walls])
+    survey_answer(survey=survey, unit=u[1], by=e["a"], item_ids=[lift])
+    survey_answer(survey=survey, unit=u[2], by=e["b2"], item_ids=[lift, chargers])
+    results = survey_results(survey=survey)
+    assert (results.answered, results.households, results.response_rate) == (3, 4, Decimal("75.0"))
+    assert [(r.item.pk, r.count, r.percent) for r in results.items] == [
+        (lift, 3, Decimal("100.0")),
+        (walls, 1, Decimal("33.3")),
+        (chargers, 1, Decimal("33.3")),
+    ]
+    # A unit added after the survey opened does not change the households asked.
+    Unit.objects.create(building=u[0].building, entrance=1, floor=3, number="301", exclusive_area=Decimal("70.00"))
+    assert survey_results(survey=survey).households == 4
+
+
+def test_results_average_each_question_to_two_places(e):
+    survey = opened(satisfaction_survey(e), e["officer"])
+    quality, works = survey.questions.order_by("sort_order")
+    u = e["units"]
+    survey_answer(survey=survey, unit=u[0], by=e["a"], ratings={quality.pk: 5, works.pk: 1}, comment="电梯很好")
+    survey_answer(survey=survey, unit=u[2], by=e["b"], ratings={quality.pk: 4, works.pk: 2})
+    survey_answer(survey=survey, unit=u[3], by=e["tenant"], ratings={quality.pk: 2, works.pk: 2})
+    results = survey_results(survey=survey)
+    assert results.response_rate == Decimal("75.0")
+    assert [(r.average, r.count, r.distribution) for r in results.questions] == [
+        (Decimal("3.67"), 3, (0, 1, 0, 1, 1)),
+        (Decimal("1.67"), 3, (1, 2, 0, 0, 0)),
+    ]
+
+
+def test_the_svg_chart_draws_one_bar_per_item_scaled_to_the_households_that_answered(e):
+    survey = opened(renovation_survey(e, items=(("加装电梯<script>", "1.00"), ("外墙翻新", "2.00"))), e["staff"])
+    lift, walls = item_ids(survey)
+    survey_answer(survey=survey, unit=e["units"][0], by=e["a"], item_ids=[lift])
+    survey_answer(survey=survey, unit=e["units"][1], by=e["a"], item_ids=[lift, walls])
+    svg = str(survey_chart(survey_results(survey=survey), title="结果"))
+    assert svg.startswith("<svg") and svg.endswith("</svg>")
+    bars = re.findall(r'<rect class="bar" x="220" y="\d+" width="([\d.]+)" height="20" fill="#2f6f4f" data-value="(\d+)">', svg)
+    assert bars == [("290.0", "2"), ("145.0", "1")]  # 2 of 2 households: the full width; 1 of 2: half
+    assert "<script>" not in svg and "加装电梯&lt;script&gt;" in svg
+    assert "2 (100.0%)" in svg and "1 (50.0%)" in svg
+    averages = str(svg_bar_chart(bars=[("保洁", Decimal("2.50"), "2.50")], maximum=5, title="t"))
+    assert 'width="145.0"' in averages
+
+
+# --- closing ----------------------------------------------------------------------------------------------------
+
+
+def test_closing_publishes_the_results_as_a_notice_with_a_pdf(client, e):
+    survey = opened(renovation_survey(e), e["staff"])
+    lift, walls, _ = item_ids(survey)
+    survey_answer(survey=survey, unit=e["units"][0], by=e["a"], item_ids=[lift, walls])
+    # Before closing, residents see no results.
+    client.force_login(e["b"])
+    assert 'data-testid="chart"' not in client.get(portal(survey.pk)).content.decode()
+    notice = survey_close(survey=survey, by=e["staff"], note="提前截止")
+    survey.refresh_from_db()
+    assert survey.status == SurveyStatus.CLOSED and survey.closed_at is not None
+    assert (notice.kind, notice.estate, notice.status, notice.source) == (NoticeKind.SURVEY_RESULT, e["estate"], "published", survey)
+    assert "下一步改造什么" in notice.title and "参与率 25.0%" in notice.body and "加装电梯" in notice.body
+    with notice.pdf.open("rb") as f:
+        assert f.read(5) == b"%PDF-"
+    assert list(survey.status_changes.values_list("from_status", "to_status", "by", "note")) == [
+        ("draft", "open", e["staff"].pk, ""),
+        ("open", "closed", e["staff"].pk, "提前截止"),
+    ]
+    # Residents now read the results with the chart in the portal, and the notice among their estate's notices.
+    page = client.get(portal(survey.pk)).content.decode()
+    assert page.count('<rect class="bar"') == 3 and 'data-testid="response-rate"' in page
+    assert "1" in re.search(r'data-testid="item-%d">.*?data-testid="count">(\d+)<' % lift, page).group(1)
+    from cms.services import notice_page_sync
+
+    notice_page_sync(notice=notice)  # the cms task that puts notices on the site
+    assert notice.title in client.get(reverse("portal_notices:list")).content.decode()
+    # Closing twice is refused.
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError):
+        survey_close(survey=survey, by=e["staff"])
+    assert Notice.objects.filter(kind=NoticeKind.SURVEY_RESULT).count() == 1
+
+
+def test_the_daily_task_closes_surveys_after_their_last_day(e):
+    from django_q.models import Schedule
+
+    from property_services.tasks import SURVEYS_CLOSE_SCHEDULE
+
+    assert Schedule.objects.filter(name=SURVEYS_CLOSE_SCHEDULE, func="property_services.tasks.surveys_close_daily").exists()
+    due = opened(renovation_survey(e), e["staff"], days=0)
+    later = opened(satisfaction_survey(e), e["officer"], days=3)
+    assert surveys_close_due(today=TODAY) == 0  # the last day itself still takes answers
+    assert surveys_close_due(today=TODAY + datetime.timedelta(days=1)) == 1
+    due.refresh_from_db()
+    later.refresh_from_db()
+    assert (due.status, later.status) == ("closed", "open")
+    assert due.status_changes.last().by is None
+    assert Notice.objects.filter(kind=NoticeKind.SURVEY_RESULT, source_id=due.pk).count() == 1
+    assert surveys_close_due(today=TODAY + datetime.timedelta(days=1)) == 0  # safe to run twice
+    assert Notice.objects.filter(kind=NoticeKind.SURVEY_RESULT).count() == 1
