@@ -34,7 +34,7 @@ def svg_bar_chart(*, bars: list[tuple[str, Decimal | int, str]], maximum: Decima
         width = (Decimal(BAR_AREA) * min(ratio, Decimal(1))).quantize(Decimal("0.1"))
         rows.append(
             format_html(
-                '<g><title>{label}</title>'
+                "<g><title>{label}</title>"
                 '<text x="{lx}" y="{ty}" text-anchor="end" font-size="14">{short}</text>'
                 '<rect class="bar" x="{bx}" y="{y}" width="{w}" height="{h}" fill="#2f6f4f" data-value="{value}"></rect>'
                 '<text x="{fx}" y="{ty}" font-size="14">{figure}</text></g>',

@@ -35,7 +35,9 @@ class AnswerForm(forms.Form):
     bilingual and name the rule), so the fields take any number and the page offers only the valid ones."""
 
     unit = forms.IntegerField(label=gettext_lazy("Answering for"), widget=forms.Select)
-    comment = forms.CharField(label=gettext_lazy("Comment (optional)"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 3}))
+    comment = forms.CharField(
+        label=gettext_lazy("Comment (optional)"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
     def __init__(self, *args, survey, units: list[Unit], items: list[SurveyItem], questions: list[SurveyQuestion], **kwargs):
         super().__init__(*args, **kwargs)
@@ -55,7 +57,9 @@ class AnswerForm(forms.Form):
             del self.fields["comment"]
         else:
             for q in questions:
-                self.fields[f"q_{q.pk}"] = forms.IntegerField(label=q.text, required=False, widget=forms.RadioSelect(choices=RATINGS))
+                self.fields[f"q_{q.pk}"] = forms.IntegerField(
+                    label=q.text, required=False, widget=forms.RadioSelect(choices=RATINGS)
+                )
             self.fields["comment"] = self.fields.pop("comment")  # after the questions
 
     def answer(self) -> dict:

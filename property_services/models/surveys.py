@@ -209,6 +209,9 @@ class SurveyChoice(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["response", "item"], name="survey_choice_once")]
 
+    def __str__(self):
+        return f"{self.response_id} · {self.item_id}"
+
 
 class SurveyRating(models.Model):
     """A household's rating of one question, 1 to 5."""
@@ -224,6 +227,9 @@ class SurveyRating(models.Model):
             models.UniqueConstraint(fields=["response", "question"], name="survey_rating_once"),
             models.CheckConstraint(condition=Q(rating__gte=1, rating__lte=5), name="survey_rating_1_to_5"),
         ]
+
+    def __str__(self):
+        return f"{self.question_id}: {self.rating}"
 
 
 class SurveyStatusChange(StatusChange):

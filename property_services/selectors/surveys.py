@@ -38,8 +38,7 @@ def surveys_of_resident(*, user: Any) -> QuerySet[Survey]:
     return (
         Survey.objects.exclude(status=SurveyStatus.DRAFT)
         .filter(
-            Q(building__isnull=True, estate__in=units.values("building__estate_id"))
-            | Q(building__in=units.values("building_id"))
+            Q(building__isnull=True, estate__in=units.values("building__estate_id")) | Q(building__in=units.values("building_id"))
         )
         .select_related("estate", "building", "project")
         .order_by("-opened_at", "-pk")
@@ -133,7 +132,10 @@ def survey_results(*, survey: Survey) -> SurveyResults:
 def survey_comments(*, survey: Survey) -> list[str]:
     """The households' comments, newest first, without who wrote them (for the estate's staff)."""
     return list(
-        SurveyResponse.objects.filter(survey=survey).exclude(comment="").order_by("-answered_at").values_list("comment", flat=True)
+        SurveyResponse.objects.filter(survey=survey)
+        .exclude(comment="")
+        .order_by("-answered_at")
+        .values_list("comment", flat=True)
     )
 
 

@@ -136,7 +136,9 @@ def survey_open(*, survey: Survey, closes_on: datetime.date, by: Any = None, tod
     survey = Survey.objects.select_for_update().select_related("estate", "building", "project").get(pk=survey.pk)
     survey_publisher_check(survey=survey, by=by)
     if closes_on is None or closes_on < today:
-        raise refuse("截止日期不能早于今天", "The last day for answers cannot be before today.", field="closes_on", code="closes_on")
+        raise refuse(
+            "截止日期不能早于今天", "The last day for answers cannot be before today.", field="closes_on", code="closes_on"
+        )
     _check_contents(survey, list(survey.items.all()), list(survey.questions.all()))
     households = survey_units(survey=survey).count()
     if not households:
@@ -174,7 +176,9 @@ def survey_answer(
     if not resident_units(user=by).filter(pk=unit.pk).exists():
         raise refuse("您不是该房屋的业主或登记住户", "You neither own nor live in this unit.", field="unit", code="not_household")
     if not survey_units(survey=survey).filter(pk=unit.pk).exists():
-        raise refuse("该房屋不在本问卷的范围内", "This unit is not among the households asked.", field="unit", code="out_of_scope")
+        raise refuse(
+            "该房屋不在本问卷的范围内", "This unit is not among the households asked.", field="unit", code="out_of_scope"
+        )
     if SurveyResponse.objects.filter(survey=survey, unit=unit).exists():
         raise _refuse_twice()
     comment = (comment or "").strip()
@@ -200,7 +204,9 @@ def survey_answer(
         ratings = dict(ratings or {})
         questions = list(SurveyQuestion.objects.filter(survey=survey).order_by("sort_order", "pk"))
         if set(ratings) - {q.pk for q in questions}:
-            raise refuse("所评问题不属于本问卷", "A question rated is not on this survey.", field="ratings", code="unknown_question")
+            raise refuse(
+                "所评问题不属于本问卷", "A question rated is not on this survey.", field="ratings", code="unknown_question"
+            )
         for question in questions:
             value = ratings.get(question.pk)
             if value is None:
@@ -243,12 +249,16 @@ def survey_close(*, survey: Survey, by: Any = None, note: str = "") -> Notice:
 
 def _results_body(survey: Survey) -> str:
     results = survey_results(survey=survey)
-    lines = [f"问卷范围：{survey.scope_label}；应答 {results.households} 户，实答 {results.answered} 户，参与率 {results.response_rate}%。"]
+    lines = [
+        f"问卷范围：{survey.scope_label}；应答 {results.households} 户，实答 {results.answered} 户，参与率 {results.response_rate}%。"
+    ]
     if survey.is_choice:
         lines += [f"{r.item.title}（估算 ¥{r.item.estimated_cost:.2f}）：{r.count} 户（{r.percent}%）" for r in results.items]
     else:
         lines += [
-            f"{r.question.text}：平均 {r.average:.2f} 分（{r.count} 户评分）" if r.average is not None else f"{r.question.text}：无评分"
+            f"{r.question.text}：平均 {r.average:.2f} 分（{r.count} 户评分）"
+            if r.average is not None
+            else f"{r.question.text}：无评分"
             for r in results.questions
         ]
     return "\n".join(lines) + "\n详见附件。"

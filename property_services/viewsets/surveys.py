@@ -77,7 +77,9 @@ class SurveyInspectView(ScopedInspectView):
             if survey.status == SurveyStatus.DRAFT:
                 actions.append((_("Open to residents"), reverse("property_services_survey:open", args=[survey.pk]), "open"))
             elif survey.status == SurveyStatus.OPEN:
-                actions.append((_("Close and publish results"), reverse("property_services_survey:close", args=[survey.pk]), "close"))
+                actions.append(
+                    (_("Close and publish results"), reverse("property_services_survey:close", args=[survey.pk]), "close")
+                )
         return super().get_context_data(
             survey=survey,
             results=results,
@@ -189,4 +191,3 @@ class SurveyViewSet(ScopedModelViewSet):
             path("open/<int:pk>/", SurveyOpenView.as_view(), name="open"),
             path("close/<int:pk>/", SurveyCloseView.as_view(), name="close"),
         ]
-

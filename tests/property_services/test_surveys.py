@@ -93,8 +93,12 @@ def e(make_estate, make_user, settings, tmp_path):
     }
 
 
-def renovation_survey(e, *, building=None, max_choices=2, items=(("加装电梯", "300000.00"), ("外墙翻新", "120000.50"), ("增设充电桩", "8000"))):
-    survey = Survey(estate=e["estate"], building=building, kind=SurveyKind.RENOVATION_CHOICE, title="下一步改造什么", max_choices=max_choices)
+def renovation_survey(
+    e, *, building=None, max_choices=2, items=(("加装电梯", "300000.00"), ("外墙翻新", "120000.50"), ("增设充电桩", "8000"))
+):
+    survey = Survey(
+        estate=e["estate"], building=building, kind=SurveyKind.RENOVATION_CHOICE, title="下一步改造什么", max_choices=max_choices
+    )
     survey.items = [SurveyItem(title=t, estimated_cost=Decimal(c)) for t, c in items]
     return survey_save(survey=survey, by=e["staff"])
 
@@ -132,7 +136,15 @@ def _formset(prefix, rows):
 
 def test_staff_draft_a_survey_with_items_and_open_it_in_the_back_office(client, e):
     client.force_login(e["staff"])
-    base = {"estate": e["estate"].pk, "building": "", "kind": "renovation_choice", "title": "下一步改造什么", "description": "", "project": "", "max_choices": "2"}
+    base = {
+        "estate": e["estate"].pk,
+        "building": "",
+        "kind": "renovation_choice",
+        "title": "下一步改造什么",
+        "description": "",
+        "project": "",
+        "max_choices": "2",
+    }
     # No item: refused, nothing written.
     response = client.post(admin("add"), {**base, **_formset("items", []), **_formset("questions", [])})
     assert response.status_code == 200 and "请至少列出一个改造项目选项" in response.content.decode()
@@ -142,18 +154,25 @@ def test_staff_draft_a_survey_with_items_and_open_it_in_the_back_office(client, 
     assert response.status_code == 302, response.content.decode()[-3000:]
     survey = Survey.objects.get()
     assert (survey.status, survey.created_by, survey.max_choices) == ("draft", e["staff"], 2)
-    assert list(survey.items.values_list("title", "estimated_cost")) == [("加装电梯", Decimal("300000.00")), ("外墙翻新", Decimal("120000.50"))]
+    assert list(survey.items.values_list("title", "estimated_cost")) == [
+        ("加装电梯", Decimal("300000.00")),
+        ("外墙翻新", Decimal("120000.50")),
+    ]
     page = client.get(admin("inspect", survey.pk)).content.decode()
     assert 'data-testid="open"' in page
     # A last day in the past is refused; then it opens for the four households of the estate.
     yesterday = f"{TODAY - datetime.timedelta(days=1):%Y-%m-%d}"
     assert client.post(admin("open", survey.pk), {"closes_on": yesterday}).status_code == 400
-    assert client.post(admin("open", survey.pk), {"closes_on": f"{TODAY + datetime.timedelta(days=10):%Y-%m-%d}"}).status_code == 302
+    assert (
+        client.post(admin("open", survey.pk), {"closes_on": f"{TODAY + datetime.timedelta(days=10):%Y-%m-%d}"}).status_code == 302
+    )
     survey.refresh_from_db()
     assert (survey.status, survey.households, survey.closes_on) == ("open", 4, TODAY + datetime.timedelta(days=10))
     # An open survey is not edited any more.
     assert client.get(admin("edit", survey.pk)).status_code == 302
-    response = client.post(admin("edit", survey.pk), {**base, "title": "改了", **_formset("items", rows), **_formset("questions", [])})
+    response = client.post(
+        admin("edit", survey.pk), {**base, "title": "改了", **_formset("items", rows), **_formset("questions", [])}
+    )
     survey.refresh_from_db()
     assert survey.title == "下一步改造什么"
     assert 'data-testid="close"' in client.get(admin("inspect", survey.pk)).content.decode()
@@ -205,7 +224,9 @@ def test_the_database_holds_one_answer_per_household(e):
     with pytest.raises(IntegrityError), transaction.atomic():
         SurveyResponse.objects.create(survey=survey, unit=e["units"][2], answered_by=e["b2"])
     with pytest.raises(IntegrityError), transaction.atomic():
-        SurveyRating.objects.create(response=SurveyResponse.objects.get(), question=SurveyQuestion.objects.create(survey=survey, text="x"), rating=6)
+        SurveyRating.objects.create(
+            response=SurveyResponse.objects.get(), question=SurveyQuestion.objects.create(survey=survey, text="x"), rating=6
+        )
 
 
 # --- bad input ------------------------------------------------------------------------------------------------
@@ -351,7 +372,12 @@ def test_closing_publishes_the_results_as_a_notice_with_a_pdf(client, e):
     notice = survey_close(survey=survey, by=e["staff"], note="提前截止")
     survey.refresh_from_db()
     assert survey.status == SurveyStatus.CLOSED and survey.closed_at is not None
-    assert (notice.kind, notice.estate, notice.status, notice.source) == (NoticeKind.SURVEY_RESULT, e["estate"], "published", survey)
+    assert (notice.kind, notice.estate, notice.status, notice.source) == (
+        NoticeKind.SURVEY_RESULT,
+        e["estate"],
+        "published",
+        survey,
+    )
     assert "下一步改造什么" in notice.title and "参与率 25.0%" in notice.body and "加装电梯" in notice.body
     with notice.pdf.open("rb") as f:
         assert f.read(5) == b"%PDF-"
@@ -362,7 +388,7 @@ def test_closing_publishes_the_results_as_a_notice_with_a_pdf(client, e):
     # Residents now read the results with the chart in the portal, and the notice among their estate's notices.
     page = client.get(portal(survey.pk)).content.decode()
     assert page.count('<rect class="bar"') == 3 and 'data-testid="response-rate"' in page
-    assert "1" in re.search(r'data-testid="item-%d">.*?data-testid="count">(\d+)<' % lift, page).group(1)
+    assert re.search(rf'data-testid="item-{lift}">.*?data-testid="count">(\d+)<', page).group(1) == "1"
     from cms.services import notice_page_sync
 
     notice_page_sync(notice=notice)  # the cms task that puts notices on the site
@@ -392,3 +418,130 @@ def test_the_daily_task_closes_surveys_after_their_last_day(e):
     assert Notice.objects.filter(kind=NoticeKind.SURVEY_RESULT, source_id=due.pk).count() == 1
     assert surveys_close_due(today=TODAY + datetime.timedelta(days=1)) == 0  # safe to run twice
     assert Notice.objects.filter(kind=NoticeKind.SURVEY_RESULT).count() == 1
+
+
+# --- permissions on every URL -------------------------------------------------------------------------------
+
+
+def _back_office_urls(survey_pk):
+    """Every URL of the surveys' back office, found from the viewset (a URL added later is checked too)."""
+    from property_services.viewsets.surveys import SurveyViewSet
+
+    urls = {}
+    for pattern in SurveyViewSet("property_services_survey", url_prefix="property_services/survey").get_urlpatterns():
+        args = [survey_pk] if "pk" in pattern.pattern.converters else []
+        urls[pattern.name] = reverse(f"property_services_survey:{pattern.name}", args=args)
+    return urls
+
+
+def test_every_back_office_url_refuses_the_wrong_person(client, e):
+    draft = renovation_survey(e)
+    live = opened(renovation_survey(e), e["staff"])
+    urls = _back_office_urls(draft.pk)
+    assert {"index", "add", "edit", "delete", "inspect", "open", "close"} <= set(urls)
+    objects = {name: url for name, url in urls.items() if str(draft.pk) in url.rstrip("/").split("/")[-1:]}
+    assert {"edit", "delete", "inspect", "open", "close", "history"} <= set(objects)
+    # Staff of the estate and an officer of its sub-district reach each page.
+    for person in (e["staff"], e["officer"]):
+        client.force_login(person)
+        for name in ("index", "add", "inspect", "edit", "open", "history"):
+            assert client.get(urls[name]).status_code == 200, (person, name)
+        assert client.get(admin("close", live.pk)).status_code == 200
+    # The committee sees the survey and its results but does not open or close it.
+    client.force_login(e["committee"])
+    assert client.get(urls["inspect"]).status_code == 200
+    # (Wagtail answers a permission refusal with a redirect to the dashboard and a message.)
+    refused = client.get(urls["open"])
+    assert refused.status_code == 302 and refused.url == "/admin/"
+    refused = client.post(admin("close", live.pk), {"note": ""})
+    assert refused.status_code == 302 and refused.url == "/admin/"
+    # Another estate's staff, an officer of another sub-district: not found, and absent from the list.
+    for outsider in (e["other_staff"], e["other_officer"]):
+        client.force_login(outsider)
+        for name, url in objects.items():
+            assert client.get(url).status_code == 404, (outsider, name)
+        assert client.post(urls["open"], {"closes_on": f"{TODAY:%Y-%m-%d}"}).status_code == 404
+        assert client.post(admin("close", live.pk), {"note": ""}).status_code == 404
+        assert client.get(admin("inspect", live.pk)).status_code == 404
+        assert "下一步改造什么" not in client.get(urls["index"]).content.decode()
+    # An owner (of this estate or another) has no back office; anonymous is sent to log in.
+    for person in (e["a"], e["stranger"], None):
+        if person is None:
+            client.logout()
+        else:
+            client.force_login(person)
+        for name, url in urls.items():
+            response = client.get(url)
+            assert response.status_code in (302, 403), (person, name)
+            if person is None:
+                assert response.status_code == 302 and "login" in response.url
+        assert client.post(urls["open"], {"closes_on": f"{TODAY:%Y-%m-%d}"}).status_code in (302, 403)
+        assert client.post(admin("close", live.pk), {"note": ""}).status_code in (302, 403)
+    draft.refresh_from_db()
+    live.refresh_from_db()
+    assert (draft.status, live.status) == ("draft", "open")
+
+
+def test_every_portal_url_refuses_the_wrong_person(client, e):
+    draft = renovation_survey(e)
+    survey = opened(renovation_survey(e), e["staff"])
+    lift = item_ids(survey)[0]
+    # A resident of the estate sees the open survey on the portal home, the list and its page; never a draft.
+    client.force_login(e["tenant"])
+    home = client.get(reverse("portal_home")).content.decode()
+    assert f'data-testid="survey-link-{survey.pk}"' in home
+    listing = client.get(PAGE).content.decode()
+    assert f'data-testid="survey-{survey.pk}"' in listing and f'data-testid="survey-{draft.pk}"' not in listing
+    assert client.get(portal(survey.pk)).status_code == 200
+    assert client.get(portal(draft.pk)).status_code == 404
+    # An owner of another estate and the estate's staff (who live nowhere here): not found, nothing written.
+    for person in (e["stranger"], e["staff"]):
+        client.force_login(person)
+        assert f'data-testid="survey-{survey.pk}"' not in client.get(PAGE).content.decode()
+        assert client.get(portal(survey.pk)).status_code == 404
+        assert client.post(portal(survey.pk), {"unit": e["units"][0].pk, "items": [lift]}).status_code == 404
+    # Anonymous: to the login page.
+    client.logout()
+    for url in (PAGE, portal(survey.pk)):
+        response = client.get(url)
+        assert response.status_code == 302 and "login" in response.url
+    assert client.post(portal(survey.pk), {"unit": e["units"][0].pk, "items": [lift]}).status_code == 302
+    assert SurveyResponse.objects.count() == 0
+
+
+# --- a fixed number of queries ----------------------------------------------------------------------------------
+
+
+def _queries(client, url):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_pages_run_a_fixed_number_of_queries_whatever_the_size(client, e):
+    small = opened(renovation_survey(e, items=(("加装电梯", "1.00"),), max_choices=1), e["staff"])
+    big = opened(renovation_survey(e, items=[(f"项目{i}", f"{i}.00") for i in range(8)], max_choices=3), e["staff"])
+    survey_answer(survey=small, unit=e["units"][0], by=e["a"], item_ids=item_ids(small))
+    for unit, user in zip(e["units"], (e["a"], e["a"], e["b"], e["c"]), strict=True):
+        survey_answer(survey=big, unit=unit, by=user, item_ids=item_ids(big)[:3])
+    rated_small = opened(satisfaction_survey(e, questions=("质量",)), e["officer"])
+    rated_big = opened(satisfaction_survey(e, questions=[f"问题{i}" for i in range(6)]), e["officer"])
+    for unit, user in zip(e["units"][2:], (e["b"], e["c"]), strict=True):
+        survey_answer(survey=rated_big, unit=unit, by=user, ratings={q.pk: 4 for q in rated_big.questions.all()}, comment="好")
+    # The resident's page while open (the form), then the results once closed; the back office's page.
+    client.force_login(e["c"])
+    assert _queries(client, portal(small.pk)) == _queries(client, portal(big.pk))
+    assert _queries(client, portal(rated_small.pk)) == _queries(client, portal(rated_big.pk))
+    for s in (small, big, rated_small, rated_big):
+        survey_close(survey=s, by=e["staff"])
+    assert _queries(client, portal(small.pk)) == _queries(client, portal(big.pk))
+    assert _queries(client, portal(rated_small.pk)) == _queries(client, portal(rated_big.pk))
+    client.force_login(e["staff"])
+    assert _queries(client, admin("inspect", small.pk)) == _queries(client, admin("inspect", big.pk))
+    assert _queries(client, admin("inspect", rated_small.pk)) == _queries(client, admin("inspect", rated_big.pk))
+    page = client.get(admin("inspect", rated_big.pk)).content.decode()
+    assert page.count('<rect class="bar"') == 6 and page.count('data-testid="comment"') == 2
+    assert 'data-testid="response-rate"' in page
