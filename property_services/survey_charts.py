@@ -53,7 +53,7 @@ def svg_bar_chart(*, bars: list[tuple[str, Decimal | int, str]], maximum: Decima
         )
     return mark_safe(  # noqa: S308 - every piece above is escaped by format_html
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" width="100%" '
-        f'role="img" aria-label="{escape(title)}" class="survey-chart" style="max-width:{WIDTH}px">'
+        f'role="img" aria-label="{escape(title)}" class="survey-chart">'
         f"<title>{escape(title)}</title>{''.join(rows)}</svg>"
     )
 

@@ -35,7 +35,7 @@ RATING_KINDS = (SurveyKind.PROJECT_SATISFACTION, SurveyKind.SERVICE_SATISFACTION
 
 class SurveyStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
-    OPEN = "open", _("Open")
+    OPEN = "open", _("Open for answers")
     CLOSED = "closed", _("Closed")
 
 
