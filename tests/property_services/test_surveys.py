@@ -545,3 +545,21 @@ def test_pages_run_a_fixed_number_of_queries_whatever_the_size(client, e):
     page = client.get(admin("inspect", rated_big.pk)).content.decode()
     assert page.count('<rect class="bar"') == 6 and page.count('data-testid="comment"') == 2
     assert 'data-testid="response-rate"' in page
+
+
+def test_district_officers_publish_to_the_estates_of_their_district_only(e, make_user):
+    from django.core.exceptions import ValidationError
+
+    district = e["estate"].community.subdistrict.district
+    officer = make_user("13900004106", Role.DISTRICT_OFFICER, district=district)
+    elsewhere = make_user("13900004107", Role.DISTRICT_OFFICER, district=e["other_estate"].community.subdistrict.district)
+    survey = Survey(estate=e["estate"], kind=SurveyKind.SERVICE_SATISFACTION, title="物业服务满意度")
+    survey.questions = [SurveyQuestion(text="保洁"), SurveyQuestion(text="安保")]
+    with pytest.raises(ValidationError, match="只有本小区的物业服务人员"):
+        survey_save(survey=survey, by=elsewhere)
+    survey_save(survey=survey, by=officer)
+    with pytest.raises(ValidationError, match="只有本小区的物业服务人员"):
+        survey_open(survey=survey, closes_on=TODAY, by=elsewhere)
+    opened(survey, officer)
+    survey.refresh_from_db()
+    assert (survey.status, survey.households, survey.created_by) == ("open", 4, officer)
