@@ -129,14 +129,10 @@ def survey_results(*, survey: Survey) -> SurveyResults:
     return SurveyResults(survey=survey, answered=answered, households=households, items=items, questions=questions)
 
 
-def survey_comments(*, survey: Survey) -> list[str]:
-    """The households' comments, newest first, without who wrote them (for the estate's staff)."""
-    return list(
-        SurveyResponse.objects.filter(survey=survey)
-        .exclude(comment="")
-        .order_by("-answered_at")
-        .values_list("comment", flat=True)
-    )
+def survey_comments(*, survey: Survey, limit: int = 200) -> list[str]:
+    """The households' latest comments, newest first, without who wrote them (for the estate's staff)."""
+    rows = SurveyResponse.objects.filter(survey=survey).exclude(comment="").order_by("-answered_at", "-pk")
+    return list(rows.values_list("comment", flat=True)[:limit])
 
 
 __all__ = [

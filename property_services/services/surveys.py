@@ -6,13 +6,15 @@ platform itself (the daily task that closes surveys past their date).
 
 Who answers: an owner holding a unit today, or a tenant or household member registered in it
 (``selectors.work_orders.resident_units``), for a unit in the survey's scope. A household (a unit) answers
-once, whoever of its people answers: a second answer for the unit is refused, and the database holds the rule
+once, whoever of its people answers (co-owners may each act for the unit, Civil Code Art. 300, but it still
+counts once): a second answer for the unit is refused, and the database holds the rule
 (``survey_one_answer_per_household``). Answers are never edited.
 """
 
 from __future__ import annotations
 
 import datetime
+import logging
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
@@ -41,6 +43,8 @@ from ..selectors.surveys import survey_results, survey_units
 from ..selectors.work_orders import resident_units
 
 CHANGE = "property_services.change_survey"
+
+logger = logging.getLogger(__name__)
 
 
 def survey_publisher_check(*, survey: Survey, by: Any) -> None:
@@ -292,14 +296,26 @@ def surveys_close_due(*, today: datetime.date | None = None) -> int:
 
     today = today or timezone.localdate()
     closed = 0
+    failures: list[Exception] = []
     for survey in Survey.objects.filter(status=SurveyStatus.OPEN, closes_on__lt=today).order_by("pk"):
-        survey_close(survey=survey, note="截止日期已过，自动截止")
-        closed += 1
+        try:
+            survey_close(survey=survey, note="截止日期已过，自动截止")
+        except Exception as exc:  # one survey's failure (e.g. its PDF) does not hold back the others
+            logger.exception("closing survey %s failed", survey.pk)
+            failures.append(exc)
+        else:
+            closed += 1
     published = Notice.objects.filter(
         source_type=ContentType.objects.get_for_model(Survey), kind=NoticeKind.SURVEY_RESULT
     ).values("source_id")
     for survey in Survey.objects.filter(status=SurveyStatus.CLOSED).exclude(pk__in=published).order_by("pk"):
-        survey_results_publish(survey=survey)
+        try:
+            survey_results_publish(survey=survey)
+        except Exception as exc:
+            logger.exception("publishing the results of survey %s failed", survey.pk)
+            failures.append(exc)
+    if failures:
+        raise failures[0]  # the task is recorded as failed; the next run tries again
     return closed
 
 

@@ -84,7 +84,7 @@ class SurveyInspectView(ScopedInspectView):
             survey=survey,
             results=results,
             chart=survey_chart(results, title=survey.title),
-            comments=survey_comments(survey=survey)[:200],
+            comments=survey_comments(survey=survey),
             history=survey.status_changes.select_related("by").order_by("at", "pk"),
             actions=actions,
             **kwargs,

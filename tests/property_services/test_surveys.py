@@ -563,3 +563,30 @@ def test_district_officers_publish_to_the_estates_of_their_district_only(e, make
     opened(survey, officer)
     survey.refresh_from_db()
     assert (survey.status, survey.households, survey.created_by) == ("open", 4, officer)
+
+
+def test_a_survey_whose_results_fail_to_publish_is_published_on_the_next_run(e, monkeypatch):
+    from property_services import pdf
+
+    broken = opened(renovation_survey(e), e["staff"], days=0)
+    fine = opened(satisfaction_survey(e), e["officer"], days=0)
+    render = pdf.survey_results_pdf
+
+    def failing(*, survey):
+        if survey.pk == broken.pk:
+            raise OSError("字体缺失")
+        return render(survey=survey)
+
+    monkeypatch.setattr(pdf, "survey_results_pdf", failing)
+    tomorrow = TODAY + datetime.timedelta(days=1)
+    with pytest.raises(OSError):
+        surveys_close_due(today=tomorrow)
+    # Both closed (answers stopped on time); only the second has its notice.
+    assert set(Survey.objects.values_list("status", flat=True)) == {"closed"}
+    assert list(Notice.objects.filter(kind=NoticeKind.SURVEY_RESULT).values_list("source_id", flat=True)) == [fine.pk]
+    monkeypatch.setattr(pdf, "survey_results_pdf", render)
+    assert surveys_close_due(today=tomorrow) == 0
+    assert sorted(Notice.objects.filter(kind=NoticeKind.SURVEY_RESULT).values_list("source_id", flat=True)) == [
+        broken.pk,
+        fine.pk,
+    ]
