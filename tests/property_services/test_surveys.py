@@ -590,3 +590,25 @@ def test_a_survey_whose_results_fail_to_publish_is_published_on_the_next_run(e, 
         broken.pk,
         fine.pk,
     ]
+
+
+@pytest.mark.skipif(not __import__("shutil").which("pdftotext"), reason="needs poppler-utils")
+def test_the_results_pdf_states_the_figures_in_real_chinese_text(e, tmp_path, caplog):
+    """The published PDF names no household: only items, counts, shares and the response rate."""
+    import logging
+
+    from tests.billing.test_receipt_pdf import pdf_fonts, pdf_text
+
+    survey = opened(renovation_survey(e), e["staff"])
+    lift, walls, _ = item_ids(survey)
+    survey_answer(survey=survey, unit=e["units"][0], by=e["a"], item_ids=[lift, walls])
+    survey_answer(survey=survey, unit=e["units"][3], by=e["tenant"], item_ids=[lift])
+    caplog.set_level(logging.WARNING, logger="weasyprint")
+    content = survey_close(survey=survey, by=e["staff"]).pdf.read()
+    text = re.sub(r"\s+", "", pdf_text(content, tmp_path))
+    assert "和平新村" in text and "加装电梯" in text and "¥300,000.00" in text and "50.0%" in text
+    assert "2(100.0%)" in text and "1(50.0%)" in text  # the chart's figures, drawn as text
+    assert e["units"][0].key not in text and e["a"].name not in text
+    cjk = [f for f in pdf_fonts(content, tmp_path) if re.search(r"Noto.?Sans.?CJK", f["name"])]
+    assert cjk and all(f["emb"] == "yes" and f["uni"] == "yes" for f in cjk)
+    assert not [r for r in caplog.records if ".notdef" in r.getMessage()]
