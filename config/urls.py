@@ -22,6 +22,7 @@ urlpatterns = [
     path("portal/fund/", include("property_services.fund_portal")),
     path("portal/records/", include("property_services.records_portal")),
     path("portal/repairs/", include("property_services.repairs_portal")),
+    path("portal/surveys/", include("property_services.surveys_portal")),
     path("billing/", include("billing.urls")),
     path("property/", include("property_services.urls")),
     path("parking/", include("property_services.parking_pay")),

@@ -52,6 +52,10 @@ class PropertyServicesConfig(AppConfig):
 
         register_section("property_services.repairs", repairs_section, order=25)
 
+        from .surveys_portal import surveys_section
+
+        register_section("property_services.surveys", surveys_section, order=26)
+
         # Bills name their payee before Checkout: the manager in effect (billing cannot look it up itself).
         from billing.payees import register_manager_name
 

@@ -86,3 +86,22 @@ def fund_use_pdf(*, use) -> bytes:
             "generated_at": timezone.localtime(),
         },
     )
+
+
+def survey_results_pdf(*, survey) -> bytes:
+    """A closed survey's results as published: the households asked and answering, the count per item (or the
+    average per question) with a bar chart. No household is named: the notice is public."""
+    from .selectors.surveys import survey_results
+    from .survey_charts import survey_chart
+
+    results = survey_results(survey=survey)
+    return _render(
+        "property_services/pdf/survey_results.html",
+        {
+            "survey": survey,
+            "estate": survey.estate,
+            "results": results,
+            "chart": survey_chart(results, title=survey.title),
+            "generated_at": timezone.localtime(),
+        },
+    )

@@ -78,6 +78,10 @@ WORK_ORDERS = _ps(
     "change_unitresident",
 )
 WORK_ORDERS_VIEW = _ps("view_workorder", "view_workordercategory")
+# Resident surveys (共谋/共评): the estate's staff and the officers of its sub-district or district draft, open
+# and close them (services.surveys.survey_publisher_check); the committee sees them and their results.
+SURVEYS = _ps("view_survey", "add_survey", "change_survey")
+SURVEYS_VIEW = _ps("view_survey")
 
 # The owners' committee approves and publishes the public income statement (the sub-district office where
 # there is no committee: services.public_income decides who, this only opens the screen).
@@ -95,7 +99,7 @@ STATEMENTS = _ps(
 
 
 def register() -> None:
-    register_role_permissions(Role.DISTRICT_OFFICER, VIEW + _ps("view_voterdesignation") + WORK_ORDERS_VIEW)
+    register_role_permissions(Role.DISTRICT_OFFICER, VIEW + _ps("view_voterdesignation") + WORK_ORDERS_VIEW + SURVEYS)
     register_role_permissions(
         Role.SUBDISTRICT_OFFICER,
         VIEW
@@ -112,7 +116,8 @@ def register() -> None:
         # the sub-district office, whose officers call and run it (services.assembly_caller_check says when).
         + _ps("add_assembly", "change_assembly", "add_ballot", "change_ballot")
         + STATEMENTS
-        + WORK_ORDERS_VIEW,
+        + WORK_ORDERS_VIEW
+        + SURVEYS,
     )
     register_role_permissions(
         Role.ESTATE_STAFF,
@@ -121,7 +126,8 @@ def register() -> None:
         + VOTER_DESIGNATION
         # The car park: the visitor tariff, the stays the gates record, the gates' key.
         + PARKING
-        + WORK_ORDERS,
+        + WORK_ORDERS
+        + SURVEYS,
     )
     register_role_permissions(
         Role.COMMITTEE_MEMBER,
@@ -136,5 +142,6 @@ def register() -> None:
         )
         + VOTER_DESIGNATION
         + STATEMENTS
-        + WORK_ORDERS_VIEW,
+        + WORK_ORDERS_VIEW
+        + SURVEYS_VIEW,
     )

@@ -67,6 +67,16 @@ def work_orders_settle_daily() -> dict:
     return work_orders_settle()
 
 
+SURVEYS_CLOSE_SCHEDULE = "property_services.surveys_close_daily"
+
+
+def surveys_close_daily() -> int:
+    """Daily: close the open surveys past their last day and publish their results. Safe to run twice."""
+    from .services.surveys import surveys_close_due
+
+    return surveys_close_due()
+
+
 def schedules_ensure(**kwargs) -> None:
     """Create or update the property-services schedules (post_migrate; idempotent)."""
     import datetime
@@ -92,6 +102,12 @@ def schedules_ensure(**kwargs) -> None:
     schedule_ensure(
         name=WORK_ORDERS_SETTLE_SCHEDULE,
         func="property_services.tasks.work_orders_settle_daily",
+        schedule_type=Schedule.DAILY,
+        first_run=first_run,
+    )
+    schedule_ensure(
+        name=SURVEYS_CLOSE_SCHEDULE,
+        func="property_services.tasks.surveys_close_daily",
         schedule_type=Schedule.DAILY,
         first_run=first_run,
     )

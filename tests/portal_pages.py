@@ -25,6 +25,8 @@ HTML_PAGES = {
     "records_portal:page",
     "repairs_portal:page",
     "repairs_portal:order",
+    "surveys_portal:page",
+    "surveys_portal:survey",
 }
 #: Downloads (PDF): checked for their status, not for layout.
 DOWNLOADS = {"portal_billing:receipt", "portal_billing:demand_letter", "records_portal:copy", "repairs_portal:photo"}
@@ -88,6 +90,7 @@ def portal_pages(user) -> dict[str, list[str]]:
     from property_services.models import WorkOrderPhoto
     from property_services.selectors import assemblies_for_owner
     from property_services.selectors.inspection import inspection_requests_of_user
+    from property_services.selectors.surveys import surveys_of_resident
     from property_services.selectors.work_orders import work_orders_of_resident
 
     pages: dict[str, list[str]] = {
@@ -106,6 +109,9 @@ def portal_pages(user) -> dict[str, list[str]]:
             reverse("repairs_portal:photo", args=[p.pk])
             for p in WorkOrderPhoto.objects.filter(order__in=work_orders_of_resident(user=user))[:2]
         ],
+        # The open and closed surveys put to the person's household.
+        "surveys_portal:page": [reverse("surveys_portal:page")],
+        "surveys_portal:survey": [reverse("surveys_portal:survey", args=[s.pk]) for s in surveys_of_resident(user=user)[:3]],
         "portal_billing:payment_result": [
             reverse("portal_billing:payment_result", args=[pk])
             for pk in PaymentAttempt.objects.filter(user=user).values_list("pk", flat=True)[:3]

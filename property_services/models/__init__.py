@@ -77,6 +77,19 @@ from .public_income import (
     StatementStatus,
 )
 from .settings import PERIOD_MONTHS, EstateSettings, StatementPeriod
+from .surveys import (
+    RATING_KINDS,
+    SURVEY_TRANSITIONS,
+    Survey,
+    SurveyChoice,
+    SurveyItem,
+    SurveyKind,
+    SurveyQuestion,
+    SurveyRating,
+    SurveyResponse,
+    SurveyStatus,
+    SurveyStatusChange,
+)
 from .work_orders import (
     OPEN_STATUSES,
     WORK_ORDER_TRANSITIONS,
@@ -91,6 +104,17 @@ from .work_orders import (
 )
 
 __all__ = [
+    "RATING_KINDS",
+    "SURVEY_TRANSITIONS",
+    "Survey",
+    "SurveyChoice",
+    "SurveyItem",
+    "SurveyKind",
+    "SurveyQuestion",
+    "SurveyRating",
+    "SurveyResponse",
+    "SurveyStatus",
+    "SurveyStatusChange",
     "OPEN_STATUSES",
     "WORK_ORDER_TRANSITIONS",
     "Contractor",

@@ -21,6 +21,7 @@ class NoticeKind(models.TextChoices):
     JOINT_MEETING_SUMMARY = "joint_meeting_summary", _("Joint meeting summary")
     PUBLIC_INCOME_STATEMENT = "public_income_statement", _("Public income statement")
     MAINTENANCE_FUND_USE = "maintenance_fund_use", _("Maintenance fund use")
+    SURVEY_RESULT = "survey_result", _("Resident survey result")
     OTHER = "other", _("Other")
 
 

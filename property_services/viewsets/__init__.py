@@ -22,6 +22,7 @@ from .parking import (
     PublicIncomeStatementViewSet,
 )
 from .public_income import EstateSettingsViewSet
+from .surveys import SurveyViewSet
 from .work_order_desk import UnitResidentViewSet
 from .work_orders import ContractorViewSet, WorkOrderCategoryViewSet, WorkOrderViewSet
 
@@ -58,4 +59,5 @@ class PropertyServicesViewSetGroup(ModelViewSetGroup):
         WorkOrderCategoryViewSet("property_services_workordercategory", url_prefix="property_services/workordercategory"),
         ContractorViewSet("property_services_contractor", url_prefix="property_services/contractor"),
         UnitResidentViewSet("property_services_unitresident", url_prefix="property_services/unitresident"),
+        SurveyViewSet("property_services_survey", url_prefix="property_services/survey"),
     )

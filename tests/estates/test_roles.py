@@ -99,8 +99,9 @@ ADDED_SINCE: dict[str, str] = {
     # the sub-district office see allocations.
     # Staff and the committee publish the fund's uses; staff answer owners' requests to inspect records.
     # Issue 14: staff handle work orders, keep their categories, contractors and registered residents; officers and
-    # the committee see work orders and categories.
-    "district_officer": "billing.view_payee billing.view_payeeassignment billing.view_transfer property_services.view_workorder property_services.view_workordercategory",
+    # the committee see work orders and categories. Resident surveys: staff and officers draft, open and close
+    # them; the committee sees them.
+    "district_officer": "billing.view_payee billing.view_payeeassignment billing.view_transfer property_services.view_workorder property_services.view_workordercategory property_services.view_survey property_services.add_survey property_services.change_survey",
     "subdistrict_officer": """
         billing.view_payee billing.view_payeeassignment billing.view_transfer
         property_services.view_publicincomestatement property_services.change_publicincomestatement
@@ -108,6 +109,7 @@ ADDED_SINCE: dict[str, str] = {
         property_services.view_maintenancefunduse property_services.add_maintenancefunduse
         property_services.publish_maintenancefunduse
         property_services.view_workorder property_services.view_workordercategory
+        property_services.view_survey property_services.add_survey property_services.change_survey
     """,
     "committee_member": """
         property_services.view_publicincomestatement property_services.change_publicincomestatement
@@ -115,6 +117,7 @@ ADDED_SINCE: dict[str, str] = {
         property_services.view_maintenancefunduse property_services.add_maintenancefunduse
         property_services.publish_maintenancefunduse
         property_services.view_workorder property_services.view_workordercategory
+        property_services.view_survey
     """,
     "estate_staff": """
         billing.view_payee billing.view_payeeassignment billing.view_transfer
@@ -138,6 +141,7 @@ ADDED_SINCE: dict[str, str] = {
         property_services.change_workordercategory property_services.view_contractor property_services.add_contractor
         property_services.change_contractor property_services.view_unitresident property_services.add_unitresident
         property_services.change_unitresident
+        property_services.view_survey property_services.add_survey property_services.change_survey
     """,
 }
 

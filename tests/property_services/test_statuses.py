@@ -22,6 +22,7 @@ from property_services.models import (
     INSPECTION_TRANSITIONS,
     NOTICE_TRANSITIONS,
     STATEMENT_TRANSITIONS,
+    SURVEY_TRANSITIONS,
     WORK_ORDER_TRANSITIONS,
     Assembly,
     AssemblyStatus,
@@ -36,6 +37,7 @@ from property_services.models import (
     NoticeStatus,
     PublicIncomeCost,
     PublicIncomeStatement,
+    Survey,
     WorkOrder,
 )
 
@@ -167,6 +169,21 @@ def _work_order(estate, status):
     )
 
 
+def _survey(estate, status):
+    """A "what to renovate next" survey of the estate in ``status`` (an opened one has its date and households)."""
+    from property_services.models import Survey, SurveyItem
+
+    opened = {} if status == "draft" else {"closes_on": TODAY, "households": 2}
+    survey = Survey.objects.create(estate=estate, title="下一步改造什么", status=status, **opened)
+    SurveyItem.objects.create(survey=survey, title="加装电梯", estimated_cost="300000.00")
+    return survey
+
+
+def _survey_changes(to):
+    """Opening a survey fixes its last day and the households asked (a database check holds it)."""
+    return {"closes_on": TODAY, "households": 2} if to == "open" else {}
+
+
 # model -> (make an object in a status, the fields that change with a move to ``to``)
 SUBJECTS = {
     Assembly: (_assembly, lambda to: {}),
@@ -176,6 +193,7 @@ SUBJECTS = {
     PublicIncomeCost: (_cost, _cost_changes),
     InspectionRequest: (_inspection, _inspection_changes),
     WorkOrder: (_work_order, lambda to: {}),
+    Survey: (_survey, _survey_changes),
 }
 
 
@@ -200,6 +218,7 @@ def test_every_status_of_property_services_has_a_registered_flow_and_a_walker_he
     assert flow_for(PublicIncomeCost).transitions is COST_TRANSITIONS
     assert flow_for(InspectionRequest).transitions is INSPECTION_TRANSITIONS
     assert flow_for(WorkOrder).transitions is WORK_ORDER_TRANSITIONS
+    assert flow_for(Survey).transitions is SURVEY_TRANSITIONS
 
 
 @pytest.mark.parametrize(("model", "old", "new", "allowed"), list(_cases()))
