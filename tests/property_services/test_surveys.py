@@ -97,7 +97,11 @@ def renovation_survey(
     e, *, building=None, max_choices=2, items=(("加装电梯", "300000.00"), ("外墙翻新", "120000.50"), ("增设充电桩", "8000"))
 ):
     survey = Survey(
-        estate=e["estate"], building=building, kind=SurveyKind.RENOVATION_CHOICE, title="下一步改造什么", max_choices=max_choices
+        estate=e["estate"],
+        building=building,
+        kind=SurveyKind.RENOVATION_CHOICE,
+        title="2027年改造项目征询",
+        max_choices=max_choices,
     )
     survey.items = [SurveyItem(title=t, estimated_cost=Decimal(c)) for t, c in items]
     return survey_save(survey=survey, by=e["staff"])
@@ -378,7 +382,7 @@ def test_closing_publishes_the_results_as_a_notice_with_a_pdf(client, e):
         "published",
         survey,
     )
-    assert "下一步改造什么" in notice.title and "参与率 25.0%" in notice.body and "加装电梯" in notice.body
+    assert "2027年改造项目征询" in notice.title and "参与率 25.0%" in notice.body and "加装电梯" in notice.body
     with notice.pdf.open("rb") as f:
         assert f.read(5) == b"%PDF-"
     assert list(survey.status_changes.values_list("from_status", "to_status", "by", "note")) == [
@@ -463,7 +467,7 @@ def test_every_back_office_url_refuses_the_wrong_person(client, e):
         assert client.post(urls["open"], {"closes_on": f"{TODAY:%Y-%m-%d}"}).status_code == 404
         assert client.post(admin("close", live.pk), {"note": ""}).status_code == 404
         assert client.get(admin("inspect", live.pk)).status_code == 404
-        assert "下一步改造什么" not in client.get(urls["index"]).content.decode()
+        assert "2027年改造项目征询" not in client.get(urls["index"]).content.decode()
     # An owner (of this estate or another) has no back office; anonymous is sent to log in.
     for person in (e["a"], e["stranger"], None):
         if person is None:
