@@ -1,10 +1,11 @@
-"""The demo's repairs and complaints (issue 14), loaded by ``seed_demo`` after the common parts.
+"""The demo's repairs and complaints and residents' surveys (issue 14), loaded by ``seed_demo`` after the common parts.
 
 Every demo estate gets its categories with time limits and a contractor; the tenant 王浩宇 (13700000001) is
 registered in a flat of 金汤街小区 (he reports about it in the portal); and each estate has a month of orders
 in every status — reported in the portal by the demo owners and the tenant, or filed by staff for a call —
 some answered late (flagged overdue), one reopened after the resident rejected it, some rated, one low (on
-the return-visit list). The history is the past month: the orders' times are moved back after the services
+the return-visit list). Surveys: an open one of what to renovate next in 金汤街小区, and a closed one of
+satisfaction with the manager's service in 洋河新村 with its results published. The history is the past month: the orders' times are moved back after the services
 wrote them (demo only, like billing's backdated bills).
 """
 
@@ -92,6 +93,65 @@ def _reporters(estate: Estate) -> list[tuple[User | None, Unit | None]]:
     if resident:
         people.append((resident.user, resident.unit))
     return people
+
+
+def _demo_surveys(estates: list[Estate]) -> int:
+    """金汤街小区: an open survey of what to renovate next (the demo owner 陈建华 has not answered yet); 洋河新村:
+    a closed survey of satisfaction with the manager's service, answered by its two demo owners, its results
+    published as a notice with their PDF."""
+    from .models import Survey, SurveyItem, SurveyKind, SurveyQuestion
+    from .services.surveys import survey_answer, survey_close, survey_open, survey_save
+
+    by_name = {estate.name: estate for estate in estates}
+    today = timezone.localdate()
+    made = 0
+    if JINTANGJIE in by_name:
+        survey = Survey(
+            estate=by_name[JINTANGJIE],
+            kind=SurveyKind.RENOVATION_CHOICE,
+            title="2027年小区改造项目征询（共谋）",
+            max_choices=2,
+        )
+        survey.items = [
+            SurveyItem(title=title, estimated_cost=Decimal(cost))
+            for title, cost in (
+                ("加装电梯（1号楼）", "680000.00"),
+                ("外墙保温与防水", "420000.00"),
+                ("增设电动自行车充电棚", "36000.00"),
+            )
+        ]
+        survey = survey_save(survey=survey)
+        survey_open(survey=survey, closes_on=today + datetime.timedelta(days=20))
+        tenant = UnitResident.objects.filter(
+            user__mobile=TENANT, unit__building__estate=survey.estate, until__isnull=True
+        ).first()
+        if tenant is not None:
+            items = list(survey.items.order_by("sort_order").values_list("pk", flat=True))
+            survey_answer(survey=survey, unit=tenant.unit, by=tenant.user, item_ids=items[:2])
+        made += 1
+    if YANGHE in by_name:
+        survey = Survey(estate=by_name[YANGHE], kind=SurveyKind.SERVICE_SATISFACTION, title="2026年物业服务满意度测评（共评）")
+        survey.questions = [SurveyQuestion(text=text) for text in ("报修响应与维修质量", "环境卫生", "公共收益公开透明")]
+        survey = survey_save(survey=survey)
+        survey_open(survey=survey, closes_on=today + datetime.timedelta(days=7))
+        questions = list(survey.questions.order_by("sort_order").values_list("pk", flat=True))
+        for mobile, marks, comment in (("13800000002", (4, 5, 4), ""), ("13900000003", (3, 4, 5), "希望维修更及时")):
+            ownership = (
+                Ownership.objects.filter(owner__user__mobile=mobile, unit__building__estate=survey.estate, until__isnull=True)
+                .select_related("unit", "owner__user")
+                .first()
+            )
+            if ownership is not None:
+                survey_answer(
+                    survey=survey,
+                    unit=ownership.unit,
+                    by=ownership.owner.user,
+                    ratings=dict(zip(questions, marks, strict=True)),
+                    comment=comment,
+                )
+        survey_close(survey=survey, note="演示：测评结束")
+        made += 1
+    return made
 
 
 def seed_work_orders_demo(stdout: TextIO | None = None) -> dict[str, int]:
@@ -197,5 +257,6 @@ def seed_work_orders_demo(stdout: TextIO | None = None) -> dict[str, int]:
                     WorkOrderStatusChange.objects.filter(order=order, from_status="").update(at=F("at") - lateness)
                 counts["orders"] += 1
         work_orders_flag_overdue(now=now)
+    counts["surveys"] = _demo_surveys(estates)
     _write(stdout, "工单演示数据已加载 / Work-order demo data loaded: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
     return counts

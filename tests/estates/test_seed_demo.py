@@ -214,3 +214,16 @@ def test_the_demo_has_a_month_of_work_orders_in_every_state(seeded):
     assert WorkOrder.objects.filter(reporter__mobile="13700000001").exists()
     assert WorkOrder.objects.filter(rating__lte=2).exists()
     assert WorkOrder.objects.filter(invoice__isnull=False, paid=True).exists()  # the paid repair, billed when confirmed
+
+
+def test_the_demo_has_an_open_survey_and_a_closed_one_with_its_results_published(seeded):
+    """Residents' surveys (共谋/共评): 金汤街小区 asks what to renovate next (open; the tenant has answered for his
+    flat, the demo owner 陈建华 has not); 洋河新村's service survey is closed and its results published as a notice."""
+    from property_services.models import Notice, Survey, SurveyStatus
+
+    open_survey = Survey.objects.get(estate__name="金汤街小区")
+    closed = Survey.objects.get(estate__name="洋河新村")
+    assert open_survey.status == SurveyStatus.OPEN and open_survey.responses.count() == 1
+    assert not open_survey.responses.filter(unit__ownerships__owner__user__mobile="13800000001").exists()
+    assert closed.status == SurveyStatus.CLOSED and closed.responses.count() == 2
+    assert Notice.objects.get(estate=closed.estate, kind="survey_result").pdf
