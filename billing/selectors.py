@@ -197,6 +197,35 @@ def arrears_totals(rows: list[dict]) -> dict:
     }
 
 
+#: The bills the collection rate looks at: those whose due date fell in the last year (a whole cycle of
+#: monthly, quarterly and yearly charges), so that a debt written off long ago does not weigh for ever.
+COLLECTION_WINDOW = datetime.timedelta(days=365)
+
+
+def collection_by_estate(*, estates: QuerySet[Estate] | Iterable[int], on: datetime.date) -> dict[int, dict]:
+    """What was billed and fell due before ``on`` (within ``COLLECTION_WINDOW``) and how much of it is unpaid,
+    per estate: ``billed``/``unpaid`` over every charge, ``fee_billed``/``fee_unpaid`` over the property service
+    fee. Void bills (cancelled or written off) are not counted. The arrears rate is unpaid ÷ billed; the
+    collection rate is its complement. One query (GROUP BY estate), whatever the number of estates."""
+    fee = Q(charge_kind=ChargeKind.PROPERTY_FEE)
+    rows = (
+        Invoice.objects.filter(estate__in=estates, due_on__lt=on, due_on__gte=on - COLLECTION_WINDOW)
+        .exclude(status=InvoiceStatus.VOID)
+        .values("estate_id")
+        .annotate(
+            billed=Sum("total"),
+            unpaid=Sum(OUTSTANDING),
+            fee_billed=Sum("total", filter=fee),
+            fee_unpaid=Sum(OUTSTANDING, filter=fee),
+        )
+        .order_by()
+    )
+    return {
+        row["estate_id"]: {key: quantize(row[key] or 0) for key in ("billed", "unpaid", "fee_billed", "fee_unpaid")}
+        for row in rows
+    }
+
+
 def arrears_bills(*, user, estate: Estate | None = None) -> QuerySet[Invoice]:
     invoices = invoices_for_staff(user=user).filter(status__in=UNPAID)
     if estate is not None:
