@@ -325,15 +325,22 @@ def seed(*, estates: int, units: int, months: int) -> dict:
             p,
         ),
     )
-    counts = {
+    return {**counts_now(months=months), "seconds": sum(t for _rows, t in timings.values())}
+
+
+def counts_now(*, months: int) -> dict:
+    from billing.models import Invoice
+    from estates.models import District, Estate, Unit
+    from property_services.models import WorkOrder
+
+    return {
         "estates": Estate.objects.count(),
         "units": Unit.objects.count(),
-        "districts": districts,
+        "districts": District.objects.count(),
         "work_orders": WorkOrder.objects.count(),
         "bills": Invoice.objects.count(),
-        "seconds": sum(t for _rows, t in timings.values()),
+        "seconds": 0.0,
     }
-    return counts
 
 
 def vacuum() -> None:
@@ -354,12 +361,17 @@ def personas():
     district = District.objects.order_by("code").first()
     subdistrict = Subdistrict.objects.filter(district=district).order_by("pk").first()
     estate = Estate.objects.filter(community__subdistrict=subdistrict).order_by("pk").first()
-    staff = User.objects.create_user("13900099001", "bench-pass-1", name="基准物业")
-    role_grant(user=staff, role=Role.ESTATE_STAFF, estate=estate)
-    officer = User.objects.create_user("13900099002", "bench-pass-2", name="基准区干部")
-    role_grant(user=officer, role=Role.DISTRICT_OFFICER, district=district)
-    sub_officer = User.objects.create_user("13900099003", "bench-pass-3", name="基准街道干部")
-    role_grant(user=sub_officer, role=Role.SUBDISTRICT_OFFICER, subdistrict=subdistrict)
+
+    def persona(mobile, name, role, **scope):
+        user = User.objects.filter(mobile=mobile).first()
+        if user is None:  # (a --reuse run finds them)
+            user = User.objects.create_user(mobile, f"bench-{mobile}", name=name)
+            role_grant(user=user, role=role, **scope)
+        return user
+
+    staff = persona("13900099001", "基准物业", Role.ESTATE_STAFF, estate=estate)
+    officer = persona("13900099002", "基准区干部", Role.DISTRICT_OFFICER, district=district)
+    sub_officer = persona("13900099003", "基准街道干部", Role.SUBDISTRICT_OFFICER, subdistrict=subdistrict)
     return estate, district, subdistrict, staff, officer, sub_officer
 
 
@@ -406,10 +418,16 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=30, help="timed requests per page (30)")
     parser.add_argument("--keep", action="store_true", help=f"keep the {BENCH_DB} database afterwards")
     parser.add_argument("--no-write", action="store_true", help="do not update docs/benchmarks.md")
+    parser.add_argument(
+        "--reuse", action="store_true", help=f"time again on the {BENCH_DB} database a --keep run left (migrated, not re-seeded)"
+    )
     args = parser.parse_args()
 
     source_url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
-    bench_url = bench_database(source_url)
+    if args.reuse:
+        bench_url = urlunsplit(urlsplit(source_url)._replace(path=f"/{BENCH_DB}"))
+    else:
+        bench_url = bench_database(source_url)
     os.environ["DATABASE_URL"] = bench_url
     # The test settings: DEBUG off, static files by their plain names (nothing is collected here).
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
@@ -429,11 +447,14 @@ def main() -> int:
     try:
         log(f"database {BENCH_DB} on {urlsplit(bench_url).hostname}: migrating …")
         call_command("migrate", verbosity=0)
-        log(f"seeding {args.estates:,} estates, {args.units:,} units …")
-        counts = seed(estates=args.estates, units=args.units, months=args.months)
-        started = time.perf_counter()
-        vacuum()
-        log(f"  VACUUM ANALYZE in {time.perf_counter() - started:.1f} s")
+        if args.reuse:
+            counts = counts_now(months=args.months)
+        else:
+            log(f"seeding {args.estates:,} estates, {args.units:,} units …")
+            counts = seed(estates=args.estates, units=args.units, months=args.months)
+            started = time.perf_counter()
+            vacuum()
+            log(f"  VACUUM ANALYZE in {time.perf_counter() - started:.1f} s")
         estate, district, subdistrict, staff, officer, sub_officer = personas()
         from estates.models import Estate, Unit
 
@@ -501,7 +522,7 @@ tests/property_services/test_dashboards.py); here it was the same on every reque
         return 0 if pages_ok else 1
     finally:
         connection.close()
-        if not args.keep:
+        if not (args.keep or args.reuse):
             bench_database(source_url, drop_only=True)
 
 
