@@ -35,6 +35,7 @@ from .selectors.dashboards import (
     districts_of_user,
     sort_rows,
     subdistricts_of_user,
+    units_by_estate,
 )
 
 PERMISSION = "estates.view_area_dashboard"
@@ -152,11 +153,12 @@ class AreaDashboardView(WagtailAdminTemplateMixin, TemplateView):
             sort = "name"
         rows = sort_rows(dashboard.rows, sort)
         page = Paginator(rows, PER_PAGE).get_page(request.GET.get("p"))
+        units_by_estate(list(page))
         columns = [
             (key, label)
             for key, label in (
                 ("name", gettext_lazy("Estate")),
-                ("units", gettext_lazy("Units")),
+                ("", gettext_lazy("Units")),
                 ("model", gettext_lazy("Management model")),
                 ("fee_collection", gettext_lazy("Fee collection")),
                 ("arrears", gettext_lazy("Arrears rate")),
@@ -194,6 +196,7 @@ def area_dashboard_export(request, kind: str, pk: int):
 
     area = _area(request, kind, pk)
     d = area_dashboard(user=request.user, area=area)
+    units_by_estate(d.rows)
     workbook = Workbook(write_only=True)
     summary = workbook.create_sheet("概况 Summary")
     append_header(summary, [Heading("指标", gettext_lazy("Figure")), Heading("数值", gettext_lazy("Value"))])
@@ -201,7 +204,7 @@ def area_dashboard_export(request, kind: str, pk: int):
         (Heading("片区", gettext_lazy("Area")), area.place.name),
         (Heading("日期", gettext_lazy("Date")), d.on),
         (Heading("小区数", gettext_lazy("Estates")), d.estates),
-        (Heading("户数", gettext_lazy("Units")), d.units),
+        (Heading("户数", gettext_lazy("Units")), sum(row.units for row in d.rows)),
     ]
     for _code, label, n, share in d.coverage:
         name = label or gettext("No arrangement in effect")
