@@ -100,7 +100,7 @@ def _charts(dashboard: AreaDashboard, rows) -> list:
         bar_chart(coverage, title=gettext("Estates by management model"), testid="chart-coverage"),
     ]
     if dashboard.groups:
-        parts = [(name, orders, collection) for name, orders, collection, _n in dashboard.groups]
+        parts = [(group.name, group.orders, group.collection) for group in dashboard.groups]
     else:
         parts = [(row.name, row.orders, row.collection) for row in rows]
     charts += [

@@ -246,20 +246,20 @@ def area_of_user(*, user, kind: str, pk: int) -> Area | None:
     return Area(kind=kind, place=place) if place else None
 
 
+#: The league table's columns that sort, each with the figure it sorts by.
 SORTS = {
-    # key: (what the row is sorted by, a larger value first when the sort is descending by default)
-    "name": "code",
-    "model": "model_label",
-    "fee_collection": "fee_collection_rate",
-    "arrears": "arrears_rate",
-    "open": "open",
-    "overdue": "overdue",
-    "response": "response_compliance",
-    "completion": "completion_compliance",
-    "rating": "average_rating",
-    "low": "low_share",
-    "disclosed": "income_disclosed",
-    "filings": "filings_attention",
+    "name": lambda r: r.code,
+    "model": lambda r: r.model_label,
+    "fee_collection": lambda r: r.collection.fee_collection_rate,
+    "arrears": lambda r: r.collection.arrears_rate,
+    "open": lambda r: r.orders.open,
+    "overdue": lambda r: r.orders.overdue,
+    "response": lambda r: r.orders.response_compliance,
+    "completion": lambda r: r.orders.completion_compliance,
+    "rating": lambda r: r.orders.average_rating,
+    "low": lambda r: r.orders.low_share,
+    "disclosed": lambda r: r.income_disclosed,
+    "filings": lambda r: r.filings_attention,
 }
 
 
@@ -285,13 +285,14 @@ class EstateRow:
     def model_label(self) -> str:
         return str(ManagementModel(self.model).label) if self.model else ""
 
-    def __getattr__(self, name):
-        # The league table sorts by the figures of its parts (orders.*, collection.*) by name.
-        for part in ("orders", "collection"):
-            target = self.__dict__.get(part)
-            if target is not None and hasattr(type(target), name):
-                return getattr(target, name)
-        raise AttributeError(name)
+
+@dataclass
+class SubdistrictFigures:
+    pk: int
+    name: str
+    orders: WorkOrderFigures
+    collection: Collection
+    estates: int
 
 
 @dataclass
@@ -307,7 +308,7 @@ class AreaDashboard:
     statements: int
     estates_disclosing: int
     income_disclosed: Decimal
-    groups: list[tuple[str, WorkOrderFigures, Collection, int]]  # sub-districts of a district: name, figures, estates
+    groups: list[SubdistrictFigures]  # a district's sub-districts
 
     @property
     def estates(self) -> int:
@@ -337,7 +338,7 @@ def units_by_estate(rows: list[EstateRow]) -> None:
 
 
 def _sort_value(row: EstateRow, key: str):
-    return getattr(row, SORTS[key])
+    return SORTS[key](row)
 
 
 def sort_rows(rows: list[EstateRow], sort: str) -> list[EstateRow]:
@@ -399,19 +400,19 @@ def area_dashboard(*, user, area: Area, now: datetime.datetime | None = None) ->
 
     groups = []
     if area.kind == "district":
-        grouped: dict[str, list[EstateRow]] = defaultdict(list)
+        grouped: dict[tuple[str, int], list[EstateRow]] = defaultdict(list)
         for row in all_rows:
-            grouped[row.subdistrict].append(row)
-        for name in sorted(grouped):
-            members = grouped[name]
-            groups.append(
-                (
-                    name,
-                    sum((r.orders for r in members), WorkOrderFigures()),
-                    sum((r.collection for r in members), Collection()),
-                    len(members),
-                )
+            grouped[(row.subdistrict, row.subdistrict_id)].append(row)
+        groups = [
+            SubdistrictFigures(
+                pk=pk,
+                name=name,
+                orders=sum((r.orders for r in members), WorkOrderFigures()),
+                collection=sum((r.collection for r in members), Collection()),
+                estates=len(members),
             )
+            for (name, pk), members in sorted(grouped.items())
+        ]
     return AreaDashboard(
         area=area,
         on=today,
@@ -434,6 +435,7 @@ __all__ = [
     "Area",
     "AreaDashboard",
     "Collection",
+    "SubdistrictFigures",
     "EstateOperations",
     "EstateRow",
     "WorkOrderFigures",

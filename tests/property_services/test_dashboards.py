@@ -296,6 +296,7 @@ def test_a_district_officer_sees_the_district_with_a_chart_per_subdistrict(clien
     assert 'data-estate="C"' in html and 'data-estate="X"' not in html
     assert '<g data-label="解放碑街道" data-value="66.7">' in html  # fee collection by sub-district
     assert '<g data-label="七星岗街道" data-value="">' in html  # C billed nothing: no bar
+    assert area_url("subdistrict", world["qxg"].pk) in html  # each sub-district's own page is a click away
     # The district officer may also open one of its sub-districts; not another district's.
     assert client.get(area_url("subdistrict", world["qxg"].pk)).status_code == 200
     assert client.get(area_url("subdistrict", world["far"].pk)).status_code == 404
