@@ -500,12 +500,13 @@ def main() -> int:
         rows = "\n".join(
             f"| {label} | {r['p50']:.1f} | {r['p95']:.1f} | {', '.join(map(str, r['queries']))} |" for label, _u, r in results
         )
+        seeded = f"bulk SQL in {counts['seconds']:.0f} s" if counts["seconds"] else "bulk SQL, seeded by an earlier --keep run"
         text = f"""## Dashboards (`benchmarks/dashboards.py`, issue 14)
 
 Measured {timezone.localtime():%Y-%m-%d %H:%M} on {platform.machine()}, {os.cpu_count()} CPUs, {pg_version}, Django's test
 client in process, {args.runs} timed requests per page after three warm-ups. Load average {load[0]:.1f} / {load[1]:.1f} /
 {load[2]:.1f} (`uptime`) at the end: the machine was shared, every timing ran under it.
-Data (bulk SQL, {counts["seconds"]:.0f} s): {counts["estates"]:,} estates in {counts["districts"]} districts, {counts["units"]:,} units,
+Data ({seeded}): {counts["estates"]:,} estates in {counts["districts"]} districts, {counts["units"]:,} units,
 {counts["work_orders"]:,} work orders over 180 days, {counts["bills"]:,} property-fee bills ({args.months} months), arrangements,
 committees and published statements.
 
