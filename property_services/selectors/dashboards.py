@@ -356,7 +356,7 @@ def sort_rows(rows: list[EstateRow], sort: str) -> list[EstateRow]:
 
 
 def area_dashboard(*, user, area: Area, now: datetime.datetime | None = None) -> AreaDashboard:
-    """Every figure of the area's dashboard and a row per estate, in a fixed number of queries (eight) whatever
+    """Every figure of the area's dashboard and a row per estate, in a fixed number of queries (six) whatever
     the number of estates: each source is aggregated per estate in the database; only the merge is Python."""
     now = now or timezone.now()
     today = timezone.localdate(now)
@@ -372,20 +372,26 @@ def area_dashboard(*, user, area: Area, now: datetime.datetime | None = None) ->
     # scope's subqueries again (area_of_user already checked the area is in the person's scope) nor on a list of
     # hundreds of ids sent as parameters.
     ids = area.estates().values("pk")
-    for pk, model in management_models_in_effect(estates=ids, on=today).items():
-        rows[pk].model = model
-    for pk, figures in work_order_figures(estates=ids, now=now, since=since).items():
-        rows[pk].orders = figures
-    for pk, collection in collections(estates=ids, on=today).items():
-        rows[pk].collection = collection
-    for pk, disclosed in public_income_disclosed_by_estate(estates=ids).items():
-        row = rows[pk]
+
+    def known(figures: dict):
+        # The two sets are the same (an area in scope is wholly visible); an estate outside ``rows`` is skipped.
+        return ((rows[pk], value) for pk, value in figures.items() if pk in rows)
+
+    for row, model in known(management_models_in_effect(estates=ids, on=today)):
+        row.model = model
+    for row, figures in known(work_order_figures(estates=ids, now=now, since=since)):
+        row.orders = figures
+    for row, collection in known(collections(estates=ids, on=today)):
+        row.collection = collection
+    for row, disclosed in known(public_income_disclosed_by_estate(estates=ids)):
         row.statements, row.income_disclosed, row.last_published = (
             disclosed["statements"],
             disclosed["income"],
             disclosed["last_ends_on"],
         )
-    filings = list(committees_filing_attention(user=user, on=today, limit=None).filter(estate__in=ids))
+    filings = [
+        c for c in committees_filing_attention(user=user, on=today, limit=None).filter(estate__in=ids) if c.estate_id in rows
+    ]
     for committee in filings:
         rows[committee.estate_id].filings_attention += 1
 

@@ -422,3 +422,11 @@ def test_the_area_dashboard_runs_a_fixed_number_of_queries_whatever_the_number_o
         OwnersCommittee.objects.create(estate=estate, elected_on=TODAY - 40 * D, term_ends_on=TODAY + 900 * D)
     large = (count(url), count(reverse("area_dashboard:export", args=["district", world["district"].pk])))
     assert small == large, (small, large)
+
+
+def test_an_area_without_estates_shows_an_empty_table(client, world):
+    empty = Subdistrict.objects.create(district=world["district"], code="T-YZ-9", name="新设街道")
+    client.force_login(world["district_officer"])
+    html = client.get(area_url("subdistrict", empty.pk)).content.decode()
+    assert 'data-testid="league"' in html and "data-estate=" not in html
+    assert value(html, "coverage") == "" and value(html, "fee-collection") == ""  # nothing to measure: "—"
