@@ -197,6 +197,43 @@ def arrears_totals(rows: list[dict]) -> dict:
     }
 
 
+#: The bills the collection rate looks at: those whose due date fell in the last 90 days (a quarter, the usual
+#: period of a 收缴率), so the figure moves with how the estate collects now rather than with old debts.
+COLLECTION_WINDOW = datetime.timedelta(days=90)
+
+
+def collection_by_estate(*, estates: QuerySet[Estate] | Iterable[int], on: datetime.date) -> dict[int, dict]:
+    """What was billed and fell due before ``on`` (within ``COLLECTION_WINDOW``) and how much of it is unpaid,
+    per estate: ``billed``/``unpaid`` over every charge, ``fee_billed``/``fee_unpaid`` over the property service
+    fee. Void bills (cancelled or written off) are not counted; a bill due on ``on`` is not late yet. The
+    arrears rate is unpaid ÷ billed; the collection rate is its complement. One query (GROUP BY estate) that
+    PostgreSQL answers from the ``invoice_collection`` index alone, whatever the number of estates."""
+    fee = Q(charge_kind=ChargeKind.PROPERTY_FEE)
+    rows = (
+        Invoice.objects.filter(estate__in=estates, due_on__lt=on, due_on__gte=on - COLLECTION_WINDOW)
+        .exclude(status=InvoiceStatus.VOID)
+        .values("estate_id")
+        .annotate(
+            billed=Sum("total"),
+            paid=Sum("paid_amount"),
+            fee_billed=Sum("total", filter=fee),
+            fee_paid=Sum("paid_amount", filter=fee),
+        )
+        .order_by()
+    )
+    result = {}
+    for row in rows:
+        billed, paid = quantize(row["billed"] or 0), quantize(row["paid"] or 0)
+        fee_billed, fee_paid = quantize(row["fee_billed"] or 0), quantize(row["fee_paid"] or 0)
+        result[row["estate_id"]] = {
+            "billed": billed,
+            "unpaid": billed - paid,
+            "fee_billed": fee_billed,
+            "fee_unpaid": fee_billed - fee_paid,
+        }
+    return result
+
+
 def arrears_bills(*, user, estate: Estate | None = None) -> QuerySet[Invoice]:
     invoices = invoices_for_staff(user=user).filter(status__in=UNPAID)
     if estate is not None:

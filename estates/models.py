@@ -35,6 +35,9 @@ class District(models.Model):
         ordering = ["code"]
         verbose_name = _("district")
         verbose_name_plural = _("districts")
+        # The officers' area dashboards (property_services.area_dashboard): which areas a person sees
+        # there follows their role's scope; this only opens the screen.
+        permissions = [("view_area_dashboard", _("Can view the area dashboards"))]
 
     def __str__(self):
         return self.name

@@ -89,8 +89,10 @@ REGISTER_EDIT = [
 ] + [("estates", "change_estate")]
 
 register_role_permissions(Role.PLATFORM_ADMIN, ALL)
-register_role_permissions(Role.DISTRICT_OFFICER, INVENTORY_VIEW + PROJECTS_EDIT)
-register_role_permissions(Role.SUBDISTRICT_OFFICER, INVENTORY_VIEW + PROJECTS_EDIT)
+# Officers oversee the estates of their area on its dashboard (issue 14).
+AREA_DASHBOARD = [("estates", "view_area_dashboard")]
+register_role_permissions(Role.DISTRICT_OFFICER, INVENTORY_VIEW + PROJECTS_EDIT + AREA_DASHBOARD)
+register_role_permissions(Role.SUBDISTRICT_OFFICER, INVENTORY_VIEW + PROJECTS_EDIT + AREA_DASHBOARD)
 register_role_permissions(Role.ESTATE_STAFF, INVENTORY_VIEW + REGISTER_EDIT)
 register_role_permissions(Role.COMMITTEE_MEMBER, INVENTORY_VIEW)
 register_role_permissions(Role.CMS_EDITOR, [])  # the site's app registers what editors do

@@ -1,11 +1,12 @@
-from django.urls import reverse
+from django.urls import include, path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.components import Component
 
-from .dashboard import common_parts_section
+from . import area_dashboard
+from .dashboard import common_parts_section, operations_section
 from .selectors import CONTRACT_WARNING_DAYS, arrangements_contract_ending, committees_filing_attention, overdue_decisions
 from .unit_record import unit_ballots_section
 from .viewsets import PropertyServicesViewSetGroup
@@ -14,6 +15,24 @@ from .viewsets import PropertyServicesViewSetGroup
 @hooks.register("register_admin_viewset")
 def register_property_services():
     return PropertyServicesViewSetGroup()
+
+
+@hooks.register("register_admin_urls")
+def register_area_dashboard_urls():
+    # Under estates/ beside the estate dashboards; estates.District carries the permission.
+    return [path("estates/area-dashboard/", include((area_dashboard.urlpatterns, "area_dashboard")))]
+
+
+class AreaDashboardMenuItem(MenuItem):
+    def is_shown(self, request):
+        return request.user.has_perm(area_dashboard.PERMISSION)
+
+
+@hooks.register("register_admin_menu_item")
+def register_area_dashboard_menu_item():
+    return AreaDashboardMenuItem(
+        _("Area dashboards"), reverse("area_dashboard:index"), name="area-dashboards", icon_name="site", order=151
+    )
 
 
 class OverviewMenuItem(MenuItem):
@@ -116,3 +135,5 @@ def add_contract_ending_panel(request, panels):
 hooks.register("register_unit_record_section", unit_ballots_section)
 # The common parts on the estate dashboard (estates.estate_dashboard).
 hooks.register("register_estate_dashboard_section", common_parts_section)
+# Work orders and governance on the estate dashboard (issue 14).
+hooks.register("register_estate_dashboard_section", operations_section)

@@ -17,11 +17,15 @@ from ..models import (
 from .assemblies import owner_records_of_user
 
 
+def in_effect_on(on: datetime.date) -> Q:
+    """An arrangement in effect on the day: started, and not ended before it (``ManagementArrangement.is_active``)."""
+    return Q(starts_on__lte=on) & (Q(ended_on__isnull=True) | Q(ended_on__gte=on))
+
+
 def arrangement_in_effect(*, estate: Estate, on: datetime.date | None = None) -> ManagementArrangement | None:
     on = on or timezone.localdate()
     return (
-        ManagementArrangement.objects.filter(estate=estate, starts_on__lte=on)
-        .filter(Q(ended_on__isnull=True) | Q(ended_on__gte=on))
+        ManagementArrangement.objects.filter(in_effect_on(on), estate=estate)
         .select_related("provider")
         .prefetch_related("fee_standards")
         .first()
@@ -36,8 +40,7 @@ def property_offices_of_user(*, user, on: datetime.date | None = None) -> list[d
     estates = list(Estate.objects.filter(pk__in=owner_records_of_user(user=user).values("estate_id")).order_by("name", "pk"))
     arrangements = {
         a.estate_id: a
-        for a in ManagementArrangement.objects.filter(estate__in=[e.pk for e in estates], starts_on__lte=on)
-        .filter(Q(ended_on__isnull=True) | Q(ended_on__gte=on))
+        for a in ManagementArrangement.objects.filter(in_effect_on(on), estate__in=[e.pk for e in estates])
         .select_related("provider")
         .prefetch_related("provider__contacts")
     }
@@ -68,6 +71,14 @@ def management_overview(*, user, model: str | None = None, subdistrict=None, sea
     if search:
         qs = qs.filter(Q(name__icontains=search) | Q(code__icontains=search))
     return qs
+
+
+def management_models_in_effect(*, estates, on: datetime.date) -> dict[int, str]:
+    """The management model of the arrangement in effect on ``on``, per estate (estates without one are absent):
+    the "Management overview" page's current arrangement, for many estates in one query."""
+    return dict(
+        ManagementArrangement.objects.filter(in_effect_on(on), estate__in=estates).values_list("estate_id", "model").order_by()
+    )
 
 
 #: How far ahead the home page warns of a management contract's end. Civil Code Art. 947: the

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Sum
+from django.db.models import Count, Max, Sum
 
 from ..models import (
     AllocationKind,
@@ -81,4 +81,29 @@ def public_income_disclosed() -> Decimal | None:
     return None if total is None else Decimal(total).quantize(Decimal("0.01"))
 
 
-__all__ = ["AllocationView", "UnitAllocation", "allocation_view", "public_income_disclosed"]
+def public_income_disclosed_by_estate(*, estates) -> dict[int, dict]:
+    """Per estate, its published statements: how many, the income (before costs) they disclosed and the end of
+    the latest period published. Estates that published nothing are absent. One query (GROUP BY estate)."""
+    rows = (
+        PublicIncomeStatement.objects.filter(status=StatementStatus.PUBLISHED, estate__in=estates)
+        .values("estate_id")
+        .annotate(statements=Count("pk"), income=Sum("income_total"), last_ends_on=Max("ends_on"))
+        .order_by()
+    )
+    return {
+        row["estate_id"]: {
+            "statements": row["statements"],
+            "income": Decimal(row["income"] or 0).quantize(Decimal("0.01")),
+            "last_ends_on": row["last_ends_on"],
+        }
+        for row in rows
+    }
+
+
+__all__ = [
+    "AllocationView",
+    "UnitAllocation",
+    "allocation_view",
+    "public_income_disclosed",
+    "public_income_disclosed_by_estate",
+]

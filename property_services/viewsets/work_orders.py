@@ -44,6 +44,7 @@ ACTIONS = {
     WorkOrderStatus.ACCEPTED: ("assign", "return"),
     WorkOrderStatus.ASSIGNED: ("start", "transfer", "return"),
     WorkOrderStatus.IN_PROGRESS: ("resolve", "transfer"),
+    WorkOrderStatus.RESOLVED: ("confirm",),  # only for a caller without a login (see WorkOrderDetailView)
     WorkOrderStatus.CONFIRMED: ("close",),
 }
 ACTION_LABELS = {
@@ -54,6 +55,7 @@ ACTION_LABELS = {
     "return": gettext_lazy("Return"),
     "transfer": gettext_lazy("Transfer"),
     "close": gettext_lazy("Close"),
+    "confirm": gettext_lazy("Confirm for the caller"),
 }
 
 
@@ -73,6 +75,7 @@ class WorkOrderDetailView(WagtailAdminTemplateMixin, TemplateView):
             actions = [
                 (ACTION_LABELS[a], reverse(f"property_services_workorder:{a}", args=[order.pk]), a)
                 for a in ACTIONS.get(order.status, ())
+                if a != "confirm" or order.reporter_id is None  # a resident with a login confirms in the portal
             ]
         return self.render_to_response(self.get_context_data(order=order, actions=actions))
 
@@ -121,6 +124,7 @@ class WorkOrderViewSet(ScopedReadOnlyViewSet):
             path("return/<int:pk>/", ReturnView.as_view(), name="return"),
             path("transfer/<int:pk>/", TransferView.as_view(), name="transfer"),
             path("close/<int:pk>/", CloseView.as_view(), name="close"),
+            path("confirm/<int:pk>/", ConfirmView.as_view(), name="confirm"),
             path("photo/<int:pk>/", photo_view, name="photo"),
         ]
 
@@ -232,6 +236,16 @@ class ReturnView(_OrderAction):
 
     def act(self, form):
         services.work_order_return(order=self.object, by=self.request.user, reason=form.cleaned_data["reason"])
+
+
+class ConfirmView(_OrderAction):
+    """Staff confirm the resolution of an order filed for a caller without a login (the caller said so on the
+    phone); an order with a reporter is confirmed by that resident only (the service refuses staff)."""
+
+    page_title = gettext_lazy("Confirm for the caller")
+
+    def act(self, form):
+        services.work_order_confirm(order=self.object, by=self.request.user)
 
 
 class CloseView(_OrderAction):

@@ -100,8 +100,8 @@ ADDED_SINCE: dict[str, str] = {
     # Staff and the committee publish the fund's uses; staff answer owners' requests to inspect records.
     # Issue 14: staff handle work orders, keep their categories, contractors and registered residents; officers and
     # the committee see work orders and categories. Resident surveys: staff and officers draft, open and close
-    # them; the committee sees them.
-    "district_officer": "billing.view_payee billing.view_payeeassignment billing.view_transfer property_services.view_workorder property_services.view_workordercategory property_services.view_survey property_services.add_survey property_services.change_survey",
+    # them; the committee sees them. Dashboards: officers open their area's dashboard.
+    "district_officer": "billing.view_payee billing.view_payeeassignment billing.view_transfer property_services.view_workorder property_services.view_workordercategory property_services.view_survey property_services.add_survey property_services.change_survey estates.view_area_dashboard",
     "subdistrict_officer": """
         billing.view_payee billing.view_payeeassignment billing.view_transfer
         property_services.view_publicincomestatement property_services.change_publicincomestatement
@@ -110,6 +110,7 @@ ADDED_SINCE: dict[str, str] = {
         property_services.publish_maintenancefunduse
         property_services.view_workorder property_services.view_workordercategory
         property_services.view_survey property_services.add_survey property_services.change_survey
+        estates.view_area_dashboard
     """,
     "committee_member": """
         property_services.view_publicincomestatement property_services.change_publicincomestatement

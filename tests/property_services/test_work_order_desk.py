@@ -213,3 +213,28 @@ def test_the_work_order_lists_run_the_same_queries_for_2_and_12_orders(client, e
         assert response.status_code == 200
         counts.append(len(queries))
     assert WorkOrder.objects.count() == 12 and counts[0] == counts[1], counts
+
+
+def test_staff_confirm_for_a_caller_without_a_login_but_never_for_a_resident_who_has_one(client, estate):
+    e = estate
+    client.force_login(e["staff"])
+    call(client, e)  # no mobile number: no login to follow it
+    caller = WorkOrder.objects.get()
+    for move in (work_order_accept, work_order_start):
+        if move is work_order_start:
+            work_order_assign(order=caller, by=e["staff"], contractor=e["plumber"])
+        move(order=caller, by=e["staff"])
+    work_order_resolve(order=caller, by=e["staff"], resolution="已修复")
+    residents_own = _resolved(e, days_ago=0)
+    page = client.get(reverse("property_services_workorder:inspect", args=[caller.pk])).content.decode()
+    other_page = client.get(reverse("property_services_workorder:inspect", args=[residents_own.pk])).content.decode()
+
+    confirmed = client.post(reverse("property_services_workorder:confirm", args=[caller.pk]), {"note": ""})
+    refused = client.post(reverse("property_services_workorder:confirm", args=[residents_own.pk]), {"note": ""})
+
+    caller.refresh_from_db(), residents_own.refresh_from_db()
+    assert 'data-testid="confirm"' in page and 'data-testid="confirm"' not in other_page
+    assert confirmed.status_code == 302 and caller.status == WorkOrderStatus.CONFIRMED
+    assert refused.status_code == 400 and residents_own.status == WorkOrderStatus.RESOLVED
+    client.force_login(e["other_staff"])
+    assert client.post(reverse("property_services_workorder:confirm", args=[residents_own.pk])).status_code == 404
