@@ -36,6 +36,7 @@ def world(make_user):
     WorkOrderCategory.objects.create(estate=estate, name="水电急修", response_hours=2, completion_hours=24)
     Contractor.objects.create(estate=estate, name="嘉陵水电维修部", trade="水电")
     make_user("13900081001", Role.ESTATE_STAFF, estate=estate, name="何晓燕")
+    make_user("13900081002", Role.SUBDISTRICT_OFFICER, subdistrict=estate.community.subdistrict, name="谭志刚")
     return estate
 
 
@@ -124,3 +125,16 @@ def test_a_tenant_reports_a_leak_staff_fix_it_twice_and_the_tenant_confirms_and_
         "resolved",
         "confirmed",
     ]
+
+    page.context.clear_cookies()
+
+    # 6. The sub-district officer's dashboard shows it: rated 4, answered within both limits, nothing open.
+    page.set_viewport_size({"width": 1280, "height": 900})
+    admin_login(page, live_server, "13900081002", PASSWORD)
+    page.goto("/admin/estates/area-dashboard/")  # one area: straight to the officer's sub-district
+    row = page.locator(f"[data-testid=league] tr[data-estate='{estate.code}']")
+    expect(row.locator("td[data-col=rating]")).to_contain_text("4")
+    expect(row.locator("td[data-col=response]")).to_contain_text("100")
+    expect(row.locator("td[data-col=completion]")).to_contain_text("100")
+    expect(row.locator("td[data-col=open]")).to_have_text("0")
+    expect(page.locator("[data-testid=satisfaction]")).to_contain_text("4")
