@@ -311,7 +311,34 @@ def arrangement_start(
         FeeStandard(arrangement=arrangement, unit_use=use, rate=Decimal(rate)) for use, rate in fee_rates.items()
     )
     _tariffs_set(arrangement=arrangement, by=by)
+    _fee_payee_follow(arrangement=arrangement, by=by)
     return arrangement
+
+
+def _fee_payee_follow(*, arrangement: ManagementArrangement, by=None) -> None:
+    """The fees of the new arrangement's period go to its manager, never to the one it replaced (Civil Code
+    Arts. 937, 944: the fee is paid to the manager who renders the service; Art. 949: the former manager
+    hands over and withdraws). Where the estate names payees and the one in force for fees on the start day is
+    someone else, the new manager is named payee of the fees from that day — an existing payee of the estate
+    with its name, else a new one without an account, whose bills are paid at the counter until staff connect
+    its account (online payment is refused rather than sent to the former manager)."""
+    from billing.models import Payee, PayeeAssignment, PayeeMoney
+    from billing.services.payees import payee_assign, payee_save, payees_in_force
+
+    estate, starts_on = arrangement.estate, arrangement.starts_on
+    current_id = payees_in_force(estate_ids=[estate.pk], on=starts_on).get((estate.pk, PayeeMoney.FEES))
+    if current_id is None:
+        return  # the estate names no fee payee: nothing to follow
+    name = arrangement.provider.name.strip()
+    current = Payee.objects.get(pk=current_id)
+    if current.legal_name.strip() == name:
+        return
+    if PayeeAssignment.objects.filter(estate=estate, money=PayeeMoney.FEES, valid_from=starts_on).exists():
+        return  # staff named the fees' payee for that day themselves
+    payee = Payee.objects.filter(estate=estate, legal_name=name).order_by("pk").first() or payee_save(
+        estate=estate, legal_name=name, by=by
+    )
+    payee_assign(estate=estate, money=PayeeMoney.FEES, payee=payee, valid_from=starts_on, by=by, note="管理方变更 / new manager")
 
 
 @transaction.atomic

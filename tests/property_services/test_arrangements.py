@@ -141,3 +141,27 @@ def test_the_decision_behind_an_arrangement_is_required(gov_estate):
     firm = make_provider()
     with pytest.raises(ValidationError, match="请填写业主大会决议或街道决定的文号"):
         start_arrangement(gov_estate, firm, D(2024, 1, 1), authority_reference=" ")
+
+
+def test_a_new_manager_receives_the_fees_of_its_period_never_the_one_it_replaced(gov_estate):
+    """Civil Code Arts. 937, 944, 949: the fee is paid to the manager who renders the service; the former one
+    withdraws. The estate names its fee payee; when a new arrangement starts, bills from that day carry the new
+    manager as payee (without an account yet: paid at the counter, online refused) — never the former one."""
+    from billing.models import Payee, PayeeMoney
+    from billing.services.payees import payee_assign, payee_for_bill, payee_save
+
+    firm = make_provider()
+    start_arrangement(gov_estate, firm, D(2024, 1, 1), contract_until=D(2025, 12, 31))
+    old = payee_save(estate=gov_estate, legal_name=firm.name, account_id="acct_firm0000001")
+    payee_assign(estate=gov_estate, money=PayeeMoney.FEES, payee=old, valid_from=D(2024, 1, 1))
+    centre = make_provider(ProviderKind.SERVICE_CENTRE, name="和平社区物业服务中心")
+
+    start_arrangement(gov_estate, centre, D(2026, 1, 1), model="service_centre", rates={"residential": Decimal("0.80")})
+
+    new = Payee.objects.get(estate=gov_estate, legal_name="和平社区物业服务中心")
+    assert payee_for_bill(estate_id=gov_estate.pk, code="property_fee", issued_on=D(2025, 12, 31)) == old.pk
+    assert payee_for_bill(estate_id=gov_estate.pk, code="property_fee", issued_on=D(2026, 1, 1)) == new.pk
+    assert new.account_id == "" and not new.charges_enabled  # online refused until staff connect its account
+    # The same manager again (a renewal), or an estate naming no payees: nothing changes.
+    start_arrangement(gov_estate, centre, D(2027, 1, 1), model="service_centre", rates={"residential": Decimal("0.90")})
+    assert Payee.objects.filter(estate=gov_estate).count() == 2
