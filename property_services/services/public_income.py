@@ -425,7 +425,6 @@ __all__ = [
 STATEMENT_DISPLAY_DAYS = DISCLOSURE_DISPLAY_DAYS
 
 
-@transaction.atomic
 def _overlap_check(*, estate: Estate, starts_on: datetime.date, ends_on: datetime.date) -> None:
     """Each day's income is disclosed once (Civil Code Art. 282; 物业管理条例 Art. 54): no statement for a period
     that overlaps another period's approved or published statement of the estate (after a change of the
@@ -445,6 +444,7 @@ def _overlap_check(*, estate: Estate, starts_on: datetime.date, ends_on: datetim
         )
 
 
+@transaction.atomic
 def statement_draft(*, estate: Estate, starts_on: datetime.date, ends_on: datetime.date) -> PublicIncomeStatement:
     """Freeze the period's figures (``statement_compute``) as a draft; drafting again refreshes a draft,
     never an approved or published statement. A period overlapping another period's approved or published

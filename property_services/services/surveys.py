@@ -137,7 +137,7 @@ def survey_save(*, survey: Survey, by: Any = None) -> Survey:
 def survey_open(*, survey: Survey, closes_on: datetime.date, by: Any = None, today: datetime.date | None = None) -> Survey:
     """Put a draft to the households in its scope until ``closes_on`` (the last day for answers)."""
     today = today or timezone.localdate()
-    survey = Survey.objects.select_for_update().select_related("estate", "building", "project").get(pk=survey.pk)
+    survey = Survey.objects.select_for_update(of=("self",)).select_related("estate", "building", "project").get(pk=survey.pk)
     survey_publisher_check(survey=survey, by=by)
     if closes_on is None or closes_on < today:
         raise refuse(
