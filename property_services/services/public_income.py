@@ -26,7 +26,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import F, Q, QuerySet, Sum
 from django.utils import timezone
 
 from accounts.errors import refuse
@@ -199,6 +199,21 @@ def public_income_balance(*, estate: Estate, before: datetime.datetime) -> Decim
     credits = entries.filter(credit__kind=AccountKind.PUBLIC_INCOME).aggregate(t=Sum("amount"))["t"] or ZERO
     debits = entries.filter(debit__kind=AccountKind.PUBLIC_INCOME).aggregate(t=Sum("amount"))["t"] or ZERO
     return Decimal(credits) - Decimal(debits)
+
+
+def public_income_uncollected(*, estate: Estate) -> Decimal:
+    """What the estate's public-income bills (parking, leases, …: charge kinds whose account is the owners'
+    public income) still owe: counted in the account, not yet in hand. One query."""
+    from billing.charges import charge_kinds
+    from billing.models import Invoice, InvoiceStatus
+
+    kinds = [spec.code for spec in charge_kinds() if spec.account == AccountKind.PUBLIC_INCOME]
+    owed = (
+        Invoice.objects.filter(estate=estate, charge_kind__in=kinds)
+        .exclude(status__in=(InvoiceStatus.PAID, InvoiceStatus.VOID))
+        .aggregate(t=Sum(F("total") - F("paid_amount")))["t"]
+    )
+    return Decimal(owed or ZERO)
 
 
 def _allocated_later(*, estate: Estate, before: datetime.datetime, starts_on: datetime.date) -> Decimal:
@@ -661,13 +676,15 @@ def allocation_record(
             code="not_summing",
         )
     held = public_income_balance(estate=estate, before=timezone.now() + datetime.timedelta(days=1))
-    available = min(statement.closing, held)
+    # Income billed but not yet paid is in the account but not in hand: it is not allocated until collected.
+    uncollected = public_income_uncollected(estate=estate)
+    available = min(statement.closing, held - uncollected)
     if amount > available:
         raise refuse(
-            f"可分配余额 ¥{max(available, ZERO):.2f}（期末余额 ¥{statement.closing:.2f}，账户现有 ¥{held:.2f}），"
-            f"本次分配 ¥{amount:.2f}",
+            f"可分配余额 ¥{max(available, ZERO):.2f}（期末余额 ¥{statement.closing:.2f}，账户现有 ¥{held:.2f}，"
+            f"其中尚未收到 ¥{uncollected:.2f}），本次分配 ¥{amount:.2f}",
             f"Only ¥{max(available, ZERO):.2f} is available (closing balance ¥{statement.closing:.2f}, the account "
-            f"holds ¥{held:.2f}); the allocation is ¥{amount:.2f}.",
+            f"holds ¥{held:.2f} of which ¥{uncollected:.2f} is billed but not yet paid); the allocation is ¥{amount:.2f}.",
             field="amount",
             code="exceeds_balance",
         )

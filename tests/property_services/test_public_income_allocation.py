@@ -66,10 +66,19 @@ def _later():
 
 
 def approved(estate, *, on=None):
-    """This period's statement: ¥150.00 of parking permits less a ¥50.00 cost with its evidence = ¥100.00."""
+    """This period's statement: ¥150.00 of parking permits (paid) less a ¥50.00 cost with its evidence = ¥100.00."""
     today = timezone.localdate()
     unit = Unit.objects.filter(building__estate=estate).order_by("pk").first()
-    bill(unit, Decimal("150.00"), kind="parking_permit", period=today)
+    permit = bill(unit, Decimal("150.00"), kind="parking_permit", period=today)
+    payment_record(
+        estate=estate,
+        invoices=[permit],
+        amount=permit.total,
+        method=PaymentMethod.CASH,
+        received_at=timezone.now(),
+        reference="P-1",
+        payer_name="业主",
+    )
     cost_claim(estate=estate, incurred_on=today, description="道闸维修", amount=Decimal("50.00"), evidence=pdf())
     starts_on, ends_on = statement_period_of(estate=estate, day=on or today)
     return statement_approve(statement=statement_draft(estate=estate, starts_on=starts_on, ends_on=ends_on), by=None)
@@ -200,6 +209,15 @@ def test_an_allocation_posted_after_its_period_counts_in_that_periods_statement_
     past_starts, past_ends = statement_period_of(estate=estate, day=today - datetime.timedelta(days=200))
     unit = Unit.objects.filter(building__estate=estate).order_by("pk").first()
     invoice = bill(unit, Decimal("150.00"), kind="parking_permit", period=past_starts)
+    payment_record(
+        estate=estate,
+        invoices=[invoice],
+        amount=invoice.total,
+        method=PaymentMethod.CASH,
+        received_at=timezone.now(),
+        reference="P-2",
+        payer_name="业主",
+    )
     cost = cost_claim(estate=estate, incurred_on=past_starts, description="道闸维修", amount=Decimal("50.00"), evidence=pdf())
     then = timezone.make_aware(datetime.datetime.combine(past_starts + datetime.timedelta(days=5), datetime.time(10)))
     # Test set-up: the books as they stood in that period.
@@ -285,3 +303,31 @@ def test_staff_record_the_allocation_in_the_back_office_it_is_published_with_eac
     text = "".join(p.extract_text() for p in PdfReader(notice.pdf.open("rb")).pages)
     assert "楼道照明" in text and "第五十四条" in text and "13.34" in text and "10.00" in text
     assert "¥100.00" in notice.body and "¥0.00" in notice.body
+
+
+def test_income_billed_but_not_yet_paid_is_not_allocated(estate, units):
+    """Civil Code Art. 282: what the owners share (or put into the fund) is income received after costs; a
+    parking permit billed and unpaid is in the statement but not in hand, so it is allocated once collected."""
+    today = timezone.localdate()
+    unit = Unit.objects.filter(building__estate=estate).order_by("pk").first()
+    permit = bill(unit, Decimal("150.00"), kind="parking_permit", period=today)  # billed, not paid yet
+    cost_claim(estate=estate, incurred_on=today, description="道闸维修", amount=Decimal("50.00"), evidence=pdf())
+    starts_on, ends_on = statement_period_of(estate=estate, day=today)
+    statement = statement_approve(statement=statement_draft(estate=estate, starts_on=starts_on, ends_on=ends_on), by=None)
+    fund = [AllocationPart(kind=FUND, amount=Decimal("100.00"))]
+
+    with pytest.raises(ValidationError) as refused:
+        allocation_record(statement=statement, amount=Decimal("100.00"), parts=fund)
+    assert refused.value.error_dict["amount"][0].code == "exceeds_balance"
+    assert "尚未收到 ¥150.00" in str(refused.value) and not PublicIncomeAllocation.objects.exists()
+
+    payment_record(
+        estate=estate,
+        invoices=[permit],
+        amount=permit.total,
+        method=PaymentMethod.CASH,
+        received_at=timezone.now(),
+        payer_name="业主",
+    )
+    allocation = allocation_record(statement=statement, amount=Decimal("100.00"), parts=fund)
+    assert allocation.amount == Decimal("100.00")
