@@ -96,3 +96,27 @@ class User(AbstractBaseUser, PermissionsMixin):
     def clean(self):
         super().clean()
         self.mobile = normalise_mobile(self.mobile)
+
+
+class OneTimeCode(models.Model):
+    """A one-time code sent by SMS to confirm that a person holds a mobile number (``accounts.one_time_codes``).
+
+    Only a keyed hash of the code is stored; a code is good for one use, a few tries and a few minutes.
+    Not tied to an account: an applicant confirms a number before having one."""
+
+    mobile = models.CharField(_("mobile number"), max_length=11, db_index=True)
+    purpose = models.CharField(_("purpose"), max_length=30)
+    code_hash = models.CharField(_("code (hashed)"), max_length=64)
+    address = models.GenericIPAddressField(_("requested from"), null=True, blank=True)
+    created_at = models.DateTimeField(_("sent at"), default=timezone.now, db_index=True)
+    expires_at = models.DateTimeField(_("expires at"))
+    tries = models.PositiveSmallIntegerField(_("tries"), default=0)
+    used_at = models.DateTimeField(_("used at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("one-time code")
+        verbose_name_plural = _("one-time codes")
+        indexes = [models.Index(fields=["mobile", "purpose", "-created_at"], name="one_time_code_latest")]
+
+    def __str__(self):
+        return f"{self.mobile[:3]}****{self.mobile[-4:]} · {self.purpose}"

@@ -242,6 +242,15 @@ ANJU_WORK_ORDER_MAX_PHOTOS = env.int("ANJU_WORK_ORDER_MAX_PHOTOS", default=6)
 ANJU_WORK_ORDER_PHOTO_MAX_MB = env.int("ANJU_WORK_ORDER_PHOTO_MAX_MB", default=8)
 # A resolution the resident neither confirms nor rejects is confirmed after this many days; a confirmed
 # order is closed this many days after (the daily task property_services.work_orders_settle_daily).
+# Text messages (accounts.sms): a dotted path to a backend class with send(*, phone, message); the default logs.
+ANJU_SMS_BACKEND = env.str("ANJU_SMS_BACKEND", default="accounts.sms.ConsoleSmsBackend")
+# One-time codes by SMS (accounts.one_time_codes): minutes valid, seconds between two, per number and per
+# address per hour, wrong tries before a code is spent.
+ANJU_OTP_MINUTES = env.int("ANJU_OTP_MINUTES", default=10)
+ANJU_OTP_RESEND_SECONDS = env.int("ANJU_OTP_RESEND_SECONDS", default=60)
+ANJU_OTP_PER_NUMBER_HOUR = env.int("ANJU_OTP_PER_NUMBER_HOUR", default=5)
+ANJU_OTP_PER_ADDRESS_HOUR = env.int("ANJU_OTP_PER_ADDRESS_HOUR", default=20)
+ANJU_OTP_TRIES = env.int("ANJU_OTP_TRIES", default=5)
 ANJU_WORK_ORDER_CONFIRM_DAYS = env.int("ANJU_WORK_ORDER_CONFIRM_DAYS", default=7)
 ANJU_WORK_ORDER_CLOSE_DAYS = env.int("ANJU_WORK_ORDER_CLOSE_DAYS", default=7)
 
