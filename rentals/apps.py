@@ -12,8 +12,14 @@ class RentalsConfig(AppConfig):
 
         register_charge_kind("flat_rent", label=_("Flat rent"), account="rent_payable", number_prefix="FR")
 
+        from . import roles
+
+        roles.register()
+
         from accounts.portal import register_section
 
         from .portal import tenant_section
+        from .portal_views import owner_section
 
         register_section("rentals.tenant", tenant_section, order=50)
+        register_section("rentals.owner", owner_section, order=55)
