@@ -79,3 +79,27 @@ def listing_row(unit: Unit, status: str = ListingStatus.PUBLISHED, *, agreement=
         status=status,
         created_by=agreement.offered_by,
     )
+
+
+def _first_unit(estate):
+    return Unit.objects.filter(building__estate=estate).order_by("pk").first()
+
+
+def _entrustment_in(estate, status):
+    return entrustment_row(_first_unit(estate), status)
+
+
+def _agreement_in(estate, status):
+    return agreement_row(_first_unit(estate), status)
+
+
+def _listing_in(estate, status):
+    return listing_row(_first_unit(estate), status)
+
+
+#: The status walker (tests/property_services/test_statuses.py) makes a row of each in any status.
+RENTAL_SUBJECTS = {
+    Entrustment: (_entrustment_in, lambda to: {}),
+    EntrustmentAgreement: (_agreement_in, lambda to: {}),
+    Listing: (_listing_in, lambda to: {}),
+}
