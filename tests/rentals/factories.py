@@ -81,6 +81,55 @@ def listing_row(unit: Unit, status: str = ListingStatus.PUBLISHED, *, agreement=
     )
 
 
+def bulk_listings(estate, n: int) -> None:
+    """``n`` published listings, each its own flat, entrustment and agreement (rows made directly: fast)."""
+    from estates.models import Building
+
+    building = Building.objects.create(estate=estate, number=f"B{n}", floors=7)
+    Unit.objects.bulk_create(
+        Unit(building=building, entrance=1, floor=1 + i % 7, number=f"{i:05d}", exclusive_area=Decimal("50.00") + i % 40)
+        for i in range(n)
+    )
+    units = list(Unit.objects.filter(building=building))
+    first = entrustment_row(units[0], "accepted")
+    agreements = [agreement_row(units[0], entrustment=first)]
+    entrustments = Entrustment.objects.bulk_create(
+        Entrustment(estate=estate, unit=u, owner=first.owner, applied_by=first.applied_by, vacant_from=START, status="accepted")
+        for u in units[1:]
+    )
+    template = agreements[0]
+    agreements += EntrustmentAgreement.objects.bulk_create(
+        EntrustmentAgreement(
+            estate=estate,
+            entrustment=e,
+            unit=e.unit,
+            owner=first.owner,
+            number=f"CFB{e.pk:08d}",
+            mode="sublet",
+            start_on=START,
+            term_years=3,
+            end_on=template.end_on,
+            guaranteed_rent=Decimal("1000.00"),
+            status="active",
+            offered_by=first.applied_by,
+        )
+        for e in entrustments
+    )
+    Listing.objects.bulk_create(
+        Listing(
+            estate=estate,
+            agreement=a,
+            rent=Decimal("1000.00") + i,
+            deposit=Decimal("1000.00"),
+            bedrooms=1 + i % 3,
+            available_from=START,
+            status="published",
+            created_by=first.applied_by,
+        )
+        for i, a in enumerate(agreements)
+    )
+
+
 def _first_unit(estate):
     return Unit.objects.filter(building__estate=estate).order_by("pk").first()
 

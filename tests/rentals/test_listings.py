@@ -12,10 +12,10 @@ from django.test.utils import CaptureQueriesContext
 
 from estates.models import Building, Unit
 from estates.status import transition
-from rentals.models import AgreementStatus, EntrustmentAgreement, Listing, ListingStatus
+from rentals.models import AgreementStatus, Listing, ListingStatus
 from rentals.services.listings import listing_create, listing_mark_let, listing_publish, listing_withdraw
 
-from .factories import START, agreement_row, entrustment_row, listing_row
+from .factories import START, agreement_row, bulk_listings, listing_row
 
 pytestmark = pytest.mark.django_db
 
@@ -135,58 +135,9 @@ def test_filters_by_district_rent_bedrooms_area_and_lift(client, estate, other_e
     assert d  # the fourth flat has no listing
 
 
-def _bulk_listings(estate, n: int) -> None:
-    """``n`` published listings, each its own flat, entrustment and agreement (rows made directly: fast)."""
-    building = Building.objects.create(estate=estate, number=f"B{n}", floors=7)
-    Unit.objects.bulk_create(
-        Unit(building=building, entrance=1, floor=1 + i % 7, number=f"{i:05d}", exclusive_area=Decimal("50.00") + i % 40)
-        for i in range(n)
-    )
-    units = list(Unit.objects.filter(building=building))
-    first = entrustment_row(units[0], "accepted")
-    agreements = [agreement_row(units[0], entrustment=first)]
-    from rentals.models import Entrustment
-
-    entrustments = Entrustment.objects.bulk_create(
-        Entrustment(estate=estate, unit=u, owner=first.owner, applied_by=first.applied_by, vacant_from=START, status="accepted")
-        for u in units[1:]
-    )
-    template = agreements[0]
-    agreements += EntrustmentAgreement.objects.bulk_create(
-        EntrustmentAgreement(
-            estate=estate,
-            entrustment=e,
-            unit=e.unit,
-            owner=first.owner,
-            number=f"CFB{e.pk:08d}",
-            mode="sublet",
-            start_on=START,
-            term_years=3,
-            end_on=template.end_on,
-            guaranteed_rent=Decimal("1000.00"),
-            status="active",
-            offered_by=first.applied_by,
-        )
-        for e in entrustments
-    )
-    Listing.objects.bulk_create(
-        Listing(
-            estate=estate,
-            agreement=a,
-            rent=Decimal("1000.00") + i,
-            deposit=Decimal("1000.00"),
-            bedrooms=1 + i % 3,
-            available_from=START,
-            status="published",
-            created_by=first.applied_by,
-        )
-        for i, a in enumerate(agreements)
-    )
-
-
 @pytest.mark.parametrize("n", [10, 1000])
 def test_the_page_runs_the_same_queries_at_10_and_1000_listings(client, estate, n, django_assert_num_queries):
-    _bulk_listings(estate, n)
+    bulk_listings(estate, n)
     client.get("/rentals/")  # warm the session and caches
     with CaptureQueriesContext(connection) as first:
         response = client.get("/rentals/?rent_min=1000&bedrooms=1&lift=0")

@@ -5,12 +5,14 @@ import io
 import re
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from pypdf import PdfReader
 
 from rentals.models import AgreementStatus, Entrustment, EntrustmentPhoto, EntrustmentStatus, Listing, ListingStatus
 
-from .factories import START, agreement_row, entrustment_row, jpeg, listing_row, owner_of
+from .factories import START, agreement_row, bulk_listings, entrustment_row, jpeg, listing_row, owner_of
 
 pytestmark = pytest.mark.django_db
 
@@ -199,3 +201,28 @@ def test_a_photo_is_public_only_with_a_published_listing(client, flat):
     photo.image.save("p", jpeg())
     assert client.get(reverse("rentals:photo", args=[photo.pk])).status_code == 404
     assert START  # the listing is available from the agreement's start
+
+
+def _list_queries(client, staff) -> dict[str, int]:
+    counts = {}
+    client.force_login(staff)
+    for name in ("rentals_entrustment:index", "rentals_agreement:index", "rentals_listing:index", "rentals_portal:page"):
+        client.get(reverse(name))
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(reverse(name)).status_code == 200
+        counts[name] = len(queries.captured_queries)
+    return counts
+
+
+def test_back_office_lists_and_the_owners_page_run_the_same_queries_at_3_and_60_rows(client, estate, staff):
+    from estates.models import Owner
+
+    bulk_listings(estate, 3)
+    owner = Owner.objects.filter(entrustments__isnull=False).distinct().get()
+    Owner.objects.filter(pk=owner.pk).update(user=staff)  # the staff member also owns the flats: the portal list
+    small = _list_queries(client, staff)
+    bulk_listings(estate, 57)
+    Owner.objects.filter(entrustments__isnull=False).update(user=staff)
+    assert _list_queries(client, staff) == small
+    html = client.get(reverse("rentals_portal:page")).content.decode()
+    assert html.count('data-testid="entrustment-') == 50  # the newest 50 of 60
