@@ -80,6 +80,14 @@ class Listing(models.Model):
     def unit(self):
         return self.agreement.unit
 
+    @property
+    def max_occupants(self) -> int:
+        """How many people may live here under the city's limits (住房租赁条例 Art. 7), the tighter of per room and
+        per area."""
+        from ..city_rules import city_rules
+
+        return city_rules().max_occupants(bedrooms=self.bedrooms, area=self.agreement.unit.exclusive_area)
+
 
 class ListingStatusChange(StatusChange):
     estate_scope_path = "listing__estate_id"

@@ -148,3 +148,18 @@ def test_the_page_runs_the_same_queries_at_10_and_1000_listings(client, estate, 
 
 
 QUERIES = 4
+
+
+def test_the_city_limits_are_stated_on_the_listing_and_a_flat_too_small_for_one_person_is_refused(client, flat, staff, settings):
+    """住房租赁条例 Art. 7: the city sets the occupants per room and the area per person; the whole flat is let
+    (kitchens, bathrooms, balconies never as rooms), and the limits are stated on the listing."""
+    settings.ANJU_RENTAL_CITY_RULES = {"chongqing": {"name": "重庆市", "max_occupants_per_room": 2, "min_area_per_person": "25"}}
+    listing = listing_row(flat, bedrooms=3)  # 60 m²: 3 × 2 = 6 by rooms, 60 // 25 = 2 by area
+    html = client.get(f"/rentals/{listing.pk}/").content.decode()
+    assert re.search(r'data-testid="max-occupants">2<', html)
+    assert "25 m²" in html and "重庆市" in html
+    settings.ANJU_RENTAL_CITY_RULES = {"chongqing": {"name": "重庆市", "max_occupants_per_room": 2, "min_area_per_person": "64"}}
+    other = agreement_row(Unit.objects.filter(building=flat.building).exclude(pk=flat.pk).first())
+    with pytest.raises(ValidationError) as refused:
+        _create(other, staff)
+    assert refused.value.error_dict["bedrooms"][0].code == "area"
