@@ -23,3 +23,10 @@ class RentalsConfig(AppConfig):
 
         register_section("rentals.tenant", tenant_section, order=50)
         register_section("rentals.owner", owner_section, order=55)
+
+        from estates.demo import register_demo_step
+
+        from .demo import seed_rentals_demo
+
+        # After the work orders (the demo's owners and their flats are in place), before the public site.
+        register_demo_step("rentals", seed_rentals_demo, after=("work_orders",), before=("cms",))
