@@ -23,6 +23,7 @@ urlpatterns = [
     path("portal/records/", include("property_services.records_portal")),
     path("portal/repairs/", include("property_services.repairs_portal")),
     path("portal/surveys/", include("property_services.surveys_portal")),
+    path("portal/rentals/", include("rentals.portal_urls")),
     path("billing/", include("billing.urls")),
     path("property/", include("property_services.urls")),
     path("parking/", include("property_services.parking_pay")),

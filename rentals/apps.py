@@ -12,8 +12,21 @@ class RentalsConfig(AppConfig):
 
         register_charge_kind("flat_rent", label=_("Flat rent"), account="rent_payable", number_prefix="FR")
 
+        from . import roles
+
+        roles.register()
+
         from accounts.portal import register_section
 
         from .portal import tenant_section
+        from .portal_views import owner_section
 
         register_section("rentals.tenant", tenant_section, order=50)
+        register_section("rentals.owner", owner_section, order=55)
+
+        from estates.demo import register_demo_step
+
+        from .demo import seed_rentals_demo
+
+        # After the work orders (the demo's owners and their flats are in place), before the public site.
+        register_demo_step("rentals", seed_rentals_demo, after=("work_orders",), before=("cms",))

@@ -4,7 +4,8 @@ from . import views
 
 app_name = "rentals"
 
-# Until listings and applications are built, /rentals/ says what is coming (the home page links here).
 urlpatterns = [
-    path("", views.coming_soon, name="index"),
+    path("", views.index, name="index"),
+    path("<int:pk>/", views.listing_detail, name="listing"),
+    path("photo/<int:pk>/", views.photo, name="photo"),
 ]

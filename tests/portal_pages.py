@@ -10,6 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 #: Pages a person opens (HTML), by URL name; how their arguments are found is in ``portal_pages``.
 HTML_PAGES = {
@@ -27,9 +28,18 @@ HTML_PAGES = {
     "repairs_portal:order",
     "surveys_portal:page",
     "surveys_portal:survey",
+    "rentals_portal:page",
+    "rentals_portal:entrust",
+    "rentals_portal:entrustment",
 }
 #: Downloads (PDF): checked for their status, not for layout.
-DOWNLOADS = {"portal_billing:receipt", "portal_billing:demand_letter", "records_portal:copy", "repairs_portal:photo"}
+DOWNLOADS = {
+    "portal_billing:receipt",
+    "portal_billing:demand_letter",
+    "records_portal:copy",
+    "repairs_portal:photo",
+    "rentals_portal:agreement_pdf",
+}
 #: Form targets only (POST): reached by buttons, never by links.
 POST_ONLY = {"portal_billing:checkout", "portal_billing:payment_cancel", "governance:assembly_vote"}
 
@@ -92,6 +102,7 @@ def portal_pages(user) -> dict[str, list[str]]:
     from property_services.selectors.inspection import inspection_requests_of_user
     from property_services.selectors.surveys import surveys_of_resident
     from property_services.selectors.work_orders import work_orders_of_resident
+    from rentals.selectors.entrustments import entrustments_of_owner, units_owned_by
 
     pages: dict[str, list[str]] = {
         "portal_home": [reverse("portal_home")],
@@ -125,6 +136,18 @@ def portal_pages(user) -> dict[str, list[str]]:
         # The copies the manager attached to the person's own requests to inspect a record.
         "records_portal:copy": [
             reverse("records_portal:copy", args=[r.pk]) for r in inspection_requests_of_user(user=user).exclude(copy="")[:2]
+        ],
+        # 存房: the person's own entrustments; the application form only for someone holding a flat today.
+        "rentals_portal:page": [reverse("rentals_portal:page")],
+        "rentals_portal:entrust": [reverse("rentals_portal:entrust")]
+        if units_owned_by(user=user, on=timezone.localdate()).exists()
+        else [],
+        "rentals_portal:entrustment": [
+            reverse("rentals_portal:entrustment", args=[e.pk]) for e in entrustments_of_owner(user=user)[:3]
+        ],
+        "rentals_portal:agreement_pdf": [
+            reverse("rentals_portal:agreement_pdf", args=[e.pk])
+            for e in entrustments_of_owner(user=user).filter(agreement__status__in=["offered", "active"])[:2]
         ],
         "portal_billing:demand_letter": [
             reverse("portal_billing:demand_letter", args=[n.pk]) for n in reminders_for_user(user=user) if n.letter

@@ -254,6 +254,16 @@ ANJU_OTP_TRIES = env.int("ANJU_OTP_TRIES", default=5)
 ANJU_WORK_ORDER_CONFIRM_DAYS = env.int("ANJU_WORK_ORDER_CONFIRM_DAYS", default=7)
 ANJU_WORK_ORDER_CLOSE_DAYS = env.int("ANJU_WORK_ORDER_CLOSE_DAYS", default=7)
 
+# 存房 (rentals): survey photos of an entrusted flat, and the city's limits on occupants (住房租赁条例 Art. 7: the
+# city sets the occupants per room and the area per person; they are stated on every listing). The figures for
+# Chongqing are the operator's to confirm against the city's current rules (see docs/rentals.md).
+ANJU_RENTAL_MAX_PHOTOS = env.int("ANJU_RENTAL_MAX_PHOTOS", default=12)
+ANJU_RENTAL_PHOTO_MAX_MB = env.int("ANJU_RENTAL_PHOTO_MAX_MB", default=8)
+ANJU_RENTAL_CITY = env.str("ANJU_RENTAL_CITY", default="chongqing")
+ANJU_RENTAL_CITY_RULES = {
+    "chongqing": {"name": "重庆市", "max_occupants_per_room": 2, "min_area_per_person": "5"},
+}
+
 # Demo logins exist only where seeded; production turns the seeding command off.
 DEMO_DATA_ALLOWED = True
 

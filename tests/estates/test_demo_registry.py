@@ -24,7 +24,7 @@ def names() -> list[str]:
 
 def test_the_apps_demo_steps_run_governance_then_bills_then_the_site():
     """Arrangements set the tariffs the bills use; the site shows both."""
-    assert names() == ["property_services", "billing", "common_parts", "work_orders", "cms"]
+    assert names() == ["property_services", "billing", "common_parts", "work_orders", "rentals", "cms"]
 
 
 def test_after_and_before_order_the_steps_and_registration_order_breaks_ties(steps):
@@ -68,7 +68,7 @@ def test_seed_demo_refuses_a_broken_registry_before_writing_anything(steps):
 def test_registering_again_replaces_the_step(steps):
     first = registry._STEPS["cms"]
     demo.register_demo_step("cms", first.run, after=first.after)
-    assert names() == ["property_services", "billing", "common_parts", "work_orders", "cms"]
+    assert names() == ["property_services", "billing", "common_parts", "work_orders", "rentals", "cms"]
 
 
 def test_the_estates_demo_imports_no_higher_app():

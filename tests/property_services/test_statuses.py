@@ -40,6 +40,7 @@ from property_services.models import (
     Survey,
     WorkOrder,
 )
+from tests.rentals.factories import RENTAL_SUBJECTS
 
 from .conftest import make_assembly
 
@@ -194,6 +195,7 @@ SUBJECTS = {
     InspectionRequest: (_inspection, _inspection_changes),
     WorkOrder: (_work_order, lambda to: {}),
     Survey: (_survey, _survey_changes),
+    **RENTAL_SUBJECTS,
 }
 
 
@@ -209,7 +211,7 @@ def _cases():
 
 
 def test_every_status_of_property_services_has_a_registered_flow_and_a_walker_here():
-    ours = {flow.model for flow in registered_flows() if flow.model._meta.app_label == "property_services"}
+    ours = {flow.model for flow in registered_flows() if flow.model._meta.app_label in ("property_services", "rentals")}
     assert ours == set(SUBJECTS)
     assert flow_for(Assembly).transitions is ASSEMBLY_TRANSITIONS
     assert flow_for(JointMeetingDecision).transitions is DECISION_TRANSITIONS

@@ -1,0 +1,14 @@
+"""/portal/rentals/: an owner entrusts a vacant flat (存房), follows the survey, answers the offer online and
+downloads the agreement."""
+
+from django.urls import path
+
+from . import portal_views
+
+app_name = "rentals_portal"
+urlpatterns = [
+    path("", portal_views.page, name="page"),
+    path("entrust/", portal_views.entrust, name="entrust"),
+    path("<int:pk>/", portal_views.detail, name="entrustment"),
+    path("<int:pk>/agreement.pdf", portal_views.agreement_download, name="agreement_pdf"),
+]

@@ -1,0 +1,23 @@
+"""What each role may do in 存房 (registered with ``estates.roles`` from the AppConfig): the estate's staff
+survey entrusted flats, offer and record agreements, and keep the listings."""
+
+from accounts.models import Role
+from estates.roles import register_role_permissions
+
+STAFF = [
+    ("rentals", codename)
+    for codename in (
+        "view_entrustment",
+        "change_entrustment",
+        "view_entrustmentagreement",
+        "add_entrustmentagreement",
+        "change_entrustmentagreement",
+        "view_listing",
+        "add_listing",
+        "change_listing",
+    )
+]
+
+
+def register() -> None:
+    register_role_permissions(Role.ESTATE_STAFF, STAFF)

@@ -1,0 +1,1 @@
+"""Reads of 存房 (flat pooling), with the joins their pages need."""

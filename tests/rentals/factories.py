@@ -1,0 +1,154 @@
+"""Rows of 存房 for tests: owners with logins, rows in any status (for the status walker), and bulk listings."""
+
+from __future__ import annotations
+
+import datetime
+import io
+from decimal import Decimal
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
+
+from accounts.models import User
+from estates.models import Owner, Ownership, Unit
+from rentals.models import (
+    AgreementMode,
+    AgreementStatus,
+    Entrustment,
+    EntrustmentAgreement,
+    EntrustmentStatus,
+    Listing,
+    ListingStatus,
+)
+from rentals.recovery import add_months
+
+START = datetime.date(2026, 1, 1)
+
+
+def jpeg(name="room.jpg") -> SimpleUploadedFile:
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), (200, 180, 150)).save(buffer, "JPEG")
+    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/jpeg")
+
+
+def owner_of(unit: Unit, user: User | None, *, name: str = "张业主") -> Owner:
+    owner = Owner.objects.create(estate_id=unit.building.estate_id, name=name, user=user)
+    Ownership.objects.create(unit=unit, owner=owner, since=datetime.date(2010, 1, 1))
+    return owner
+
+
+def entrustment_row(unit: Unit, status: str = EntrustmentStatus.APPLIED, *, owner: Owner | None = None, by=None) -> Entrustment:
+    owner = owner or owner_of(unit, None, name=f"业主{unit.pk}")
+    by = by or User.objects.create_user(f"1350{unit.pk:07d}", "x-anju-test-pw")
+    return Entrustment.objects.create(
+        estate_id=unit.building.estate_id, unit=unit, owner=owner, applied_by=by, vacant_from=START, status=status
+    )
+
+
+def agreement_row(
+    unit: Unit, status: str = AgreementStatus.ACTIVE, *, entrustment: Entrustment | None = None, by=None
+) -> EntrustmentAgreement:
+    entrustment = entrustment or entrustment_row(
+        unit, EntrustmentStatus.ACCEPTED if status != AgreementStatus.OFFERED else EntrustmentStatus.OFFERED
+    )
+    return EntrustmentAgreement.objects.create(
+        estate_id=entrustment.estate_id,
+        entrustment=entrustment,
+        unit=unit,
+        owner=entrustment.owner,
+        number=f"CFT{entrustment.pk:07d}",
+        mode=AgreementMode.SUBLET,
+        start_on=START,
+        term_years=3,
+        end_on=add_months(START, 36),
+        guaranteed_rent=Decimal("1500.00"),
+        status=status,
+        offered_by=by or entrustment.applied_by,
+    )
+
+
+def listing_row(unit: Unit, status: str = ListingStatus.PUBLISHED, *, agreement=None, rent=Decimal("2000.00"), bedrooms=2):
+    agreement = agreement or agreement_row(unit)
+    return Listing.objects.create(
+        estate_id=agreement.estate_id,
+        agreement=agreement,
+        rent=rent,
+        deposit=rent,
+        bedrooms=bedrooms,
+        available_from=START,
+        status=status,
+        created_by=agreement.offered_by,
+    )
+
+
+def bulk_listings(estate, n: int) -> None:
+    """``n`` published listings, each its own flat, entrustment and agreement (rows made directly: fast)."""
+    from estates.models import Building
+
+    building = Building.objects.create(estate=estate, number=f"B{n}", floors=7)
+    Unit.objects.bulk_create(
+        Unit(building=building, entrance=1, floor=1 + i % 7, number=f"{i:05d}", exclusive_area=Decimal("50.00") + i % 40)
+        for i in range(n)
+    )
+    units = list(Unit.objects.filter(building=building))
+    first = entrustment_row(units[0], "accepted")
+    agreements = [agreement_row(units[0], entrustment=first)]
+    entrustments = Entrustment.objects.bulk_create(
+        Entrustment(estate=estate, unit=u, owner=first.owner, applied_by=first.applied_by, vacant_from=START, status="accepted")
+        for u in units[1:]
+    )
+    template = agreements[0]
+    agreements += EntrustmentAgreement.objects.bulk_create(
+        EntrustmentAgreement(
+            estate=estate,
+            entrustment=e,
+            unit=e.unit,
+            owner=first.owner,
+            number=f"CFB{e.pk:08d}",
+            mode="sublet",
+            start_on=START,
+            term_years=3,
+            end_on=template.end_on,
+            guaranteed_rent=Decimal("1000.00"),
+            status="active",
+            offered_by=first.applied_by,
+        )
+        for e in entrustments
+    )
+    Listing.objects.bulk_create(
+        Listing(
+            estate=estate,
+            agreement=a,
+            rent=Decimal("1000.00") + i,
+            deposit=Decimal("1000.00"),
+            bedrooms=1 + i % 3,
+            available_from=START,
+            status="published",
+            created_by=first.applied_by,
+        )
+        for i, a in enumerate(agreements)
+    )
+
+
+def _first_unit(estate):
+    return Unit.objects.filter(building__estate=estate).order_by("pk").first()
+
+
+def _entrustment_in(estate, status):
+    return entrustment_row(_first_unit(estate), status)
+
+
+def _agreement_in(estate, status):
+    return agreement_row(_first_unit(estate), status)
+
+
+def _listing_in(estate, status):
+    return listing_row(_first_unit(estate), status)
+
+
+#: The status walker (tests/property_services/test_statuses.py) makes a row of each in any status.
+RENTAL_SUBJECTS = {
+    Entrustment: (_entrustment_in, lambda to: {}),
+    EntrustmentAgreement: (_agreement_in, lambda to: {}),
+    Listing: (_listing_in, lambda to: {}),
+}
