@@ -298,3 +298,11 @@ def test_the_queue_is_ranked_by_score_with_a_fixed_number_of_queries(client, lis
     large, page = count(25)
     assert small == large
     assert page.index("24.00") < page.index("23.00")
+
+
+def test_a_listing_not_published_takes_no_application(outbox, flat, client):
+    listing = listing_row(flat, status="let")
+    with pytest.raises(ValidationError) as refused:
+        application_send_code(listing=listing, mobile=MOBILE)
+    assert refused.value.code == "listing_closed" and not outbox
+    assert client.get(reverse("rentals:apply", args=[listing.pk])).status_code == 404
