@@ -17,7 +17,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.sms import ConsoleSmsBackend
-from rentals.models import ApplicationDataAccess, ApplicationStatus, RentalApplication, RentalApplicationMember
+from rentals.models import (
+    ApplicationDataAccess,
+    ApplicationStatus,
+    RentalApplication,
+    RentalApplicationDocument,
+    RentalApplicationMember,
+)
 from rentals.scoring import application_score
 from rentals.services.applications import (
     application_approve,
@@ -248,12 +254,15 @@ def test_applicant_a_cannot_see_bs_application(client, listing):
     assert b.status == ApplicationStatus.SUBMITTED
 
 
-def test_staff_of_another_estate_get_404_and_anonymous_is_refused(client, listing, other_staff):
+def test_staff_of_another_estate_get_404_and_anonymous_is_refused(client, listing, other_staff, staff):
     a = application_row(listing)
+    document = RentalApplicationDocument(application=a, content_type="application/pdf")
+    document.file.save("document", pdf_file(), save=True)
     urls = [
         reverse("rentals_application:inspect", args=[a.pk]),
         reverse("rentals_application:approve", args=[a.pk]),
         reverse("rentals_application:reject", args=[a.pk]),
+        reverse("rentals_application:document", args=[document.pk]),
     ]
     for url in urls:
         assert client.get(url).status_code == 302  # to the login
@@ -264,6 +273,9 @@ def test_staff_of_another_estate_get_404_and_anonymous_is_refused(client, listin
         assert client.post(url, {"reason": "x"}).status_code == 404
     a.refresh_from_db()
     assert a.status == ApplicationStatus.SUBMITTED and not ApplicationDataAccess.objects.exists()
+    client.force_login(staff)
+    response = client.get(urls[-1])
+    assert response.status_code == 200 and b"".join(response.streaming_content).startswith(b"%PDF-")
 
 
 def test_personal_data_is_masked_in_the_queue_and_each_full_view_logged(client, listing, staff):
