@@ -15,6 +15,8 @@ STAFF = [
         "view_listing",
         "add_listing",
         "change_listing",
+        "view_rentalapplication",
+        "change_rentalapplication",
     )
 ]
 

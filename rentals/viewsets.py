@@ -23,16 +23,22 @@ from estates.selectors import scope_queryset
 from .models import (
     AgreementMode,
     AgreementStatus,
+    ApplicationStatus,
     Entrustment,
     EntrustmentAgreement,
     EntrustmentPhoto,
     EntrustmentStatus,
     Listing,
     ListingStatus,
+    RentalApplication,
+    RentalApplicationDocument,
 )
 from .pdf import agreement_pdf
 from .recovery import schedule_rows
+from .scoring import score_of
+from .selectors.applications import applications_for_staff
 from .selectors.entrustments import agreements_for_staff, entrustments_for_staff
+from .services import applications as application_services
 from .services import entrustments as entrustment_services
 from .services import listings as listing_services
 
@@ -416,3 +422,96 @@ class RentalsViewSetGroup(ModelViewSetGroup):
         AgreementViewSet("rentals_agreement", url_prefix="rentals/agreement"),
         ListingViewSet("rentals_listing", url_prefix="rentals/listing"),
     )
+
+
+# --- Applications -------------------------------------------------------------------------------------------
+
+
+class ApplicationDetailView(WagtailAdminTemplateMixin, TemplateView):
+    """The reviewing staff member's page: the applicant's full mobile and ID number (each view logged), the
+    household, documents, the score's parts and the actions."""
+
+    page_title = gettext_lazy("Rental application")
+    template_name = "rentals/admin/application.html"
+    header_icon = "user"
+
+    def get(self, request, pk):
+        application = get_object_or_404(
+            applications_for_staff(user=request.user).prefetch_related("members", "documents", "status_changes__by"), pk=pk
+        )
+        if not request.user.has_perm("rentals.view_rentalapplication"):
+            raise PermissionDenied
+        full = application_services.application_reveal(application=application, viewer=request.user)
+        actions = []
+        if request.user.has_perm("rentals.change_rentalapplication") and application.status == ApplicationStatus.SUBMITTED:
+            actions = [
+                (_("Approve"), reverse("rentals_application:approve", args=[pk]), "approve"),
+                (_("Reject"), reverse("rentals_application:reject", args=[pk]), "reject"),
+            ]
+        return self.render_to_response(
+            self.get_context_data(application=application, full=full, score=score_of(application), actions=actions)
+        )
+
+
+def application_document(request, pk):
+    row = get_object_or_404(
+        RentalApplicationDocument.objects.filter(application__in=applications_for_staff(user=request.user)), pk=pk
+    )
+    if not request.user.has_perm("rentals.view_rentalapplication"):
+        raise PermissionDenied
+    return FileResponse(row.file.open("rb"), content_type=row.content_type)
+
+
+class RejectForm(forms.Form):
+    reason = forms.CharField(label=gettext_lazy("Reason"), max_length=500, widget=forms.Textarea)
+
+
+class ApplicationMoveView(ActionView):
+    model = RentalApplication
+    permission = "rentals.change_rentalapplication"
+    move = ""
+
+    def act(self, form):
+        if self.move == "approve":
+            application_services.application_approve(application=self.object, by=self.request.user)
+        else:
+            application_services.application_reject(
+                application=self.object, by=self.request.user, reason=form.cleaned_data["reason"]
+            )
+
+    def success_url(self):
+        return reverse("rentals_application:inspect", args=[self.object.pk])
+
+
+class ApplicationViewSet(ScopedReadOnlyViewSet):
+    """The review queue: applications in the user's estates, best score first; personal data masked."""
+
+    model = RentalApplication
+    icon = "user"
+    menu_label = gettext_lazy("Applications")
+    detail_view = staticmethod(ApplicationDetailView.as_view())
+    list_display = ["__str__", "mobile_masked", "id_number_masked", "listing", "occupants", "score", "status"]
+    list_select_related = ("estate", "listing__agreement__unit__building__estate")
+    filterset_class = estate_filterset(RentalApplication, model_fields=("status",))
+    ordering = ["-score", "submitted_at", "pk"]
+
+    def extra_urls(self) -> list:
+        return [
+            path(
+                "approve/<int:pk>/",
+                ApplicationMoveView.as_view(move="approve", page_title=gettext_lazy("Approve")),
+                name="approve",
+            ),
+            path(
+                "reject/<int:pk>/",
+                ApplicationMoveView.as_view(move="reject", page_title=gettext_lazy("Reject"), form_class=RejectForm),
+                name="reject",
+            ),
+            path("document/<int:pk>/", application_document, name="document"),
+        ]
+
+
+RentalsViewSetGroup.items = (
+    *RentalsViewSetGroup.items,
+    ApplicationViewSet("rentals_application", url_prefix="rentals/application"),
+)

@@ -263,6 +263,15 @@ ANJU_RENTAL_CITY = env.str("ANJU_RENTAL_CITY", default="chongqing")
 ANJU_RENTAL_CITY_RULES = {
     "chongqing": {"name": "重庆市", "max_occupants_per_room": 2, "min_area_per_person": "5"},
 }
+# Rental applications: the priority categories and their weights (points) per city, and the points of each income
+# band; placeholders for the operator to confirm with the city's housing bureau (docs/rentals.md).
+ANJU_RENTAL_PRIORITY = {
+    "chongqing": {
+        "categories": {"none": 0, "new_citizen": 30, "young_people": 20, "key_worker": 40},
+        "income_bands": {"low": 30, "middle": 15, "high": 0},
+        "household_fit": 20,
+    },
+}
 
 # Demo logins exist only where seeded; production turns the seeding command off.
 DEMO_DATA_ALLOWED = True

@@ -36,3 +36,25 @@ __all__ = [
     "ListingStatus",
     "ListingStatusChange",
 ]
+
+from .applications import (  # noqa: E402
+    APPLICATION_TRANSITIONS,
+    ApplicationDataAccess,
+    ApplicationStatus,
+    IncomeBand,
+    RentalApplication,
+    RentalApplicationDocument,
+    RentalApplicationMember,
+    RentalApplicationStatusChange,
+)
+
+__all__ += [
+    "APPLICATION_TRANSITIONS",
+    "ApplicationDataAccess",
+    "ApplicationStatus",
+    "IncomeBand",
+    "RentalApplication",
+    "RentalApplicationDocument",
+    "RentalApplicationMember",
+    "RentalApplicationStatusChange",
+]

@@ -152,3 +152,37 @@ RENTAL_SUBJECTS = {
     EntrustmentAgreement: (_agreement_in, lambda to: {}),
     Listing: (_listing_in, lambda to: {}),
 }
+
+
+def application_row(listing, status="submitted", *, mobile="13700000001", score="10.00"):
+    from rentals.models import RentalApplication
+
+    row = RentalApplication(
+        estate_id=listing.estate_id,
+        listing=listing,
+        token=f"tok-{listing.pk}-{mobile}-abcdefghijklmnop",
+        name="王申请",
+        workplace="重庆某公司",
+        income_band="middle",
+        priority_category="young_people",
+        occupants=1,
+        score=Decimal(score),
+        status=status,
+    )
+    row.set_mobile(mobile)
+    row.set_id_number("11010519491231002X")
+    row.save()
+    return row
+
+
+def _application_in(estate, status):
+    return application_row(_listing_in(estate, "published"), status)
+
+
+def _register_application_subject():
+    from rentals.models import RentalApplication
+
+    RENTAL_SUBJECTS[RentalApplication] = (_application_in, lambda to: {"reason": "x"} if to == "rejected" else {})
+
+
+_register_application_subject()
