@@ -17,7 +17,7 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.viewsets.model import ModelViewSetGroup
 
 from billing.models import Payee
-from estates.admin_scoping import ScopedReadOnlyViewSet, estate_filterset
+from estates.admin_scoping import ScopedReadOnlyViewSet, add_service_errors, estate_filterset
 from estates.selectors import scope_queryset
 
 from .models import (
@@ -329,8 +329,7 @@ class ListingAddView(WagtailAdminTemplateMixin, TemplateView):
             try:
                 listing = listing_services.listing_create(by=request.user, **form.cleaned_data)
             except ValidationError as exc:
-                for field, errors in getattr(exc, "error_dict", {None: exc.error_list}).items():
-                    form.add_error(field if field in form.fields else None, errors)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, _("Saved."))
                 return redirect("rentals_listing:inspect", listing.pk)

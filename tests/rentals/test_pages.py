@@ -226,3 +226,17 @@ def test_back_office_lists_and_the_owners_page_run_the_same_queries_at_3_and_60_
     assert _list_queries(client, staff) == small
     html = client.get(reverse("rentals_portal:page")).content.decode()
     assert html.count('data-testid="entrustment-') == 50  # the newest 50 of 60
+
+
+def test_a_listing_refused_on_a_field_says_so_on_the_form(client, flat, staff, settings):
+    """住房租赁条例 Art. 7: a flat too small for one person under the city's area per person is not listed; the
+    back-office form shows the refusal on its field (it answered 500 when a service refused a field)."""
+    settings.ANJU_RENTAL_CITY_RULES = {"chongqing": {"name": "重庆市", "max_occupants_per_room": 2, "min_area_per_person": "999"}}
+    agreement = agreement_row(flat)
+    client.force_login(staff)
+    response = client.post(
+        reverse("rentals_listing:add"),
+        {"agreement": agreement.pk, "rent": "2200.00", "deposit": "0", "bedrooms": "2", "available_from": "2026-04-01"},
+    )
+    assert response.status_code == 400 and not Listing.objects.exists()
+    assert response.context["form"].errors.get("bedrooms")
