@@ -45,8 +45,8 @@ from django.test import Client  # noqa: E402
 from django.urls import clear_url_caches, path  # noqa: E402
 from django.views.decorators.csrf import csrf_exempt  # noqa: E402
 
-DOCS = ROOT / "docs" / "benchmarks.md"
-START, END = "<!-- gates:start -->", "<!-- gates:end -->"
+from benchmarks.docs_section import section_write  # noqa: E402
+
 BARE = "/bench/bare/"
 
 
@@ -133,16 +133,6 @@ def post_all(client: Client, url: str, bodies: list[tuple[bytes, str]]) -> tuple
     return elapsed, count[0], statuses
 
 
-def write_docs(lines: list[str]) -> None:
-    text = DOCS.read_text() if DOCS.exists() else ""
-    block = "\n".join([START, *lines, END])
-    if START in text and END in text:
-        text = text[: text.index(START)] + block + text[text.index(END) + len(END) :]
-    else:
-        text = text.rstrip() + "\n\n" + block + "\n"
-    DOCS.write_text(text)
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--cars", type=int, default=1000, help="vehicles that enter and leave (1000)")
@@ -205,7 +195,8 @@ def main():
         log(f"exactly once (one stay per car, every stay closed, one bill per charged stay): {'yes' if ok else 'NO'}")
         if not args.no_write:
             base = n / bare_time
-            write_docs(
+            section_write(
+                "gates",
                 [
                     "## Gate records (`benchmarks/gates.py`, issue 13)",
                     "",
@@ -221,7 +212,7 @@ def main():
                     ),
                     "",
                     f"Exactly once (one stay per car, every stay closed, one bill per charged stay): {'yes' if ok else 'NO'}.",
-                ]
+                ],
             )
         if not ok:
             sys.exit(1)

@@ -40,8 +40,7 @@ from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 
-DOCS = ROOT / "docs" / "benchmarks.md"
-START, END = "<!-- listings:start -->", "<!-- listings:end -->"
+from benchmarks.docs_section import section_write  # noqa: E402
 
 
 def log(message: str) -> None:
@@ -94,16 +93,6 @@ def pct(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
 
 
-def write_docs(lines: list[str]) -> None:
-    text = DOCS.read_text() if DOCS.exists() else ""
-    block = "\n".join([START, *lines, END])
-    if START in text and END in text:
-        text = text[: text.index(START)] + block + text[text.index(END) + len(END) :]
-    else:
-        text = text.rstrip() + "\n\n" + block + "\n"
-    DOCS.write_text(text)
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--listings", type=int, default=10_000)
@@ -151,7 +140,8 @@ def main():
         log(f"target p95 < 100 ms with a fixed number of queries: {verdict}")
         if not args.no_write:
             load = os.getloadavg()
-            write_docs(
+            section_write(
+                "listings",
                 [
                     "## Rental listings (`benchmarks/listings.py`, issue 15)",
                     "",
@@ -167,7 +157,7 @@ def main():
                     ),
                     "",
                     f"Target p95 < 100 ms with a fixed number of queries (every search the same count): **{verdict}**.",
-                ]
+                ],
             )
         if not met:
             sys.exit(1)
