@@ -172,6 +172,15 @@ class Payee(models.Model):
         blank=True,
         help_text=_("The Stripe connected account (acct_…). Empty until the payee is onboarded."),
     )
+    # A supervised account (资金监管账户) at a bank under the housing authority's supervision: the only kind of
+    # payee that may receive a deposit above one month's rent, and all rent of an operator that sublets
+    # (住房租赁条例 Art. 19; 2021 national opinion on rental companies).
+    supervised = models.BooleanField(
+        _("supervised account (资金监管账户)"),
+        default=False,
+        help_text=_("The account is a rental-funds supervision account publicised by the housing authority."),
+    )
+    supervising_bank = models.CharField(_("supervising bank"), max_length=100, blank=True)
     charges_enabled = models.BooleanField(_("can take payments"), default=False)
     payouts_enabled = models.BooleanField(_("can be paid out"), default=False)
     details_submitted = models.BooleanField(_("details submitted"), default=False)

@@ -11,6 +11,12 @@ class RentalsConfig(AppConfig):
         from billing.charges import register_charge_kind
 
         register_charge_kind("flat_rent", label=_("Flat rent"), account="rent_payable", number_prefix="FR")
+        # The deposit is the lessor's to hold and return (its payee is the lease's, like the rent).
+        register_charge_kind("flat_deposit", label=_("Rental deposit"), account="rent_payable", number_prefix="FD")
+        # Agency: the owner's commission and renovation instalment, owed to the operator.
+        register_charge_kind(
+            "rental_service", label=_("Letting commission and renovation instalment"), account="fee_income", number_prefix="RS"
+        )
 
         from . import roles
 

@@ -58,3 +58,41 @@ __all__ += [
     "RentalApplicationMember",
     "RentalApplicationStatusChange",
 ]
+
+from .leases import (  # noqa: E402
+    HOLDING_LEASE_STATUSES,
+    LEASE_TRANSITIONS,
+    MAX_LEASE_YEARS,
+    MAX_RENT_CYCLE_MONTHS,
+    DepositCase,
+    DepositDeduction,
+    DepositSettlement,
+    FilingStatus,
+    HandBack,
+    Lease,
+    LeaseStatus,
+    LeaseStatusChange,
+    RentReminder,
+    TerminationKind,
+)
+from .statements import OwnerPayout, OwnerStatement, PayoutStatus  # noqa: E402
+
+__all__ += [
+    "HOLDING_LEASE_STATUSES",
+    "LEASE_TRANSITIONS",
+    "MAX_LEASE_YEARS",
+    "MAX_RENT_CYCLE_MONTHS",
+    "DepositCase",
+    "DepositDeduction",
+    "DepositSettlement",
+    "FilingStatus",
+    "HandBack",
+    "Lease",
+    "LeaseStatus",
+    "LeaseStatusChange",
+    "OwnerPayout",
+    "OwnerStatement",
+    "PayoutStatus",
+    "RentReminder",
+    "TerminationKind",
+]

@@ -195,6 +195,16 @@ class EntrustmentAgreement(models.Model):
     owner_payee = models.ForeignKey(
         "billing.Payee", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("owner's payee")
     )
+    # The operator's payee: in the sublet mode it receives the rent and must be a supervised account
+    # (住房租赁条例 Art. 19); in the agency mode it receives the owner's commission and renovation instalments.
+    operator_payee = models.ForeignKey(
+        "billing.Payee",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("operator's payee"),
+    )
     renovation_budget = models.DecimalField(_("renovation budget (CNY)"), max_digits=12, decimal_places=2, default=0)
     recovery_schedule = models.JSONField(_("renovation recovery schedule"), default=list, blank=True)
     notice_days = models.PositiveSmallIntegerField(_("notice for an early return (days)"), default=30)
