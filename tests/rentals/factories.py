@@ -186,3 +186,54 @@ def _register_application_subject():
 
 
 _register_application_subject()
+
+
+def lease_row(listing, status="active", *, application=None, start_on=START, months=12, by=None):
+    """A lease of the listing's flat to an approved applicant, in any status (made directly)."""
+    from billing.models import Payee
+    from rentals.cycles import lease_end
+    from rentals.models import Lease
+
+    application = application or application_row(listing, "approved", mobile=f"137{listing.pk:08d}")
+    agreement = listing.agreement
+    payee = agreement.owner_payee or agreement.operator_payee
+    if payee is None:
+        payee = Payee.objects.create(estate_id=listing.estate_id, legal_name="存房运营公司", supervised=True)
+        agreement.operator_payee = payee
+        agreement.save(update_fields=["operator_payee"])
+    lease = Lease(
+        estate_id=listing.estate_id,
+        agreement=agreement,
+        unit_id=agreement.unit_id,
+        listing=listing,
+        application=application,
+        number=f"ZLT{application.pk:07d}",
+        tenant_name=application.name,
+        occupants=application.occupants,
+        start_on=start_on,
+        end_on=lease_end(start_on, months),
+        monthly_rent=listing.rent,
+        rent_day=5,
+        deposit=listing.deposit,
+        deposit_cases=["unpaid_rent", "damage"],
+        rent_payee=payee,
+        status=status,
+        created_by=by or agreement.offered_by,
+    )
+    lease.set_tenant_mobile(application.get_mobile())
+    lease.set_tenant_id_number(application.get_id_number())
+    lease.save()
+    return lease
+
+
+def _lease_in(estate, status):
+    return lease_row(_listing_in(estate, "published"), status)
+
+
+def _register_lease_subject():
+    from rentals.models import Lease
+
+    RENTAL_SUBJECTS[Lease] = (_lease_in, lambda to: {})
+
+
+_register_lease_subject()
