@@ -68,6 +68,7 @@ class PayeeViewSet(ScopedModelViewSet):
         "account_id",
         BooleanColumn("charges_enabled", label=_("can take payments")),
         BooleanColumn("payouts_enabled", label=_("can be paid out")),
+        BooleanColumn("supervised", label=_("supervised account")),
         "status_checked_at",
         Column("onboard", label=_("Payment account"), accessor=lambda payee: _onboard_link(payee)),
     ]
@@ -78,13 +79,22 @@ class PayeeViewSet(ScopedModelViewSet):
         "legal_name",
         "provider",
         "account_id",
+        "supervised",
+        "supervising_bank",
         "charges_enabled",
         "payouts_enabled",
         "details_submitted",
         "status_checked_at",
     ]
     edit_handler = ObjectList(
-        [FieldPanel("estate"), FieldPanel("legal_name"), FieldPanel("account_id")], base_form_class=ScopedAdminModelForm
+        [
+            FieldPanel("estate"),
+            FieldPanel("legal_name"),
+            FieldPanel("account_id"),
+            FieldPanel("supervised"),
+            FieldPanel("supervising_bank"),
+        ],
+        base_form_class=ScopedAdminModelForm,
     )
 
     def save_object(self, *, form, request, created):
@@ -95,6 +105,8 @@ class PayeeViewSet(ScopedModelViewSet):
             account_id=data.get("account_id", ""),
             payee=None if created else form.instance,
             by=request.user,
+            supervised=data.get("supervised", False),
+            supervising_bank=data.get("supervising_bank", ""),
         )
         if payee.account_id:
             try:

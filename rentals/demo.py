@@ -70,10 +70,18 @@ def seed_rentals_demo(stdout: TextIO | None = None) -> dict[str, int]:
                 rent_estimate=Decimal("1800.00"),
                 photos=[_photo((214, 200, 180)), _photo((190, 205, 215))],
             )
+            # The operator sublets, so the rent goes to its supervised account (住房租赁条例 Art. 19); the owner's
+            # guaranteed rent is paid to her own payee.
+            operator = Payee.objects.create(
+                estate=estate, legal_name="洋河新村存房运营有限公司", supervised=True, supervising_bank="重庆农村商业银行"
+            )
+            owner_payee = Payee.objects.create(estate=estate, legal_name="刘秀英")
             agreement = entrustment_offer(
                 entrustment=e,
                 by=admin,
                 mode=AgreementMode.SUBLET,
+                operator_payee=operator,
+                owner_payee=owner_payee,
                 start_on=start,
                 term_years=5,
                 rent_free_months=3,

@@ -174,6 +174,11 @@ class OfferForm(forms.Form):
         label=gettext_lazy("Guaranteed monthly rent (CNY), sublet only"), required=False, max_digits=10, decimal_places=2
     )
     owner_payee = forms.ModelChoiceField(label=gettext_lazy("Owner's payee"), queryset=Payee.objects.none(), required=False)
+    operator_payee = forms.ModelChoiceField(
+        label=gettext_lazy("Operator's payee (sublet: its supervised account)"),
+        queryset=Payee.objects.none(),
+        required=False,
+    )
     renovation_budget = forms.DecimalField(
         label=gettext_lazy("Renovation budget (CNY)"), max_digits=12, decimal_places=2, initial=0
     )
@@ -186,6 +191,7 @@ class OfferForm(forms.Form):
     def __init__(self, *args, estate_id, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["owner_payee"].queryset = Payee.objects.filter(estate_id=estate_id)
+        self.fields["operator_payee"].queryset = Payee.objects.filter(estate_id=estate_id)
 
 
 class OfferView(ActionView):

@@ -51,9 +51,22 @@ def _clean_account_id(account_id: str) -> str:
 
 
 @transaction.atomic
-def payee_save(*, estate: Estate, legal_name: str, account_id: str = "", payee: Payee | None = None, by: Any = None) -> Payee:
+def payee_save(
+    *,
+    estate: Estate,
+    legal_name: str,
+    account_id: str = "",
+    payee: Payee | None = None,
+    by: Any = None,
+    supervised: bool | None = None,
+    supervising_bank: str | None = None,
+) -> Payee:
     """Record a payee of the estate (or change its name or account). A changed account starts unverified:
-    the provider's status (``payee_status_refresh``, ``account.updated``) says whether it can take money."""
+    the provider's status (``payee_status_refresh``, ``account.updated``) says whether it can take money.
+
+    ``supervised``: the account is a rental-funds supervision account (资金监管账户) at ``supervising_bank`` — the
+    only payee that may receive a pooled flat's deposit above one month's rent or a subletting operator's rent
+    (住房租赁条例 Art. 19); it needs the bank's name."""
     legal_name = (legal_name or "").strip()
     if not legal_name:
         raise refuse("请填写收款方的法定名称", "Give the payee's legal name.", field="legal_name", code="legal_name")
@@ -71,6 +84,17 @@ def payee_save(*, estate: Estate, legal_name: str, account_id: str = "", payee: 
             code="account_taken",
         )
     payee = payee or Payee(estate=estate)
+    if supervised is not None:
+        payee.supervised = bool(supervised)
+    if supervising_bank is not None:
+        payee.supervising_bank = supervising_bank.strip()[:100]
+    if payee.supervised and not payee.supervising_bank:
+        raise refuse(
+            "资金监管账户须写明监管银行",
+            "A supervised account needs the supervising bank's name.",
+            field="supervising_bank",
+            code="supervising_bank",
+        )
     changed_account = payee.account_id != account_id
     payee.estate, payee.legal_name, payee.account_id = estate, legal_name[:200], account_id
     if changed_account:
@@ -83,7 +107,7 @@ def payee_save(*, estate: Estate, legal_name: str, account_id: str = "", payee: 
         obj=payee,
         estate_id=estate.pk,
         user=actor(by),
-        data={"legal_name": legal_name, "account_id": account_id},
+        data={"legal_name": legal_name, "account_id": account_id, "supervised": payee.supervised},
     )
     return payee
 

@@ -189,6 +189,7 @@ def entrustment_offer(
     commission_percent: Any = None,
     guaranteed_rent: Any = None,
     owner_payee=None,
+    operator_payee=None,
     renovation_budget: Any = Decimal("0.00"),
     recovery_months: int | None = None,
     recovery_schedule: list | None = None,
@@ -202,6 +203,10 @@ def entrustment_offer(
     Art. 716), which their acceptance gives. The renovation budget is recovered from rent either in
     ``recovery_months`` equal instalments after the rent-free period, or by an explicit ``recovery_schedule``
     summing exactly to the budget.
+
+    ``operator_payee``: in the sublet mode the operator receives the tenants' rent and deposits, so it must be a
+    supervised account (资金监管账户, 住房租赁条例 Art. 19); in the agency mode it receives the owner's commission and
+    renovation instalments (the estate's fee payee when none is named).
     """
     _staff_check(by, entrustment.estate_id)
     if not isinstance(term_years, int) or not MIN_TERM_YEARS <= term_years <= MAX_TERM_YEARS:
@@ -248,11 +253,20 @@ def entrustment_offer(
         rent = _money(guaranteed_rent, field="guaranteed_rent", zh="保底租金", en="The guaranteed rent", allow_zero=False)
         if commission_percent not in (None, ""):
             raise refuse("包租模式没有佣金", "Sublet has no commission.", field="commission_percent", code="mode")
+        if operator_payee is None or not operator_payee.supervised:
+            # 住房租赁条例 Art. 19: an operator that sublets runs all rental money through a supervised account.
+            raise refuse(
+                "包租模式下运营方收取租金，须指定其资金监管账户作为收款方",
+                "In the sublet mode the operator collects the rent: name its supervised account as the payee.",
+                field="operator_payee",
+                code="supervised",
+            )
         commission = None
     else:
         raise refuse("请选择存房模式", "Choose the mode.", field="mode", code="mode")
-    if owner_payee is not None and owner_payee.estate_id != entrustment.estate_id:
-        raise refuse("收款方须属于该小区", "The payee must be one of this estate's.", field="owner_payee", code="payee")
+    for field, payee in (("owner_payee", owner_payee), ("operator_payee", operator_payee)):
+        if payee is not None and payee.estate_id != entrustment.estate_id:
+            raise refuse("收款方须属于该小区", "The payee must be one of this estate's.", field=field, code="payee")
     budget = _money(renovation_budget or 0, field="renovation_budget", zh="装修预算", en="The renovation budget")
     if recovery_schedule is not None and recovery_months:
         raise refuse(
@@ -292,6 +306,7 @@ def entrustment_offer(
         commission_percent=commission,
         guaranteed_rent=rent,
         owner_payee=owner_payee,
+        operator_payee=operator_payee,
         renovation_budget=budget,
         recovery_schedule=schedule,
         notice_days=notice_days,

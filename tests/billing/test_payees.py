@@ -480,3 +480,21 @@ def test_events_signed_by_the_connect_endpoint_are_accepted_and_others_refused(c
     assert forged.status_code == 400
     assert accepted.status_code == 200
     assert ProviderEvent.objects.filter(type="account.updated").count() == 1
+
+
+def test_staff_mark_a_payee_as_a_supervised_account_only_with_its_bank(client, two_payees, staff):
+    """住房租赁条例 Art. 19: a subletting operator's rent goes through a supervised account, named with its bank."""
+    estate = two_payees["unit"].building.estate
+    client.force_login(staff["staff"])
+    fields = {"estate": estate.pk, "legal_name": "存房运营有限公司", "account_id": "", "supervised": "on"}
+
+    refused = client.post(reverse("billing_payee:add"), fields | {"supervising_bank": ""})
+
+    assert refused.status_code == 200 and "监管银行" in refused.content.decode()
+    assert not Payee.objects.filter(legal_name="存房运营有限公司").exists()
+
+    response = client.post(reverse("billing_payee:add"), fields | {"supervising_bank": "重庆农村商业银行"})
+
+    assert response.status_code == 302
+    payee = Payee.objects.get(legal_name="存房运营有限公司")
+    assert payee.supervised and payee.supervising_bank == "重庆农村商业银行"

@@ -8,6 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from billing.models import Payee
 from rentals.models import (
     AgreementMode,
     AgreementStatus,
@@ -51,7 +52,10 @@ def _offer(e, staff, **kw):
         "recovery_months": 24,
         "notice_days": 60,
     }
-    return entrustment_offer(entrustment=e, by=staff, **(terms | kw))
+    terms |= kw
+    if terms["mode"] == AgreementMode.SUBLET and "operator_payee" not in terms:
+        terms["operator_payee"] = Payee.objects.create(estate_id=e.estate_id, legal_name="存房运营公司", supervised=True)
+    return entrustment_offer(entrustment=e, by=staff, **terms)
 
 
 # --- recovery arithmetic (pure) ------------------------------------------------------------------------------
@@ -296,3 +300,20 @@ def test_the_term_ends_only_on_its_last_day(flat, owner_user, staff):
         agreement_end(agreement=agreement, by=staff, on=datetime.date(2026, 12, 31))
     agreement_end(agreement=agreement, by=staff, on=datetime.date(2027, 1, 1))
     assert agreement.status == AgreementStatus.ENDED
+
+
+def test_a_sublet_needs_the_operators_supervised_account_as_payee(flat, owner_user, staff, other_estate):
+    """住房租赁条例 Art. 19: an operator that sublets runs all rental money through a supervised account."""
+    e = _surveyed(flat, owner_user, staff)
+    plain = Payee.objects.create(estate_id=e.estate_id, legal_name="运营公司普通账户")
+    elsewhere = Payee.objects.create(estate=other_estate, legal_name="别处", supervised=True)
+    for payee in (None, plain):
+        with pytest.raises(ValidationError) as refused:
+            _offer(e, staff, operator_payee=payee)
+        assert "监管账户" in str(refused.value) and "supervised" in str(refused.value)
+    e.refresh_from_db()
+    assert e.status == EntrustmentStatus.SURVEYED and not EntrustmentAgreement.objects.exists()
+    with pytest.raises(ValidationError):
+        _offer(e, staff, operator_payee=elsewhere)
+    agreement = _offer(e, staff, operator_payee=Payee.objects.create(estate_id=e.estate_id, legal_name="运营", supervised=True))
+    assert agreement.operator_payee.supervised
