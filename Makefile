@@ -14,8 +14,9 @@ STAMP := $(VENV)/.installed-stamp
 DEV_STAMP := $(VENV)/.installed-dev-stamp
 # WeasyPrint (Pango), Chinese fonts, fast font subsetting, pdftotext/pdffonts for PDF tests.
 SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk libharfbuzz-subset0 poppler-utils
-# Playwright drives Debian's /usr/bin/chromium (no browser download); gettext checks the translations.
-TEST_SYSTEM_PACKAGES := chromium gettext
+# Playwright drives Debian's /usr/bin/chromium (no browser download); gettext checks the translations;
+# postgresql-client (pg_dump, pg_restore) runs the restore drill (scripts/restore-drill.sh).
+TEST_SYSTEM_PACKAGES := chromium gettext postgresql-client
 PORT ?= 8000
 export PORT
 
