@@ -6,6 +6,7 @@ from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
 from accounts import views as account_views
+from accounts.personal_data import my_data_download
 
 urlpatterns = [
     path("healthz", account_views.healthz, name="healthz"),
@@ -15,6 +16,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("portal/", account_views.portal_home, name="portal_home"),
     path("portal/me/", account_views.portal_me, name="portal_me"),
+    path("portal/me/data/", my_data_download, name="portal_my_data"),
     path("portal/notices/", include("cms.portal_urls")),
     path("portal/", include("billing.portal_urls")),
     path("portal/governance/", include("property_services.portal_urls")),

@@ -4,7 +4,7 @@ from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.components import Component
 
-from .admin_reports import reports_menu_for_platform_admins
+from .admin_reports import may_see_reports, reports_menu_for_platform_admins
 from .selectors import estate_counts
 from .viewsets import InventoryViewSetGroup
 
@@ -19,7 +19,22 @@ hooks.register("construct_reports_menu", reports_menu_for_platform_admins)
 
 @hooks.register("register_admin_urls")
 def register_inventory_urls():
-    return [path("inventory/", include("estates.admin_urls"))]
+    from accounts.personal_data import access_log_view
+
+    return [
+        path("inventory/", include("estates.admin_urls")),
+        path("personal-data-log/", access_log_view, name="personal_data_log"),
+    ]
+
+
+class PlatformAdminMenuItem(MenuItem):
+    def is_shown(self, request):
+        return may_see_reports(request.user)
+
+
+@hooks.register("register_reports_menu_item")
+def register_personal_data_log_menu_item():
+    return PlatformAdminMenuItem(_("Views of personal data"), reverse("personal_data_log"), icon_name="view", order=900)
 
 
 class PermissionMenuItem(MenuItem):

@@ -3,12 +3,14 @@ one-time code), and the tracking page behind an unguessable link (status, reason
 
 from __future__ import annotations
 
+import json
 import re
 
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -16,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from .city_rules import city_rules
 from .models import ApplicationStatus, IncomeBand
+from .personal_data import application_erase, application_record
 from .scoring import CATEGORY_LABELS, category_choices, score_of
 from .selectors.applications import application_by_token
 from .selectors.listings import listings_public
@@ -119,6 +122,7 @@ def track(request, token: str):
             "score": score_of(application),
             "category": CATEGORY_LABELS.get(application.priority_category, application.priority_category),
             "can_withdraw": application.status == ApplicationStatus.SUBMITTED,
+            "can_erase": application.status != ApplicationStatus.APPROVED and application.mobile_encrypted != "",
         },
     )
 
@@ -131,4 +135,31 @@ def withdraw(request, token: str):
         services.application_withdraw(token=token)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
+    return redirect("rentals:application", token=token)
+
+
+def application_data(request, token: str):
+    """The applicant downloads a copy of their application's data (PIPL Art. 45); the private link is their key."""
+    application = application_by_token(token=token)
+    if application is None:
+        raise Http404
+    body = json.dumps(application_record(application), cls=DjangoJSONEncoder, ensure_ascii=False, indent=1)
+    response = HttpResponse(body, content_type="application/json; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="anju-application.json"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_POST
+def application_erase_view(request, token: str):
+    """The applicant asks for the deletion of their application's personal data (PIPL Art. 47)."""
+    application = application_by_token(token=token)
+    if application is None:
+        raise Http404
+    try:
+        application_erase(application=application)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Your application's personal data has been deleted."))
     return redirect("rentals:application", token=token)

@@ -283,3 +283,14 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"fontTools": {"level": "WARNING"}, "weasyprint": {"level": "WARNING"}},
 }
+
+# Personal data (accounts/personal_data.py): what each app holds about a person, for their own copy (PIPL Art. 45),
+# and each app's log of staff viewing someone's full personal data, for platform administrators.
+ANJU_PERSONAL_DATA_EXPORTERS = [
+    "accounts.personal_data.account_record",
+    "estates.personal_data.export",
+    "billing.personal_data.export",
+    "property_services.personal_data.export",
+    "rentals.personal_data.export",
+]
+ANJU_PERSONAL_DATA_ACCESS_LOGS = ["estates.personal_data.access_log", "rentals.personal_data.access_log"]

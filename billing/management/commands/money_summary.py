@@ -25,12 +25,14 @@ def _s(value) -> str:
 def money_summary() -> dict:
     estates: dict[str, dict] = defaultdict(dict)
     codes = dict(Estate.objects.values_list("pk", "code"))
-    for row in Invoice.objects.values("estate_id").annotate(n=Count("pk"), total=Sum("total"), paid=Sum("paid_amount")):
-        estates[codes[row["estate_id"]]]["bills"] = [row["n"], _s(row["total"]), _s(row["paid"])]
-    for row in Payment.objects.values("estate_id").annotate(n=Count("pk"), amount=Sum("amount")):
-        estates[codes[row["estate_id"]]]["payments"] = [row["n"], _s(row["amount"])]
-    for row in Refund.objects.values("payment__estate_id").annotate(n=Count("pk"), amount=Sum("amount")):
-        estates[codes[row["payment__estate_id"]]]["refunds"] = [row["n"], _s(row["amount"])]
+    bills = Invoice.objects.values_list("estate_id").annotate(Count("pk"), Sum("total"), Sum("paid_amount")).order_by()
+    for estate_id, n, total, paid in bills:
+        estates[codes[estate_id]]["bills"] = [n, _s(total), _s(paid)]
+    for estate_id, n, amount in Payment.objects.values_list("estate_id").annotate(Count("pk"), Sum("amount")).order_by():
+        estates[codes[estate_id]]["payments"] = [n, _s(amount)]
+    refunds = Refund.objects.values_list("payment__estate_id").annotate(Count("pk"), Sum("amount")).order_by()
+    for estate_id, n, amount in refunds:
+        estates[codes[estate_id]]["refunds"] = [n, _s(amount)]
     balances: dict[tuple[int, str], Decimal] = defaultdict(Decimal)
     for side, sign in (("debit", 1), ("credit", -1)):
         for estate_id, kind, amount in (
@@ -39,8 +41,8 @@ def money_summary() -> dict:
             balances[(estate_id, kind)] += sign * amount
     for (estate_id, kind), balance in sorted(balances.items()):
         estates[codes[estate_id]].setdefault("ledger", {})[kind] = _s(balance)
-    for row in Receipt.objects.values("estate_id").annotate(n=Count("pk"), last=Max("number")):
-        estates[codes[row["estate_id"]]]["receipts"] = [row["n"], row["last"]]
+    for estate_id, n, last in Receipt.objects.values_list("estate_id").annotate(Count("pk"), Max("number")).order_by():
+        estates[codes[estate_id]]["receipts"] = [n, last]
     for estate_id, year, last in ReceiptCounter.objects.values_list("estate_id", "year", "last"):
         estates[codes[estate_id]].setdefault("receipt_counters", {})[str(year)] = last
     return {
