@@ -18,6 +18,13 @@ class RentalsConfig(AppConfig):
             "rental_service", label=_("Letting commission and renovation instalment"), account="fee_income", number_prefix="RS"
         )
 
+        from django.db.models.signals import post_migrate
+
+        from .statement_tasks import schedules_ensure
+
+        # The owners' statements of the month just ended, on the 1st (rentals/statement_tasks.py).
+        post_migrate.connect(schedules_ensure, sender=self, dispatch_uid="rentals.statement_schedules_ensure")
+
         from . import roles
 
         roles.register()

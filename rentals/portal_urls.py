@@ -3,7 +3,7 @@ downloads the agreement."""
 
 from django.urls import path
 
-from . import portal_views
+from . import portal_views, statement_views
 
 app_name = "rentals_portal"
 urlpatterns = [
@@ -11,4 +11,7 @@ urlpatterns = [
     path("entrust/", portal_views.entrust, name="entrust"),
     path("<int:pk>/", portal_views.detail, name="entrustment"),
     path("<int:pk>/agreement.pdf", portal_views.agreement_download, name="agreement_pdf"),
+    # The owner's monthly statements: <pk> is the agreement's id here, the statement's for the PDF.
+    path("<int:pk>/statements/", statement_views.portal_statements, name="statements"),
+    path("statements/<int:pk>.pdf", statement_views.portal_statement_pdf, name="statement_pdf"),
 ]

@@ -105,6 +105,8 @@ def detail(request, pk: int):
             "can_withdraw": entrustment.status
             in (EntrustmentStatus.APPLIED, EntrustmentStatus.SURVEYED, EntrustmentStatus.OFFERED),
             "has_pdf": agreement is not None and agreement.status != AgreementStatus.CANCELLED,
+            "has_statements": agreement is not None
+            and agreement.status in (AgreementStatus.ACTIVE, AgreementStatus.ENDED, AgreementStatus.RETURNED_EARLY),
         },
         status=status,
     )

@@ -17,6 +17,10 @@ STAFF = [
         "change_listing",
         "view_rentalapplication",
         "change_rentalapplication",
+        # Owners' statements and the sublet mode's payouts: staff read them and record a payout as paid.
+        "view_ownerstatement",
+        "view_ownerpayout",
+        "change_ownerpayout",
     )
 ]
 
