@@ -3,7 +3,7 @@ downloads the agreement."""
 
 from django.urls import path
 
-from . import portal_views
+from . import portal_views, rent_portal_views
 
 app_name = "rentals_portal"
 urlpatterns = [
@@ -11,4 +11,5 @@ urlpatterns = [
     path("entrust/", portal_views.entrust, name="entrust"),
     path("<int:pk>/", portal_views.detail, name="entrustment"),
     path("<int:pk>/agreement.pdf", portal_views.agreement_download, name="agreement_pdf"),
+    path("leases/<int:pk>/deposit.pdf", rent_portal_views.deposit_pdf, name="deposit_pdf"),
 ]

@@ -1,5 +1,6 @@
 from wagtail import hooks
 
+from . import rent_views  # noqa: F401 - adds Rent & deposits to the Rentals menu
 from .viewsets import RentalsViewSetGroup
 
 
