@@ -43,3 +43,14 @@ class RentalsConfig(AppConfig):
 
         # After the work orders (the demo's owners and their flats are in place), before the public site.
         register_demo_step("rentals", seed_rentals_demo, after=("work_orders",), before=("cms",))
+
+        # The daily rent bills and overdue-rent reminders (rentals/rent_tasks.py).
+        from django.db.models.signals import post_migrate
+
+        from .rent_tasks import schedules_ensure as rent_schedules_ensure
+
+        post_migrate.connect(rent_schedules_ensure, sender=self, dispatch_uid="rentals.rent_schedules_ensure")
+
+        from . import roles_rent
+
+        roles_rent.register()

@@ -3,7 +3,7 @@ downloads the agreement."""
 
 from django.urls import path
 
-from . import portal_views, statement_views
+from . import portal_views, rent_portal_views, statement_views
 
 app_name = "rentals_portal"
 urlpatterns = [
@@ -14,4 +14,5 @@ urlpatterns = [
     # The owner's monthly statements: <pk> is the agreement's id here, the statement's for the PDF.
     path("<int:pk>/statements/", statement_views.portal_statements, name="statements"),
     path("statements/<int:pk>.pdf", statement_views.portal_statement_pdf, name="statement_pdf"),
+    path("leases/<int:pk>/deposit.pdf", rent_portal_views.deposit_pdf, name="deposit_pdf"),
 ]

@@ -3,7 +3,10 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
-from . import statement_views  # noqa: F401  (adds the owners' statements and payouts to the group)
+from . import (
+    rent_views,  # noqa: F401 - adds Rent & deposits to the Rentals menu
+    statement_views,  # noqa: F401  (adds the owners' statements and payouts to the group)
+)
 from .oversight_views import OversightView, may_oversee
 from .viewsets import RentalsViewSetGroup
 
