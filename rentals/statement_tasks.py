@@ -22,15 +22,18 @@ def owner_statements_batch(period: str, agreement_ids: list[int]) -> dict[str, i
 
 
 def owner_statements_monthly(today: str | None = None) -> int:
-    """On the 1st: the statements of the month just ended, for every agreement in force then (and those that
-    ended in it), queued in batches. Returns the number of batches."""
+    """On the 1st: the sublet payouts of the month that starts (so that each is due on time, never later than the
+    rent that funds it), then the statements of the month just ended, for every agreement in force then (and those
+    that ended in it), queued in batches. Returns the number of batches."""
     from django_q.tasks import async_task
 
     from .recovery import add_months
-    from .services.statements import agreements_for_month
+    from .services.statements import agreements_for_month, sublet_payouts_make
     from .statements import month_start
 
     day = datetime.date.fromisoformat(today) if today else timezone.localdate()
+    payouts = sublet_payouts_make(period=month_start(day))
+    logger.info("sublet payouts of %s: %d made", f"{month_start(day):%Y-%m}", payouts)
     period = add_months(month_start(day), -1)
     ids = list(agreements_for_month(period).values_list("pk", flat=True))
     batches = [ids[i : i + BATCH] for i in range(0, len(ids), BATCH)]

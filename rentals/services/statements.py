@@ -208,17 +208,69 @@ def owner_statement_make(
     if figures.owner_bill > 0:
         statement.owner_invoice = _owner_bill(statement, agreement, figures)
         statement.save(update_fields=["owner_invoice"])
-    if agreement.mode == AgreementMode.SUBLET and figures.payout > 0:
-        OwnerPayout.objects.create(
-            estate_id=agreement.estate_id,
-            agreement=agreement,
-            statement=statement,
-            period=period,
-            amount=figures.payout,
-            payee=agreement.owner_payee,
-            due_on=payout_due_on(agreement=agreement, period=period),
-        )
+    if agreement.mode == AgreementMode.SUBLET:
+        _payout_settle(agreement, statement, figures.payout)
     return statement
+
+
+def _payout_settle(agreement: EntrustmentAgreement, statement: OwnerStatement, amount) -> None:
+    """The month's payout, made at the month's start (``sublet_payouts_make``) so that it is due in time, joins its
+    statement; its amount follows the statement (e.g. pro-rated in the month of an early return) while it is still
+    due. A payout already paid keeps its amount; a month without one (made late) gets it now."""
+    payout = OwnerPayout.objects.select_for_update().filter(agreement=agreement, period=statement.period).first()
+    if payout is None:
+        if amount > 0:
+            OwnerPayout.objects.create(
+                estate_id=agreement.estate_id,
+                agreement=agreement,
+                statement=statement,
+                period=statement.period,
+                amount=amount,
+                payee=agreement.owner_payee,
+                due_on=payout_due_on(agreement=agreement, period=statement.period),
+            )
+        return
+    payout.statement = statement
+    if payout.status == PayoutStatus.DUE and amount > 0:
+        payout.amount = amount
+    elif payout.status == PayoutStatus.DUE:
+        payout.delete()
+        return
+    payout.save(update_fields=["statement", "amount"])
+
+
+def sublet_payouts_make(*, period: datetime.date) -> int:
+    """At the start of ``period``: the guaranteed rent of every sublet agreement in force for that month becomes a
+    payout to the owner's payee, due on the month's payout day or earlier, when the tenant's rent that funds the month
+    is due earlier — never later than that rent (建房规〔2021〕2号). Made before the month's statement so that it is
+    never overdue when it first appears; idempotent (one per agreement and month). Returns the number made."""
+    from .. import statements as arithmetic
+
+    first = month_start(period)
+    agreements = (
+        agreements_for_month(first)
+        .filter(mode=AgreementMode.SUBLET, status=AgreementStatus.ACTIVE, owner_payee__isnull=False)
+        .exclude(payouts__period=first)
+    )
+    made = 0
+    for agreement in agreements:
+        amount = arithmetic.guaranteed_of(agreement, first)
+        if amount <= 0:
+            continue
+        try:
+            with transaction.atomic():
+                OwnerPayout.objects.create(
+                    estate_id=agreement.estate_id,
+                    agreement=agreement,
+                    period=first,
+                    amount=amount,
+                    payee_id=agreement.owner_payee_id,
+                    due_on=payout_due_on(agreement=agreement, period=first),
+                )
+        except IntegrityError:
+            continue
+        made += 1
+    return made
 
 
 @transaction.atomic

@@ -385,6 +385,25 @@ def test_early_return_month_statement_shows_the_repayment(sublet):
     assert code_of(refused.value) == "outside_term"
 
 
+def test_the_payout_is_made_when_its_month_starts_so_it_is_never_overdue_when_it_appears(sublet, payee, operator):
+    """建房规〔2021〕2号: the payout falls due inside its month (or earlier, with the rent that funds it); it is made on the
+    month's first day — not with the statement after the month has ended — and the statement then joins it."""
+    from rentals.services.statements import sublet_payouts_make
+    from rentals.statement_tasks import owner_statements_monthly
+
+    owner_statements_monthly(today="2026-03-01")  # February's statement; March's payout
+    march = OwnerPayout.objects.get(agreement=sublet, period=datetime.date(2026, 3, 1))
+    assert march.statement is None and march.status == PayoutStatus.DUE
+    assert (march.amount, march.payee_id, march.due_on) == (D("1500.00"), payee.pk, datetime.date(2026, 3, 10))
+    assert march.due_on >= datetime.date(2026, 3, 1)  # not overdue on the day it is made
+    assert sublet_payouts_make(period=datetime.date(2026, 3, 1)) == 0  # once per month
+    assert sublet_payouts_make(period=datetime.date(2026, 1, 1)) == 0  # the rent-free month owes nothing
+
+    statement = owner_statement_make(agreement=sublet, period=datetime.date(2026, 3, 1), today=TODAY)
+
+    assert statement.payout_record == march and OwnerPayout.objects.filter(agreement=sublet).count() == 2
+
+
 def test_recording_a_payout_paid_once(sublet, staff, other_staff):
     payout = owner_statement_make(agreement=sublet, period=datetime.date(2026, 2, 1), today=TODAY).payout_record
     with pytest.raises(ValidationError):
