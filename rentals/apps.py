@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -29,6 +30,10 @@ class RentalsConfig(AppConfig):
 
         register_section("rentals.tenant", tenant_section, order=50)
         register_section("rentals.owner", owner_section, order=55)
+
+        from .lease_tasks import schedules_ensure as lease_schedules_ensure
+
+        post_migrate.connect(lease_schedules_ensure, sender=self, dispatch_uid="rentals.lease_schedules_ensure")
 
         from estates.demo import register_demo_step
 

@@ -1,9 +1,9 @@
 """/portal/rentals/: an owner entrusts a vacant flat (存房), follows the survey, answers the offer online and
-downloads the agreement."""
+downloads the agreement; a tenant reads their leases and downloads them."""
 
 from django.urls import path
 
-from . import portal_views
+from . import lease_portal_views, portal_views
 
 app_name = "rentals_portal"
 urlpatterns = [
@@ -11,4 +11,7 @@ urlpatterns = [
     path("entrust/", portal_views.entrust, name="entrust"),
     path("<int:pk>/", portal_views.detail, name="entrustment"),
     path("<int:pk>/agreement.pdf", portal_views.agreement_download, name="agreement_pdf"),
+    path("leases/", lease_portal_views.leases, name="leases"),
+    path("leases/<int:pk>/", lease_portal_views.lease, name="lease"),
+    path("leases/<int:pk>/lease.pdf", lease_portal_views.lease_download, name="lease_pdf"),
 ]

@@ -1,5 +1,6 @@
 """What each role may do in 存房 (registered with ``estates.roles`` from the AppConfig): the estate's staff
-survey entrusted flats, offer and record agreements, and keep the listings."""
+survey entrusted flats, offer and record agreements, and keep the listings, review applications and
+draw up, sign, file, renew and end leases."""
 
 from accounts.models import Role
 from estates.roles import register_role_permissions
@@ -17,6 +18,9 @@ STAFF = [
         "change_listing",
         "view_rentalapplication",
         "change_rentalapplication",
+        "view_lease",
+        "add_lease",
+        "change_lease",
     )
 ]
 

@@ -1,5 +1,6 @@
 from wagtail import hooks
 
+from . import lease_viewsets  # noqa: F401 (adds Leases to the group)
 from .viewsets import RentalsViewSetGroup
 
 

@@ -102,7 +102,7 @@ ADDED_SINCE: dict[str, str] = {
     # the committee see work orders and categories. Resident surveys: staff and officers draft, open and close
     # them; the committee sees them. Dashboards: officers open their area's dashboard.
     # Issue 15 (存房): staff survey entrusted flats, offer and record agreements, and keep the listings; they review
-    # rental applications.
+    # rental applications, and draw up, sign, file, renew and end leases.
     "district_officer": "billing.view_payee billing.view_payeeassignment billing.view_transfer property_services.view_workorder property_services.view_workordercategory property_services.view_survey property_services.add_survey property_services.change_survey estates.view_area_dashboard",
     "subdistrict_officer": """
         billing.view_payee billing.view_payeeassignment billing.view_transfer
@@ -149,6 +149,7 @@ ADDED_SINCE: dict[str, str] = {
         rentals.add_entrustmentagreement rentals.change_entrustmentagreement
         rentals.view_listing rentals.add_listing rentals.change_listing
         rentals.view_rentalapplication rentals.change_rentalapplication
+        rentals.view_lease rentals.add_lease rentals.change_lease
     """,
 }
 
