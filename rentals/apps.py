@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -18,8 +19,6 @@ class RentalsConfig(AppConfig):
             "rental_service", label=_("Letting commission and renovation instalment"), account="fee_income", number_prefix="RS"
         )
 
-        from django.db.models.signals import post_migrate
-
         from .statement_tasks import schedules_ensure
 
         # The owners' statements of the month just ended, on the 1st (rentals/statement_tasks.py).
@@ -37,6 +36,10 @@ class RentalsConfig(AppConfig):
         register_section("rentals.tenant", tenant_section, order=50)
         register_section("rentals.owner", owner_section, order=55)
 
+        from .lease_tasks import schedules_ensure as lease_schedules_ensure
+
+        post_migrate.connect(lease_schedules_ensure, sender=self, dispatch_uid="rentals.lease_schedules_ensure")
+
         from estates.demo import register_demo_step
 
         from .demo import seed_rentals_demo
@@ -45,8 +48,6 @@ class RentalsConfig(AppConfig):
         register_demo_step("rentals", seed_rentals_demo, after=("work_orders",), before=("cms",))
 
         # The daily rent bills and overdue-rent reminders (rentals/rent_tasks.py).
-        from django.db.models.signals import post_migrate
-
         from .rent_tasks import schedules_ensure as rent_schedules_ensure
 
         post_migrate.connect(rent_schedules_ensure, sender=self, dispatch_uid="rentals.rent_schedules_ensure")

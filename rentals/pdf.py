@@ -30,3 +30,35 @@ def agreement_pdf(*, agreement: EntrustmentAgreement) -> bytes:
     with override("zh-hans"), timezone.override(PEOPLE_TIME_ZONE):
         html = render_to_string("rentals/pdf/agreement.html", context)
     return HTML(string=html).write_pdf()
+
+
+def lease_pdf(*, lease) -> bytes:
+    """The real-name lease (住房租赁条例 Art. 8): the parties (the lessor of record is the owner in the agency mode,
+    the operator's payee in the sublet mode; the tenant by name with the ID number masked), the flat's facts, the
+    term, rent, rent day and cycle, the deposit with its return and the only cases for deductions (Art. 10), the
+    filing, the occupants (Arts. 7, 37), the notice clause, the statement that no termination cuts utilities or
+    locks the tenant out (Art. 12), and that no loan is attached to the rent."""
+    from weasyprint import HTML
+
+    from .city_rules import city_rules
+    from .models import DepositCase
+
+    agreement = lease.agreement
+    unit = lease.unit
+    agency = agreement.mode == AgreementMode.AGENCY
+    context = {
+        "lease": lease,
+        "agreement": agreement,
+        "unit": unit,
+        "building": unit.building,
+        "estate": lease.estate,
+        "agency": agency,
+        "lessor": agreement.owner.name if agency else lease.rent_payee.legal_name,
+        "cases": [DepositCase(case).label for case in lease.deposit_cases if case in DepositCase.values],
+        "rules": city_rules(),
+        "bedrooms": lease.listing.bedrooms if lease.listing_id else None,
+        "generated_at": timezone.localtime(),
+    }
+    with override("zh-hans"), timezone.override(PEOPLE_TIME_ZONE):
+        html = render_to_string("rentals/pdf/lease.html", context)
+    return HTML(string=html).write_pdf()

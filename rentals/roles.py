@@ -1,5 +1,6 @@
 """What each role may do in 存房 (registered with ``estates.roles`` from the AppConfig): the estate's staff
-survey entrusted flats, offer and record agreements, and keep the listings."""
+survey entrusted flats, offer and record agreements, and keep the listings, review applications and
+draw up, sign, file, renew and end leases."""
 
 from accounts.models import Role
 from estates.roles import register_role_permissions
@@ -21,6 +22,9 @@ STAFF = [
         "view_ownerstatement",
         "view_ownerpayout",
         "change_ownerpayout",
+        "view_lease",
+        "add_lease",
+        "change_lease",
     )
 ]
 

@@ -453,6 +453,11 @@ class ApplicationDetailView(WagtailAdminTemplateMixin, TemplateView):
                 (_("Approve"), reverse("rentals_application:approve", args=[pk]), "approve"),
                 (_("Reject"), reverse("rentals_application:reject", args=[pk]), "reject"),
             ]
+        from .lease_viewsets import application_lease_action
+
+        lease_action = application_lease_action(application, request.user)
+        if lease_action:
+            actions.append(lease_action)
         return self.render_to_response(
             self.get_context_data(application=application, full=full, score=score_of(application), actions=actions)
         )

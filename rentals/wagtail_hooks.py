@@ -4,6 +4,7 @@ from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
 from . import (
+    lease_viewsets,  # noqa: F401 (adds Leases to the group)
     rent_views,  # noqa: F401 - adds Rent & deposits to the Rentals menu
     statement_views,  # noqa: F401  (adds the owners' statements and payouts to the group)
 )

@@ -31,6 +31,8 @@ HTML_PAGES = {
     "rentals_portal:page",
     "rentals_portal:entrust",
     "rentals_portal:entrustment",
+    "rentals_portal:leases",
+    "rentals_portal:lease",
 }
 #: Downloads (PDF): checked for their status, not for layout.
 DOWNLOADS = {
@@ -39,6 +41,7 @@ DOWNLOADS = {
     "records_portal:copy",
     "repairs_portal:photo",
     "rentals_portal:agreement_pdf",
+    "rentals_portal:lease_pdf",
 }
 #: Form targets only (POST): reached by buttons, never by links.
 POST_ONLY = {"portal_billing:checkout", "portal_billing:payment_cancel", "governance:assembly_vote"}
@@ -103,6 +106,7 @@ def portal_pages(user) -> dict[str, list[str]]:
     from property_services.selectors.surveys import surveys_of_resident
     from property_services.selectors.work_orders import work_orders_of_resident
     from rentals.selectors.entrustments import entrustments_of_owner, units_owned_by
+    from rentals.selectors.leases import leases_of_tenant
 
     pages: dict[str, list[str]] = {
         "portal_home": [reverse("portal_home")],
@@ -149,6 +153,10 @@ def portal_pages(user) -> dict[str, list[str]]:
             reverse("rentals_portal:agreement_pdf", args=[e.pk])
             for e in entrustments_of_owner(user=user).filter(agreement__status__in=["offered", "active"])[:2]
         ],
+        # The tenant's own leases and their PDFs.
+        "rentals_portal:leases": [reverse("rentals_portal:leases")],
+        "rentals_portal:lease": [reverse("rentals_portal:lease", args=[x.pk]) for x in leases_of_tenant(user=user)[:3]],
+        "rentals_portal:lease_pdf": [reverse("rentals_portal:lease_pdf", args=[x.pk]) for x in leases_of_tenant(user=user)[:2]],
         "portal_billing:demand_letter": [
             reverse("portal_billing:demand_letter", args=[n.pk]) for n in reminders_for_user(user=user) if n.letter
         ][:2],

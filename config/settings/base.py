@@ -259,6 +259,8 @@ ANJU_WORK_ORDER_CLOSE_DAYS = env.int("ANJU_WORK_ORDER_CLOSE_DAYS", default=7)
 # Chongqing are the operator's to confirm against the city's current rules (see docs/rentals.md).
 ANJU_RENTAL_MAX_PHOTOS = env.int("ANJU_RENTAL_MAX_PHOTOS", default=12)
 ANJU_RENTAL_PHOTO_MAX_MB = env.int("ANJU_RENTAL_PHOTO_MAX_MB", default=8)
+# 住房租赁条例 Art. 12: a lessor's notice for unpaid rent gives the tenant at least this many days to move.
+ANJU_RENTAL_MOVE_OUT_DAYS = env.int("ANJU_RENTAL_MOVE_OUT_DAYS", default=15)
 ANJU_RENTAL_CITY = env.str("ANJU_RENTAL_CITY", default="chongqing")
 ANJU_RENTAL_CITY_RULES = {
     "chongqing": {"name": "重庆市", "max_occupants_per_room": 2, "min_area_per_person": "5"},

@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 
 from accounts.errors import refuse
 from accounts.one_time_codes import code_send, code_verify
+from accounts.sms import sms_backend
 from accounts.uploads import pdf_bytes_valid, validate_image
 from accounts.validators import normalise_mobile, validate_mainland_mobile
 from estates import crypto
@@ -202,10 +203,21 @@ def application_withdraw(*, token: str) -> RentalApplication:
     return application
 
 
+def _text_applicant(application: RentalApplication, message: str) -> None:
+    """Text the applicant once the decision is committed (a refused move sends nothing)."""
+    mobile = application.get_mobile()
+    transaction.on_commit(lambda: sms_backend().send(phone=mobile, message=message), robust=True)
+
+
 @transaction.atomic
 def application_approve(*, application: RentalApplication, by) -> RentalApplication:
+    """Approve; the applicant is texted that staff will contact them to draw up the lease."""
     _staff_check(by, application.estate_id)
     transition(application, to=ApplicationStatus.APPROVED, by=by)
+    _text_applicant(
+        application,
+        f"【安居】{application.name}您好，您的租房申请已通过审核，工作人员将与您联系签订租赁合同。",
+    )
     return application
 
 
@@ -217,6 +229,9 @@ def application_reject(*, application: RentalApplication, by, reason: str) -> Re
     if not reason:
         raise refuse("驳回须说明理由", "Give a reason for the rejection.", field="reason", code="reason")
     transition(application, to=ApplicationStatus.REJECTED, by=by, reason=reason[:500])
+    _text_applicant(
+        application, f"【安居】{application.name}您好，您的租房申请未通过。原因：{reason[:200]}。可凭申请时的查询链接查看详情。"
+    )
     return application
 
 

@@ -91,7 +91,7 @@ def listing_withdraw(*, listing: Listing, by, reason: str = "") -> Listing:
 
 @transaction.atomic
 def listing_mark_let(*, listing: Listing, by) -> Listing:
-    """The flat is let: off the public site. (Leases are not built yet: staff record it.)"""
+    """The flat is let: off the public site (signing a lease does this; staff may also record it)."""
     _staff_check(by, listing.estate_id)
     transition(listing, to=ListingStatus.LET, by=by)
     return listing

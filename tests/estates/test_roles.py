@@ -103,7 +103,8 @@ ADDED_SINCE: dict[str, str] = {
     # them; the committee sees them. Dashboards: officers open their area's dashboard.
     # Issue 15 (存房): staff survey entrusted flats, offer and record agreements, and keep the listings; they review
     # rental applications; they read owners' statements and record the sublet payouts as paid; they see a lease's
-    # rent and deposit, send rent reminders, record the hand-back and settle and return the deposit.
+    # rent and deposit, send rent reminders, record the hand-back and settle and return the deposit; they draw up,
+    # sign, file, renew and end leases.
     "district_officer": "billing.view_payee billing.view_payeeassignment billing.view_transfer property_services.view_workorder property_services.view_workordercategory property_services.view_survey property_services.add_survey property_services.change_survey estates.view_area_dashboard",
     "subdistrict_officer": """
         billing.view_payee billing.view_payeeassignment billing.view_transfer
@@ -153,6 +154,7 @@ ADDED_SINCE: dict[str, str] = {
         rentals.view_ownerstatement rentals.view_ownerpayout rentals.change_ownerpayout
         rentals.view_rentreminder rentals.add_rentreminder rentals.view_handback rentals.add_handback
         rentals.view_depositsettlement rentals.add_depositsettlement rentals.change_depositsettlement
+        rentals.view_lease rentals.add_lease rentals.change_lease
     """,
 }
 
