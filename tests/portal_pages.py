@@ -33,6 +33,7 @@ HTML_PAGES = {
     "rentals_portal:entrustment",
     "rentals_portal:leases",
     "rentals_portal:lease",
+    "rentals_portal:statements",
 }
 #: Downloads (PDF): checked for their status, not for layout.
 DOWNLOADS = {
@@ -42,6 +43,9 @@ DOWNLOADS = {
     "repairs_portal:photo",
     "rentals_portal:agreement_pdf",
     "rentals_portal:lease_pdf",
+    "rentals_portal:statement_pdf",
+    "rentals_portal:deposit_pdf",
+    "portal_my_data",
 }
 #: Form targets only (POST): reached by buttons, never by links.
 POST_ONLY = {"portal_billing:checkout", "portal_billing:payment_cancel", "governance:assembly_vote"}
@@ -105,6 +109,7 @@ def portal_pages(user) -> dict[str, list[str]]:
     from property_services.selectors.inspection import inspection_requests_of_user
     from property_services.selectors.surveys import surveys_of_resident
     from property_services.selectors.work_orders import work_orders_of_resident
+    from rentals.models import DepositSettlement, EntrustmentAgreement, OwnerStatement
     from rentals.selectors.entrustments import entrustments_of_owner, units_owned_by
     from rentals.selectors.leases import leases_of_tenant
 
@@ -157,6 +162,23 @@ def portal_pages(user) -> dict[str, list[str]]:
         "rentals_portal:leases": [reverse("rentals_portal:leases")],
         "rentals_portal:lease": [reverse("rentals_portal:lease", args=[x.pk]) for x in leases_of_tenant(user=user)[:3]],
         "rentals_portal:lease_pdf": [reverse("rentals_portal:lease_pdf", args=[x.pk]) for x in leases_of_tenant(user=user)[:2]],
+        # The owner's monthly statements of their agreements, and a tenant's deposit settlement.
+        "rentals_portal:statements": [
+            reverse("rentals_portal:statements", args=[pk])
+            for pk in EntrustmentAgreement.objects.filter(owner__user=user, statements__isnull=False)
+            .distinct()
+            .values_list("pk", flat=True)[:2]
+        ],
+        "rentals_portal:statement_pdf": [
+            reverse("rentals_portal:statement_pdf", args=[pk])
+            for pk in OwnerStatement.objects.filter(agreement__owner__user=user).values_list("pk", flat=True)[:2]
+        ],
+        "rentals_portal:deposit_pdf": [
+            reverse("rentals_portal:deposit_pdf", args=[pk])
+            for pk in DepositSettlement.objects.filter(lease__tenant_user=user).values_list("lease_id", flat=True)[:2]
+        ],
+        # The person's own data (PIPL Art. 45).
+        "portal_my_data": [reverse("portal_my_data")],
         "portal_billing:demand_letter": [
             reverse("portal_billing:demand_letter", args=[n.pk]) for n in reminders_for_user(user=user) if n.letter
         ][:2],

@@ -75,7 +75,7 @@ from .leases import (  # noqa: E402
     RentReminder,
     TerminationKind,
 )
-from .statements import OwnerPayout, OwnerStatement, PayoutStatus  # noqa: E402
+from .statements import PAYOUT_TRANSITIONS, OwnerPayout, OwnerPayoutStatusChange, OwnerStatement, PayoutStatus  # noqa: E402
 
 __all__ += [
     "HOLDING_LEASE_STATUSES",
@@ -91,6 +91,8 @@ __all__ += [
     "LeaseStatus",
     "LeaseStatusChange",
     "OwnerPayout",
+    "OwnerPayoutStatusChange",
+    "PAYOUT_TRANSITIONS",
     "OwnerStatement",
     "PayoutStatus",
     "RentReminder",

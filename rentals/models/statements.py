@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from estates.models import Estate
+from estates.status import StatusChange, StatusFlow, register_flow
 
 from .entrustments import EntrustmentAgreement
 
@@ -59,6 +60,10 @@ class PayoutStatus(models.TextChoices):
     PAID = "paid", _("Paid")
 
 
+#: due → paid (recorded once, with the transfer's reference).
+PAYOUT_TRANSITIONS: dict[str, frozenset[str]] = {PayoutStatus.DUE: frozenset({PayoutStatus.PAID}), PayoutStatus.PAID: frozenset()}
+
+
 class OwnerPayout(models.Model):
     """Money owed to the owner for a month and its payment to the owner's payee."""
 
@@ -73,7 +78,7 @@ class OwnerPayout(models.Model):
     amount = models.DecimalField(_("amount (CNY)"), max_digits=12, decimal_places=2)
     payee = models.ForeignKey("billing.Payee", on_delete=models.PROTECT, related_name="+", verbose_name=_("paid to"))
     due_on = models.DateField(_("due on"))
-    status = models.CharField(_("status"), max_length=10, choices=PayoutStatus.choices, default=PayoutStatus.DUE)
+    status = models.CharField(_("status"), max_length=10, choices=PayoutStatus.choices, default=PayoutStatus.DUE, editable=False)
     paid_on = models.DateField(_("paid on"), null=True, blank=True)
     reference = models.CharField(_("reference"), max_length=100, blank=True)
     paid_by = models.ForeignKey(
@@ -95,3 +100,29 @@ class OwnerPayout(models.Model):
 
     def __str__(self):
         return f"{self.agreement_id} · {self.period:%Y-%m} · {self.amount}"
+
+
+class OwnerPayoutStatusChange(StatusChange):
+    estate_scope_path = "payout__estate_id"
+
+    payout = models.ForeignKey(OwnerPayout, on_delete=models.CASCADE, related_name="status_changes", verbose_name=_("payout"))
+    from_status = models.CharField(_("from status"), max_length=10, choices=PayoutStatus.choices, blank=True)
+    to_status = models.CharField(_("to status"), max_length=10, choices=PayoutStatus.choices)
+
+    class Meta:
+        ordering = ["payout", "at", "pk"]
+        verbose_name = _("payout status change")
+        verbose_name_plural = _("payout status changes")
+
+
+register_flow(
+    StatusFlow(
+        model=OwnerPayout,
+        history=OwnerPayoutStatusChange,
+        subject="payout",
+        transitions=PAYOUT_TRANSITIONS,
+        noun_zh="业主付款",
+        noun_en="payout to an owner",
+        choices=PayoutStatus,
+    )
+)

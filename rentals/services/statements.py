@@ -31,6 +31,7 @@ from billing.audit import money_audit
 from billing.models import Invoice, LedgerEntry, PaymentAllocation
 from billing.services.invoices import invoice_create_for_source
 from estates.selectors import estates_visible_to
+from estates.status import transition
 
 from ..cycles import cycle_covering
 from ..models import (
@@ -287,9 +288,7 @@ def payout_record_paid(*, payout: OwnerPayout, paid_on: datetime.date, reference
     payout = OwnerPayout.objects.select_for_update().get(pk=payout.pk)
     if payout.status != PayoutStatus.DUE:
         raise refuse("该笔款项已记录为已支付", "This payout is already recorded as paid.", code="already_paid")
-    OwnerPayout.objects.filter(pk=payout.pk, status=PayoutStatus.DUE).update(
-        status=PayoutStatus.PAID, paid_on=paid_on, reference=reference[:100], paid_by=by
-    )
+    transition(payout, to=PayoutStatus.PAID, by=by, paid_on=paid_on, reference=reference[:100], paid_by=by)
     payout.refresh_from_db()
     money_audit(
         action="owner_payout_paid",

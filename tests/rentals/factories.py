@@ -254,3 +254,93 @@ def _register_lease_subject():
 
 
 _register_lease_subject()
+
+
+def _payout_in(estate, status):
+    from billing.models import Payee
+    from rentals.models import OwnerPayout
+
+    agreement = _agreement_in(estate, "active")
+    payee = Payee.objects.create(estate=estate, legal_name="业主收款")
+    return OwnerPayout.objects.create(
+        estate=estate,
+        agreement=agreement,
+        period=START,
+        amount=Decimal("1500.00"),
+        payee=payee,
+        due_on=START.replace(day=10),
+        status=status,
+        paid_on=START.replace(day=9) if status == "paid" else None,
+    )
+
+
+def _register_payout_subject():
+    from rentals.models import OwnerPayout
+
+    RENTAL_SUBJECTS[OwnerPayout] = (_payout_in, lambda to: {"paid_on": START.replace(day=9)} if to == "paid" else {})
+
+
+_register_payout_subject()
+
+
+def make_lease(
+    unit: Unit,
+    *,
+    payee,
+    mode: str = AgreementMode.SUBLET,
+    tenant_user: User | None = None,
+    tenant_name: str = "李租客",
+    tenant_mobile: str = "13700000009",
+    start_on: datetime.date = START,
+    months: int = 12,
+    monthly_rent: Decimal | str = Decimal("2000.00"),
+    cycle_months: int = 1,
+    rent_day: int = 5,
+    deposit: Decimal | str | None = None,
+    deposit_cases: list[str] | None = None,
+    status: str = "active",
+    number: str | None = None,
+    listing=None,
+    **fields,
+):
+    """A lease made directly (no service): an agreement in ``mode`` (agency: ``payee`` is the owner's payee;
+    sublet: the operator's), its published listing, an approved application, then the lease in ``status``
+    (active by default) whose rent and deposit go to ``payee``. Deposit: one month's rent unless given; deposit
+    cases: all of them unless given. Reusable by every test of leases, rent and statements."""
+    from rentals.cycles import lease_end
+    from rentals.models import DepositCase, Lease
+
+    monthly_rent = Decimal(monthly_rent)
+    if listing is None:
+        agency = mode == AgreementMode.AGENCY
+        agreement = agreement_row(
+            unit, mode=mode, owner_payee=payee if agency else None, operator_payee=None if agency else payee
+        )
+        listing = listing_row(unit, agreement=agreement, rent=monthly_rent)
+    application = application_row(listing, "approved", mobile=tenant_mobile)
+    lease = Lease(
+        estate_id=listing.estate_id,
+        agreement=listing.agreement,
+        unit=unit,
+        listing=listing,
+        application=application,
+        number=number or f"ZL{listing.pk:05d}{application.pk:05d}",
+        tenant_name=tenant_name,
+        tenant_user=tenant_user,
+        occupants=1,
+        start_on=start_on,
+        end_on=lease_end(start_on, months),
+        monthly_rent=monthly_rent,
+        rent_day=rent_day,
+        cycle_months=cycle_months,
+        deposit=monthly_rent if deposit is None else Decimal(deposit),
+        deposit_cases=list(DepositCase.values) if deposit_cases is None else deposit_cases,
+        rent_payee=payee,
+        status=status,
+        created_by=listing.created_by,
+        **fields,
+    )
+    lease.set_tenant_mobile(tenant_mobile)
+    lease.set_tenant_id_number("11010519491231002X")
+    lease.save()
+    return lease

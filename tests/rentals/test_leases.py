@@ -12,7 +12,6 @@ import subprocess
 from decimal import Decimal
 
 import pytest
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -314,26 +313,6 @@ def active(approved, staff):
     return lease_sign(lease=draft(approved, staff), by=staff)
 
 
-def rent_bill(lease, *, status="overdue", due_on=datetime.date(2026, 4, 5)):
-    return Invoice.objects.create(
-        estate_id=lease.estate_id,
-        unit_id=lease.unit_id,
-        source_type=ContentType.objects.get_for_model(Lease),
-        source_id=lease.pk,
-        charge_kind="flat_rent",
-        period=due_on.replace(day=1),
-        payer_name=lease.tenant_name,
-        payer_user=lease.tenant_user,
-        number=f"FR-T-{lease.pk}-{due_on:%Y%m}",
-        issued_on=due_on - datetime.timedelta(days=10),
-        due_on=due_on,
-        total=Decimal("2000.00"),
-        paid_amount=Decimal("2000.00") if status == "paid" else Decimal("0"),
-        status=status,
-        payee=lease.rent_payee,
-    )
-
-
 def test_the_tenant_gives_the_agreed_notice_and_both_may_agree_any_date(active, staff):
     day = datetime.date(2026, 5, 1)
     refuses(
@@ -410,7 +389,9 @@ def test_the_lessor_ends_for_arrears_only_after_the_cure_period_with_time_to_mov
         "by": staff,
     }
     refuses("no_cure_period", lease_notice, **args)  # no reminder at all
-    bill = rent_bill(active)
+    # Signing billed the rent whose time has come (rentals.services.rent): the first cycle's is now overdue.
+    bill = Invoice.objects.filter(source_id=active.pk, charge_kind="flat_rent").order_by("period").first()
+    Invoice.objects.filter(pk=bill.pk).update(status="overdue")
     reminder = RentReminder.objects.create(
         lease=active, invoice=bill, sent_on=datetime.date(2026, 4, 10), cure_until=datetime.date(2026, 5, 1)
     )
