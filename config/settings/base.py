@@ -261,6 +261,13 @@ ANJU_RENTAL_MAX_PHOTOS = env.int("ANJU_RENTAL_MAX_PHOTOS", default=12)
 ANJU_RENTAL_PHOTO_MAX_MB = env.int("ANJU_RENTAL_PHOTO_MAX_MB", default=8)
 # 住房租赁条例 Art. 12: a lessor's notice for unpaid rent gives the tenant at least this many days to move.
 ANJU_RENTAL_MOVE_OUT_DAYS = env.int("ANJU_RENTAL_MOVE_OUT_DAYS", default=15)
+# Rent of pooled flats (docs/rentals.md): a cycle's bill is issued this many days before it is due; an unpaid bill
+# gets a reminder this many days after its due date, with a cure period (Civil Code Art. 722) of CURE_DAYS; the
+# sublet mode's owners are paid on this day of each month (or earlier, with the rent that funds the month).
+ANJU_RENTAL_BILL_DAYS_AHEAD = env.int("ANJU_RENTAL_BILL_DAYS_AHEAD", default=7)
+ANJU_RENTAL_REMINDER_AFTER_DAYS = env.int("ANJU_RENTAL_REMINDER_AFTER_DAYS", default=3)
+ANJU_RENTAL_CURE_DAYS = env.int("ANJU_RENTAL_CURE_DAYS", default=15)
+ANJU_RENTAL_PAYOUT_DAY = env.int("ANJU_RENTAL_PAYOUT_DAY", default=10)
 ANJU_RENTAL_CITY = env.str("ANJU_RENTAL_CITY", default="chongqing")
 ANJU_RENTAL_CITY_RULES = {
     "chongqing": {"name": "重庆市", "max_occupants_per_room": 2, "min_area_per_person": "5"},
