@@ -16,6 +16,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from estates.models import Estate, Owner, Unit
 from estates.status import StatusChange, StatusFlow, register_flow
@@ -26,10 +27,10 @@ MAX_TERM_YEARS = 10
 
 
 class EntrustmentStatus(models.TextChoices):
-    APPLIED = "applied", _("Applied")
+    APPLIED = "applied", pgettext_lazy("entrustment", "Applied")
     SURVEYED = "surveyed", _("Surveyed")
     OFFERED = "offered", _("Offered")
-    ACCEPTED = "accepted", _("Accepted")
+    ACCEPTED = "accepted", pgettext_lazy("entrustment", "Accepted")
     DECLINED = "declined", _("Declined")
     WITHDRAWN = "withdrawn", _("Withdrawn")
 
