@@ -63,6 +63,8 @@ POLICIES: dict[str, dict[str, str]] = {
     "platform_admin_only": {ADMIN: ANY, "*": DENY},
     # A page of owner A's own (their receipt, their repair, their entrustment): owner A only.
     "owner_a_object": {OWNER_A: OK, "*": DENY},
+    # A page of the tenant's own (their lease, its PDF, their deposit settlement): the tenant only.
+    "tenant_object": {TENANT: OK, "*": DENY},
     # Wagtail's "failwhale" page raises on purpose for back-office users: only its access is checked.
     "wagtail_error_test": {**dict.fromkeys(NO_BACK_OFFICE, DENY), "*": SKIP},
     # The area dashboard of estate X's sub-district: the platform administrator (and that
@@ -248,6 +250,14 @@ EXACT: dict[str, Entry] = {
     "surveys_portal:survey": Entry("estate_x_residents_object", kwargs=_pk_of("survey"), subject=lambda w: w.survey),
     "rentals_portal:entrustment": Entry("owner_a_object", kwargs=_pk_of("entrustment"), subject=lambda w: w.entrustment),
     "rentals_portal:agreement_pdf": Entry("owner_a_object", kwargs=_pk_of("entrustment")),
+    "rentals_portal:statements": Entry("owner_a_object", kwargs=_pk_of("owner_statement_agreement")),
+    "rentals_portal:statement_pdf": Entry("owner_a_object", kwargs=_pk_of("owner_statement")),
+    "rentals_portal:leases": Entry("portal_list"),
+    "rentals_portal:lease": Entry("tenant_object", kwargs=_pk_of("lease"), subject=lambda w: w.lease),
+    "rentals_portal:lease_pdf": Entry("tenant_object", kwargs=_pk_of("lease")),
+    "rentals_portal:deposit_pdf": Entry("tenant_object", kwargs=_pk_of("lease")),
+    "rentals_lease:pdf": Entry("backoffice_object", kwargs=_pk_of("lease")),
+    "accounts:login_code": Entry("public", post=False, why="the code login page; a POST sends or checks a code"),
     # Back office: our views whose argument is not the ViewSet's own model (or that are functions).
     "billing_receipt_pdf": Entry("backoffice_object", kwargs=_pk_of("receipt")),
     "billing_billingrun:progress": Entry("backoffice_object", kwargs=_pk_of("billing_run")),

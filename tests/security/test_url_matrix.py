@@ -225,6 +225,31 @@ def _build_world() -> World:
     w.application = application_row(w.listing, mobile="13711110004")
     w.application_document = RentalApplicationDocument(application=w.application, content_type="image/jpeg")
     w.application_document.file.save("matrix-id.jpg", jpeg(), save=True)
+    # The tenant's lease of a flat in X (an agency agreement of owner B's flat: rent to B's payee), handed back and
+    # its deposit settled; owner A's statement of an agreement in force.
+    from billing.models import Payee
+    from rentals.models import DepositSettlement, HandBack, OwnerStatement
+    from tests.rentals.factories import agreement_row as _agreement
+    from tests.rentals.factories import make_lease
+
+    free = [u for u in units_x if not u.entrustments.exists() and not u.entrustment_agreements.exists()]
+    unit_t, unit_s = free[-1], free[-2]
+    payee_t = Payee.objects.create(estate=x, legal_name="矩阵租赁收款", supervised=True, supervising_bank="重庆银行")
+    w.lease = make_lease(unit_t, payee=payee_t, mode="agency", tenant_user=users[matrix.TENANT], tenant_mobile="13711110009")
+    HandBack.objects.create(lease=w.lease, handed_back_on=w.lease.start_on, recorded_by=users[matrix.STAFF_X])
+    DepositSettlement.objects.create(
+        lease=w.lease,
+        deposit=w.lease.deposit,
+        deducted=0,
+        returned=w.lease.deposit,
+        return_due_on=w.lease.start_on,
+        settled_by=users[matrix.STAFF_X],
+    )
+    in_force = entrustment_row(unit_s, "accepted", owner=owner_record, by=owner_a)
+    w.owner_statement_agreement = _agreement(unit_s, "active", entrustment=in_force)
+    w.owner_statement = OwnerStatement.objects.create(
+        estate=x, agreement=w.owner_statement_agreement, period=w.owner_statement_agreement.start_on, mode="sublet"
+    )
     # Back office rows.
     from wagtail.documents.models import Document
 
