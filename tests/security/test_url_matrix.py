@@ -235,7 +235,16 @@ def _build_world() -> World:
     free = [u for u in units_x if not u.entrustments.exists() and not u.entrustment_agreements.exists()]
     unit_t, unit_s = free[-1], free[-2]
     payee_t = Payee.objects.create(estate=x, legal_name="矩阵租赁收款", supervised=True, supervising_bank="重庆银行")
-    w.lease = make_lease(unit_t, payee=payee_t, mode="agency", tenant_user=users[matrix.TENANT], tenant_mobile="13711110009")
+    held_t = entrustment_row(unit_t, "accepted", owner=Ownership.objects.filter(unit=unit_t).first().owner)
+    agreement_t = _agreement(unit_t, "active", entrustment=held_t, mode="agency", owner_payee=payee_t)
+    w.lease = make_lease(
+        unit_t,
+        payee=payee_t,
+        mode="agency",
+        tenant_user=users[matrix.TENANT],
+        tenant_mobile="13711110009",
+        listing=listing_row(unit_t, "let", agreement=agreement_t),
+    )
     HandBack.objects.create(lease=w.lease, handed_back_on=w.lease.start_on, recorded_by=users[matrix.STAFF_X])
     DepositSettlement.objects.create(
         lease=w.lease,
