@@ -18,4 +18,5 @@ urlpatterns = [
     path("leases/", lease_portal_views.leases, name="leases"),
     path("leases/<int:pk>/", lease_portal_views.lease, name="lease"),
     path("leases/<int:pk>/lease.pdf", lease_portal_views.lease_download, name="lease_pdf"),
+    path("leases/<int:pk>/notice/", lease_portal_views.give_notice, name="lease_notice"),
 ]

@@ -48,7 +48,12 @@ DOWNLOADS = {
     "portal_my_data",
 }
 #: Form targets only (POST): reached by buttons, never by links.
-POST_ONLY = {"portal_billing:checkout", "portal_billing:payment_cancel", "governance:assembly_vote"}
+POST_ONLY = {
+    "portal_billing:checkout",
+    "portal_billing:payment_cancel",
+    "governance:assembly_vote",
+    "rentals_portal:lease_notice",
+}
 
 DEMO_PERSONAS = {
     "13800000001": "owner in 金汤街",

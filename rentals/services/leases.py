@@ -498,6 +498,26 @@ def lease_notice(
     or removes the tenant or their belongings (Art. 12); the tenant stays, with every right of the lease, until
     ``terminates_on``."""
     _staff_check(by, lease.estate_id)
+    return _notice(lease=lease, kind=kind, reason=reason, notice_on=notice_on, terminates_on=terminates_on, by=by)
+
+
+@transaction.atomic
+def lease_notice_by_tenant(*, lease: Lease, user, terminates_on: datetime.date, reason: str) -> Lease:
+    """The tenant gives notice in the portal, today, for a date at least the lease's notice days away (the same rule
+    as ``lease_notice``); only the lease's own tenant may."""
+    if user is None or lease.tenant_user_id != getattr(user, "pk", None):
+        raise refuse("只有承租人本人可以提出退租", "Only the tenant can give notice on this lease.", code="forbidden")
+    return _notice(
+        lease=lease,
+        kind=TerminationKind.BY_TENANT,
+        reason=reason,
+        notice_on=timezone.localdate(),
+        terminates_on=terminates_on,
+        by=user,
+    )
+
+
+def _notice(*, lease: Lease, kind: str, reason: str, notice_on: datetime.date, terminates_on: datetime.date, by) -> Lease:
     lease = _lock_lease(lease)
     if lease.status != LeaseStatus.ACTIVE:
         raise refuse("只有履行中的租赁合同可以提前解除", "Only a lease in force can be ended with notice.", code="not_active")

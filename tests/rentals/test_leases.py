@@ -680,3 +680,33 @@ def test_the_tenants_pages_run_a_fixed_number_of_queries(client, listing, make_u
         return counts
 
     assert count(1) == count(8)
+
+
+def test_the_tenant_gives_notice_in_the_portal_with_the_leases_notice_days(client, active, make_user):
+    """The tenant ends the lease early from the portal: at least the lease's notice days ahead (the lease's own term);
+    a notice is a date only — the tenant keeps every right until then (住房租赁条例 Art. 12)."""
+    from django.utils import timezone
+
+    url = reverse("rentals_portal:lease_notice", args=[active.pk])
+    today = timezone.localdate()
+    stranger = make_user("13700000077", Role.TENANT)
+    client.force_login(stranger)
+    assert client.post(url, {"terminates_on": today + datetime.timedelta(days=40), "reason": "x"}).status_code == 404
+    client.logout()
+    assert "/accounts/login/" in client.post(url, {"terminates_on": "2027-01-20", "reason": "x"})["Location"]
+
+    client.force_login(active.tenant_user)
+    page = client.get(reverse("rentals_portal:lease", args=[active.pk])).content.decode()
+    assert 'data-testid="give-notice"' in page and url in page
+    too_soon = client.post(url, {"terminates_on": today + datetime.timedelta(days=10), "reason": "工作调动"}, follow=True)
+    assert "须提前30日通知" in too_soon.content.decode()
+    active.refresh_from_db()
+    assert active.status == LeaseStatus.ACTIVE and active.terminates_on is None
+
+    ends = today + datetime.timedelta(days=40)
+    done = client.post(url, {"terminates_on": ends.isoformat(), "reason": "工作调动"}, follow=True)
+
+    active.refresh_from_db()
+    assert active.status == LeaseStatus.NOTICE and active.termination_kind == TerminationKind.BY_TENANT
+    assert (active.notice_given_on, active.terminates_on, active.termination_reason) == (today, ends, "工作调动")
+    assert 'data-testid="terminates-on"' in done.content.decode() and 'data-testid="give-notice"' not in done.content.decode()

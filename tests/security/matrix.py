@@ -65,6 +65,8 @@ POLICIES: dict[str, dict[str, str]] = {
     "owner_a_object": {OWNER_A: OK, "*": DENY},
     # A page of the tenant's own (their lease, its PDF, their deposit settlement): the tenant only.
     "tenant_object": {TENANT: OK, "*": DENY},
+    # A form target (POST) on the tenant's own lease: the tenant may reach it; everyone else is refused.
+    "tenant_action": {TENANT: ANY, "*": DENY},
     # Wagtail's "failwhale" page raises on purpose for back-office users: only its access is checked.
     "wagtail_error_test": {**dict.fromkeys(NO_BACK_OFFICE, DENY), "*": SKIP},
     # The area dashboard of estate X's sub-district: the platform administrator (and that
@@ -256,6 +258,7 @@ EXACT: dict[str, Entry] = {
     "rentals_portal:lease": Entry("tenant_object", kwargs=_pk_of("lease"), subject=lambda w: w.lease),
     "rentals_portal:lease_pdf": Entry("tenant_object", kwargs=_pk_of("lease")),
     "rentals_portal:deposit_pdf": Entry("tenant_object", kwargs=_pk_of("lease")),
+    "rentals_portal:lease_notice": Entry("tenant_action", kwargs=_pk_of("lease"), subject=lambda w: w.lease),
     "rentals_lease:pdf": Entry("backoffice_object", kwargs=_pk_of("lease")),
     "accounts:login_code": Entry("public", post=False, why="the code login page; a POST sends or checks a code"),
     # Back office: our views whose argument is not the ViewSet's own model (or that are functions).
