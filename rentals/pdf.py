@@ -12,11 +12,19 @@ from .models import AgreementMode, EntrustmentAgreement
 from .recovery import schedule_rows
 
 
+def render_pdf(template: str, context: dict) -> bytes:
+    """Render one of the rentals PDFs (templates/rentals/pdf/, on base.html): in Chinese and in Beijing time,
+    whoever asks for it, with WeasyPrint and the Noto CJK fonts."""
+    from weasyprint import HTML
+
+    with override("zh-hans"), timezone.override(PEOPLE_TIME_ZONE):
+        html = render_to_string(template, context)
+    return HTML(string=html).write_pdf()
+
+
 def agreement_pdf(*, agreement: EntrustmentAgreement) -> bytes:
     """The agreement's terms: the parties, the flat's facts, the mode and its money terms, the term, the
     rent-free period, the renovation budget with its recovery schedule, and the early-return clause."""
-    from weasyprint import HTML
-
     unit = agreement.unit
     context = {
         "agreement": agreement,
@@ -27,9 +35,7 @@ def agreement_pdf(*, agreement: EntrustmentAgreement) -> bytes:
         "schedule": schedule_rows(agreement.recovery_schedule),
         "generated_at": timezone.localtime(),
     }
-    with override("zh-hans"), timezone.override(PEOPLE_TIME_ZONE):
-        html = render_to_string("rentals/pdf/agreement.html", context)
-    return HTML(string=html).write_pdf()
+    return render_pdf("rentals/pdf/agreement.html", context)
 
 
 def lease_pdf(*, lease) -> bytes:
@@ -38,8 +44,6 @@ def lease_pdf(*, lease) -> bytes:
     term, rent, rent day and cycle, the deposit with its return and the only cases for deductions (Art. 10), the
     filing, the occupants (Arts. 7, 37), the notice clause, the statement that no termination cuts utilities or
     locks the tenant out (Art. 12), and that no loan is attached to the rent."""
-    from weasyprint import HTML
-
     from .city_rules import city_rules
     from .models import DepositCase
 
@@ -59,6 +63,4 @@ def lease_pdf(*, lease) -> bytes:
         "bedrooms": lease.listing.bedrooms if lease.listing_id else None,
         "generated_at": timezone.localtime(),
     }
-    with override("zh-hans"), timezone.override(PEOPLE_TIME_ZONE):
-        html = render_to_string("rentals/pdf/lease.html", context)
-    return HTML(string=html).write_pdf()
+    return render_pdf("rentals/pdf/lease.html", context)

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.translation import override
-
-from accounts.formats import PEOPLE_TIME_ZONE
 
 from .models import AgreementMode, OwnerPayout, OwnerStatement
+from .pdf import render_pdf
 from .services.statements import rent_lines
 from .statements import month_figures
 
@@ -42,9 +39,5 @@ def statement_context(statement: OwnerStatement) -> dict:
 
 
 def statement_pdf(*, statement: OwnerStatement) -> bytes:
-    from weasyprint import HTML
-
     context = statement_context(statement) | {"generated_at": timezone.localtime()}
-    with override("zh-hans"), timezone.override(PEOPLE_TIME_ZONE):
-        html = render_to_string("rentals/pdf/statement.html", context)
-    return HTML(string=html).write_pdf()
+    return render_pdf("rentals/pdf/statement.html", context)
