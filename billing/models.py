@@ -775,12 +775,17 @@ class ProviderEvent(models.Model):
     received_at = models.DateTimeField(_("received at"), auto_now_add=True)
     processed_at = models.DateTimeField(_("processed at"), null=True, blank=True)
     error = models.TextField(_("error"), blank=True)
+    # A worker handling this event in a batch holds it until then; a claim that ran out (the worker
+    # died) lets the event be taken again (services.event_batches).
+    claimed_until = models.DateTimeField(_("claimed until"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("payment provider event")
         verbose_name_plural = _("payment provider events")
         ordering = ["-received_at"]
         constraints = [models.UniqueConstraint(fields=["provider", "event_id"], name="provider_event_once")]
+        # Workers look for the few events still waiting among the many handled.
+        indexes = [models.Index(fields=["id"], condition=models.Q(processed_at__isnull=True), name="provider_event_waiting")]
 
     def __str__(self):
         return f"{self.provider}:{self.event_id} {self.type}"
@@ -838,3 +843,28 @@ class MoneyAudit(models.Model):
 
     def __str__(self):
         return f"{self.action} {self.object_type_id}:{self.object_id}"
+
+
+# Money rows are written by the thousand (a billing run, a burst of webhooks), never edited in Wagtail's
+# editors and never deleted: Wagtail's reference index (the "usage" listings of an object) gains nothing
+# from them, and re-indexing each on save cost about a fifth of handling a paid session (docs/benchmarks.md).
+for _model in (
+    BillingRunChunk,
+    Invoice,
+    InvoiceLine,
+    PaymentAttempt,
+    AttemptInvoice,
+    Payment,
+    PaymentAllocation,
+    Refund,
+    Transfer,
+    TransferReversal,
+    ReceiptCounter,
+    Receipt,
+    LedgerAccount,
+    LedgerEntry,
+    ProviderEvent,
+    DunningNotice,
+    MoneyAudit,
+):
+    _model.wagtail_reference_index_ignore = True  # type: ignore[attr-defined]

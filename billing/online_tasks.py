@@ -5,20 +5,23 @@ from __future__ import annotations
 
 import logging
 
-from .models import ProviderEvent, Receipt
+from .models import Receipt
 
 logger = logging.getLogger(__name__)
 
 
 def provider_event_process(event_pk: int) -> bool:
-    """Handle one stored provider notification (see services.provider_events.event_handle)."""
-    from .services.provider_events import event_process
+    """Handle a stored provider notification, with a batch of other waiting ones (services.event_batches)."""
+    from .services.event_batches import events_process
 
-    event = ProviderEvent.objects.filter(pk=event_pk).first()
-    if event is None:
-        logger.warning("provider event %s does not exist", event_pk)
-        return False
-    return event_process(event=event)
+    return events_process(event_pk)
+
+
+def provider_events_sweep() -> int:
+    """Queue again the provider events whose task was lost (scheduled; services.event_batches.events_sweep)."""
+    from .services.event_batches import events_sweep
+
+    return events_sweep()
 
 
 def receipt_render(receipt_id: int) -> bool:

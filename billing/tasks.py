@@ -15,6 +15,7 @@ logger = logging.getLogger(__name__)
 
 MONTHLY_RUN_SCHEDULE = "monthly-billing-run"
 DAILY_SCHEDULE = "daily-overdue-and-dunning"
+EVENTS_SWEEP_SCHEDULE = "provider-events-sweep"
 
 
 def billing_chunk_process(chunk_id: int) -> int:
@@ -64,3 +65,10 @@ def schedules_ensure(**kwargs) -> None:
     )
     tomorrow = (now + datetime.timedelta(days=1)).replace(hour=6, minute=0, second=0, microsecond=0)
     schedule_ensure(name=DAILY_SCHEDULE, func="billing.tasks.billing_daily", schedule_type=Schedule.DAILY, first_run=tomorrow)
+    # Provider events whose task was lost (a killed worker on the Redis broker) are queued again.
+    schedule_ensure(
+        name=EVENTS_SWEEP_SCHEDULE,
+        func="billing.online_tasks.provider_events_sweep",
+        schedule_type=Schedule.MINUTES,
+        minutes=5,
+    )

@@ -47,6 +47,11 @@ class StatusChange(models.Model):
     note = models.CharField(_("note"), max_length=200, blank=True)
     at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
 
+    # History rows are written with every change and only ever listed under their object: Wagtail's
+    # reference index ("usage" of an object) has nothing to gain from them, and writing it costs
+    # queries on every change.
+    wagtail_reference_index_ignore = True
+
     class Meta:
         abstract = True
 

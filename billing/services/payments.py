@@ -9,6 +9,7 @@ from typing import Any
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
 from accounts.errors import refuse
@@ -35,13 +36,15 @@ RECEIPT_RENDER_TASK = "billing.online_tasks.receipt_render"
 
 
 def _existing_payment(*, method: str, reference: str, attempt: PaymentAttempt | None) -> Payment | None:
-    if attempt is not None:
-        found = Payment.objects.filter(attempt=attempt).first()
-        if found:
-            return found
+    """The payment already recorded for this attempt, else for this (method, reference); one query."""
+    same = Q(attempt=attempt) if attempt is not None else Q(pk__in=[])
     if reference:
-        return Payment.objects.filter(method=method, reference=reference).first()
-    return None
+        same |= Q(method=method, reference=reference)
+    if attempt is None and not reference:
+        return None
+    # The attempt's own payment first, as before: it is the one a retry must find.
+    found = sorted(Payment.objects.filter(same)[:2], key=lambda p: p.attempt_id != getattr(attempt, "pk", None))
+    return found[0] if found else None
 
 
 def _same_payment(existing: Payment, *, estate: Estate, amount: Decimal) -> Payment:
@@ -55,18 +58,19 @@ def _same_payment(existing: Payment, *, estate: Estate, amount: Decimal) -> Paym
 
 
 def _receipt_issue(payment: Payment, estate: Estate) -> Receipt:
-    """Number the receipt: the estate's counter for the year, locked, so numbers never skip or repeat."""
+    """Number the receipt: the estate's counter for the year, taken under its row lock (held to the end
+    of the payment's transaction), so numbers never skip or repeat. Two queries once the counter exists."""
     year = timezone.localtime(payment.received_at).year
-    counter, _created = ReceiptCounter.objects.get_or_create(estate_id=estate.pk, year=year)
-    counter = ReceiptCounter.objects.select_for_update().get(pk=counter.pk)
-    counter.last += 1
-    counter.save(update_fields=["last"])
+    counter = ReceiptCounter.objects.filter(estate_id=estate.pk, year=year)
+    while not counter.update(last=F("last") + 1):  # the year's first receipt: make the counter, then take
+        ReceiptCounter.objects.bulk_create([ReceiptCounter(estate_id=estate.pk, year=year)], ignore_conflicts=True)
+    sequence = counter.values_list("last", flat=True).get()
     return Receipt.objects.create(
         payment=payment,
         estate_id=estate.pk,
         year=year,
-        sequence=counter.last,
-        number=f"{estate.code}-{year}-{counter.last:06d}",
+        sequence=sequence,
+        number=f"{estate.code}-{year}-{sequence:06d}",
     )
 
 

@@ -1,7 +1,9 @@
 """What the payment provider tells us: notifications stored once, handled in a task, paid sessions applied.
 
 The provider notifies the webhook → ``event_store`` keeps the verified notification once by its id
-and queues ``online_tasks.provider_event_process`` after commit → ``event_handle`` dispatches by kind.
+and queues ``online_tasks.provider_event_process`` after commit → the task handles it, with other
+waiting events, in a batch (``event_batches``) → paid sessions through ``sessions_paid_apply``, any
+other notification through ``event_handle``, which dispatches by kind.
 
 Exactly one payment per paid session, whatever the order and number of notifications: the attempt
 row is locked while a paid session is applied, ``payment_record`` is idempotent per attempt and per
@@ -74,9 +76,11 @@ def event_store(*, provider: str, notification: Notification) -> tuple[ProviderE
             if _queue_is_this_database():
                 # The task row commits with the event row, or neither does (one commit, not two); a
                 # worker cannot see the task before the event, which is what "after commit" is for.
-                _queue(event.pk)
+                queue_event(event.pk)
             else:
-                transaction.on_commit(lambda: _queue(event.pk), robust=True)
+                # Another broker (Redis): queued after the commit; a task lost on the way is queued
+                # again by event_batches.events_sweep.
+                transaction.on_commit(lambda: queue_event(event.pk), robust=True)
     except IntegrityError:  # the same event, delivered twice at the same moment
         return None, False
     return event, True
@@ -89,7 +93,8 @@ def _queue_is_this_database() -> bool:
     return Conf.ORM == DEFAULT_DB_ALIAS and not Conf.SYNC
 
 
-def _queue(event_pk: int) -> None:
+def queue_event(event_pk: int) -> None:
+    """Queue the handling of a stored event (online_tasks.provider_event_process)."""
     from django_q.tasks import async_task
 
     async_task(PROCESS_TASK, event_pk, task_name=f"provider-event-{event_pk}")
@@ -242,27 +247,97 @@ def session_paid_apply(*, session: CheckoutSession, provider: PaymentProvider | 
 
     Returns the payment, or None when nothing could be applied (flagged, or all refunded).
     """
+    outcome = sessions_paid_apply(sessions=[session], provider=provider)[session.id]
+    if isinstance(outcome, Exception):
+        raise outcome
+    return outcome
+
+
+def sessions_paid_apply(
+    *, sessions: list[CheckoutSession], provider: PaymentProvider | None = None
+) -> dict[str, Payment | None | Exception]:
+    """Turn paid sessions into exactly one payment each; idempotent. By session id: the payment, None
+    when nothing could be applied (flagged, or all refunded), or the exception that stopped that session.
+
+    In three steps, so that a batch costs one commit rather than one per session and no provider call
+    happens inside a transaction: (1) the provider is asked for each new payment's details; (2) every
+    session is applied in one transaction, each in its own savepoint (one failure undoes only its own
+    session); (3) excess money goes back and each payee's share is sent (again after a duplicate
+    notification: only what is not sent yet), then refund notifications that waited for these payments
+    are handled.
+    """
     provider = provider or get_provider()
-    attempt = _attempt_for(session)
-    if attempt is None:
-        raise LookupError(f"no payment attempt for session {session.id} (attempt id {session.attempt_id})")
-    existing = Payment.objects.filter(attempt=attempt).first()
-    if existing is None and attempt.status != AttemptStatus.FLAGGED and excess_decision(attempt) is None:
-        details = provider.payment_details(session)  # network: before the transaction
-        outcome = _apply(attempt_pk=attempt.pk, session=session, details=details)
-    else:
-        outcome = _Outcome(attempt=attempt, payment=existing, excess=ZERO)
-    _excess_refund(attempt=outcome.attempt, session=session, provider=provider)
-    if outcome.payment is not None:
-        # Each payee's share to its account (again after a duplicate notification: sends only what is not sent).
-        transfers_send(payment=outcome.payment, provider=provider)
-        _deferred_events_retry(provider_payment_id=session.provider_payment_id, provider=provider)
-    return outcome.payment
+    results: dict[str, Payment | None | Exception] = {}
+    unique = list({s.id: s for s in sessions}.values())
+    attempts = {a.provider_session_id: a for a in PaymentAttempt.objects.filter(provider_session_id__in=[s.id for s in unique])}
+    for session in unique:
+        if session.id not in attempts:
+            attempt = _attempt_for(session)
+            if attempt is None:
+                results[session.id] = LookupError(
+                    f"no payment attempt for session {session.id} (attempt id {session.attempt_id})"
+                )
+            else:
+                attempts[session.id] = attempt
+    ids = [a.pk for a in attempts.values()]
+    paid_before = set(Payment.objects.filter(attempt_id__in=ids).values_list("attempt_id", flat=True))
+    decided = _attempts_with(EXCESS_DECIDED, ids)
+
+    todo: list[tuple[CheckoutSession, PaymentAttempt, PaymentDetails | None]] = []
+    for session in unique:
+        attempt = attempts.get(session.id)
+        if attempt is None:
+            continue
+        details = None
+        if attempt.pk not in paid_before and attempt.status != AttemptStatus.FLAGGED and attempt.pk not in decided:
+            try:
+                details = provider.payment_details(session)  # network: before the transaction
+            except Exception as exc:  # noqa: BLE001 - this session's outcome; the others go on
+                results[session.id] = exc
+                continue
+        todo.append((session, attempt, details))
+
+    applied: list[tuple[CheckoutSession, PaymentAttempt]] = []
+    with transaction.atomic():
+        for session, attempt, details in todo:
+            try:
+                if details is not None:
+                    outcome = _apply(attempt_pk=attempt.pk, session=session, details=details)  # its own savepoint
+                    attempt = outcome.attempt
+                    if outcome.excess > 0:
+                        decided.add(attempt.pk)
+            except Exception as exc:  # noqa: BLE001 - rolled back to its savepoint; the others go on
+                results[session.id] = exc
+                continue
+            applied.append((session, attempt))
+
+    payments = {p.attempt_id: p for p in Payment.objects.filter(attempt_id__in=[a.pk for _, a in applied])}
+    for session, attempt in applied:
+        if attempt.pk in decided:
+            try:
+                _excess_refund(attempt=attempt, session=session, provider=provider)
+            except Exception as exc:  # noqa: BLE001
+                results[session.id] = exc
+                continue
+        results[session.id] = payments.get(attempt.pk)
+    # Each payee's share to its account; then refunds that were notified before their payment existed.
+    transfers_send(payments=list(payments.values()), provider=provider)
+    _deferred_events_retry(provider_payment_ids=[p.provider_payment_id for p in payments.values()], provider=provider)
+    return results
+
+
+def _attempts_with(action: str, attempt_ids: list[int]) -> set[int]:
+    """The attempts among ``attempt_ids`` with a money-audit row of ``action`` (one query)."""
+    return set(
+        MoneyAudit.objects.filter(
+            action=action, object_type=ContentType.objects.get_for_model(PaymentAttempt), object_id__in=attempt_ids
+        ).values_list("object_id", flat=True)
+    )
 
 
 @transaction.atomic
 def _apply(*, attempt_pk: int, session: CheckoutSession, details: PaymentDetails) -> _Outcome:
-    attempt = PaymentAttempt.objects.select_for_update().get(pk=attempt_pk)
+    attempt = PaymentAttempt.objects.select_for_update(of=("self",)).select_related("estate", "user").get(pk=attempt_pk)
     payment = Payment.objects.filter(attempt=attempt).first()
     if payment is not None or attempt.status == AttemptStatus.FLAGGED or excess_decision(attempt) is not None:
         return _Outcome(attempt=attempt, payment=payment, excess=ZERO)  # another handler got here first
@@ -369,15 +444,16 @@ def _excess_refund(*, attempt: PaymentAttempt, session: CheckoutSession, provide
     )
 
 
-def _deferred_events_retry(*, provider_payment_id: str, provider: PaymentProvider) -> None:
+def _deferred_events_retry(*, provider_payment_ids: list[str], provider: PaymentProvider) -> None:
     """Refund notifications that came before their payment: handle them now that it exists."""
-    if not provider_payment_id:
+    ids = [i for i in provider_payment_ids if i]
+    if not ids:
         return
     waiting = ProviderEvent.objects.filter(
         provider=provider.name,
         type="charge.refunded",
         processed_at__isnull=True,
-        payload__data__object__payment_intent=provider_payment_id,
+        payload__data__object__payment_intent__in=ids,
     )
     for event in waiting:
         event_process(event=event, provider=provider)

@@ -128,38 +128,57 @@ def _transfer_confirm(transfer: Transfer, provider_transfer: ProviderTransfer) -
 
 
 def transfers_send(
-    *, transfers: list[Transfer] | None = None, payment: Payment | None = None, provider: PaymentProvider | None = None
+    *,
+    transfers: list[Transfer] | None = None,
+    payment: Payment | None = None,
+    payments: list[Payment] | None = None,
+    provider: PaymentProvider | None = None,
 ) -> int:
-    """Ask the provider for the planned transfers not sent yet (of a payment, or the given ones); returns
-    how many were booked. Safe to repeat: each transfer's idempotency key is its own id."""
+    """Ask the provider for the planned transfers not sent yet (of a payment, of several, or the given
+    ones); returns how many were booked. Safe to repeat: each transfer's idempotency key is its own id.
+
+    The provider is asked first, one transfer after another, outside any transaction; what it made is
+    then booked in one transaction (each booking guarded, so a second confirmation books nothing). If
+    the process dies in between, a retry gets the same transfers back by their keys, and the
+    provider's ``transfer.created`` notifications book them too (``transfer_seen``).
+    """
     if transfers is None:
+        ids = [payment.pk] if payment is not None else [p.pk for p in payments or []]
         transfers = list(
-            Transfer.objects.filter(payment=payment, provider_transfer_id__isnull=True).select_related("payment").order_by("pk")
+            Transfer.objects.filter(payment_id__in=ids, provider_transfer_id__isnull=True)
+            .select_related("payment", "payment__attempt")
+            .order_by("pk")
         )
-    sent = 0
+    made: list[tuple[Transfer, ProviderTransfer]] = []
     for transfer in transfers:
         if transfer.provider_transfer_id or transfer.amount <= 0:
             continue
-        payment = transfer.payment
-        provider = provider or get_provider(payment.attempt.provider if payment.attempt is not None else "stripe")
+        paid = transfer.payment
+        provider = provider or get_provider(paid.attempt.provider if paid.attempt is not None else "stripe")
         try:
             if not transfer.destination:
                 raise ProviderError("the payee has no account at the payment provider")
-            made = provider.transfer_create(
-                amount=transfer.amount,
-                currency=transfer.currency,
-                destination=transfer.destination,
-                source_payment_id=payment.provider_charge_id,
-                transfer_group=transfer_group(payment),
-                metadata={"anju_transfer_id": transfer.pk, "payment_id": payment.pk, "payee_id": transfer.payee_id},
-                idempotency_key=f"anju-transfer-{transfer.pk}",
+            made.append(
+                (
+                    transfer,
+                    provider.transfer_create(
+                        amount=transfer.amount,
+                        currency=transfer.currency,
+                        destination=transfer.destination,
+                        source_payment_id=paid.provider_charge_id,
+                        transfer_group=transfer_group(paid),
+                        metadata={"anju_transfer_id": transfer.pk, "payment_id": paid.pk, "payee_id": transfer.payee_id},
+                        idempotency_key=f"anju-transfer-{transfer.pk}",
+                    ),
+                )
             )
         except ProviderError as exc:
             logger.error("transfer %s to %s failed: %s", transfer.pk, transfer.destination, exc)
             Transfer.objects.filter(pk=transfer.pk, provider_transfer_id__isnull=True).update(last_error=str(exc)[:300])
-            continue
-        sent += _transfer_confirm(transfer, made)
-    return sent
+    if not made:
+        return 0
+    with transaction.atomic():
+        return sum(_transfer_confirm(transfer, provider_transfer) for transfer, provider_transfer in made)
 
 
 def transfer_seen(provider_transfer: ProviderTransfer) -> Transfer | None:

@@ -216,6 +216,14 @@ Q_CLUSTER = {
     "ack_failures": True,
     "label": "Django Q",
 }
+# With REDIS_URL, tasks go through Redis instead (issue 16: faster, and no queue rows in PostgreSQL).
+# Redis loses a task whose worker is killed: provider events are queued again by their sweep
+# (billing.services.event_batches) and an unfinished billing run is resumed by starting it again.
+if REDIS_URL:
+    del Q_CLUSTER["orm"]
+    Q_CLUSTER["redis"] = REDIS_URL
+# How many waiting provider events one task handles at most (one commit for the batch's payments).
+ANJU_PROVIDER_EVENT_BATCH = env.int("ANJU_PROVIDER_EVENT_BATCH", default=50)
 
 # Personal data (ID numbers, phones) is encrypted at rest with this key; a keyed digest makes
 # exact look-ups possible without decrypting. Rotate by re-encrypting, never by just changing it.

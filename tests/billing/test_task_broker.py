@@ -1,0 +1,43 @@
+"""Which queue carries the tasks (issue 16): the ORM broker by default, Redis when REDIS_URL is set."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+PROBE = """
+import json, os, django
+django.setup()
+from django_q.brokers import get_broker
+from django_q.conf import Conf
+broker = get_broker(list_key="anju-broker-probe-" + str(os.getpid()))
+out = {"broker": type(broker).__name__, "orm": Conf.ORM}
+if out["broker"] == "Redis":
+    broker.enqueue("task-payload")           # a real round trip through the Redis server
+    out["queued"] = broker.queue_size()
+    (ack, payload), = broker.dequeue()
+    out["payload"] = payload.decode() if isinstance(payload, bytes) else payload
+    broker.delete_queue()
+print(json.dumps(out))
+"""
+
+
+def probe(**env):
+    environ = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DJANGO_SETTINGS_MODULE")}
+    environ.update(DJANGO_SETTINGS_MODULE="config.settings.base", **env)
+    done = subprocess.run([sys.executable, "-c", PROBE], cwd=ROOT, env=environ, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_tasks_go_through_the_database_by_default():
+    assert probe() == {"broker": "ORM", "orm": "default"}
+
+
+def test_tasks_go_through_redis_when_redis_url_is_set():
+    """The machine's Redis (127.0.0.1:6379, as in CI): a task queued and taken back."""
+    found = probe(REDIS_URL="redis://127.0.0.1:6379/3")
+    assert found == {"broker": "Redis", "orm": None, "queued": 1, "payload": "task-payload"}
