@@ -867,4 +867,4 @@ for _model in (
     DunningNotice,
     MoneyAudit,
 ):
-    _model.wagtail_reference_index_ignore = True  # type: ignore[attr-defined]
+    _model.wagtail_reference_index_ignore = True  # type: ignore[union-attr]
