@@ -64,7 +64,7 @@ ROOT = Path(__file__).resolve().parents[2]
 WEBHOOK = "/billing/stripe/webhook/"
 
 UNITS = int(os.environ.get("ANJU_HOSTS_UNITS", "2000"))
-EVENTS = int(os.environ.get("ANJU_HOSTS_EVENTS", "300"))  # distinct notifications; re-deliveries come on top
+EVENTS = int(os.environ.get("ANJU_HOSTS_EVENTS", "150"))  # distinct notifications; re-deliveries come on top
 REDELIVERED = 0.30
 SMALL = UNITS <= 20_000
 # Enough chunks for both clusters to be busy; at most the production chunk size.
@@ -200,10 +200,15 @@ def _wait(what: str, check, deployment: Deployment, *, timeout: float, interval:
         time.sleep(interval)
 
 
-def _kill_when_working(deployment: Deployment, host: Host, table: str, *, timeout: float) -> tuple:
+def _kill_when_working(deployment: Deployment, host: Host, table: str, *, timeout: float, after=None) -> tuple:
     """SIGKILL ``host`` at a moment when PostgreSQL shows one of its workers inside a transaction holding row locks
-    of ``table`` (a billing chunk, or a paid session being applied). Returns what it was doing."""
+    of ``table`` (a billing chunk, or a paid session being applied), once ``after()`` is true. Returns what it was
+    doing."""
     started = time.monotonic()
+    while after is not None and not after():
+        if time.monotonic() - started > timeout:
+            pytest.fail(f"the moment to kill {host.name} never came within {timeout:.0f}s\n{deployment.tails()}")
+        time.sleep(0.1)
     while time.monotonic() - started < timeout:
         working = _holding_row_lock(deployment.db_name, host.name, table)
         if working:
@@ -464,7 +469,14 @@ def test_two_web_hosts_and_two_task_clusters_bill_and_take_payments_exactly_once
             burst_started = time.monotonic()
             sender = ThreadPoolExecutor(1)
             sending = sender.submit(_send_all, deliveries, [web.port for web in webs])
-            second_kill = _kill_when_working(deployment, cluster_b, PaymentAttempt._meta.db_table, timeout=DEADLINE / 2)
+            # Mid-way: once a tenth of the events are handled.
+            second_kill = _kill_when_working(
+                deployment,
+                cluster_b,
+                PaymentAttempt._meta.db_table,
+                timeout=DEADLINE / 2,
+                after=lambda: ProviderEvent.objects.filter(processed_at__isnull=False).count() >= len(unique) // 10,
+            )
             handled_at_kill = ProviderEvent.objects.filter(processed_at__isnull=False).count()
             log(
                 f"SIGKILL cluster-b while applying a paid session ({second_kill}); {handled_at_kill}/{len(unique)} events handled"
