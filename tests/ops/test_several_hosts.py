@@ -70,8 +70,8 @@ SMALL = UNITS <= 20_000
 # Enough chunks for both clusters to be busy; at most the production chunk size.
 CHUNK_UNITS = int(os.environ.get("ANJU_HOSTS_CHUNK", str(max(50, min(2000, UNITS // 20)))))
 # A killed worker's task comes back Q_RETRY seconds after it was taken; Q_TIMEOUT must exceed any one task.
-Q_TIMEOUT = int(os.environ.get("ANJU_HOSTS_Q_TIMEOUT", "10" if SMALL else "120"))
-Q_RETRY = int(os.environ.get("ANJU_HOSTS_Q_RETRY", str(Q_TIMEOUT + (4 if SMALL else 30))))
+Q_TIMEOUT = int(os.environ.get("ANJU_HOSTS_Q_TIMEOUT", "20" if SMALL else "120"))
+Q_RETRY = int(os.environ.get("ANJU_HOSTS_Q_RETRY", str(Q_TIMEOUT + (5 if SMALL else 30))))
 # Wait for every receipt's PDF too (each takes a WeasyPrint render: the longest part at full scale).
 RECEIPT_PDFS = os.environ.get("ANJU_HOSTS_RECEIPT_PDFS", "1") not in ("0", "false", "no")
 DEADLINE = float(os.environ.get("ANJU_HOSTS_DEADLINE", "240" if SMALL else "3600"))  # seconds for everything to finish
