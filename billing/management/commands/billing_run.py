@@ -32,7 +32,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, period: str, estate: str | None, queue: bool, chunk_units: int, **options):
         if chunk_units < 1:
-            raise CommandError("--chunk-units must be at least 1.")
+            raise CommandError("每个分片至少 1 户 / --chunk-units must be at least 1.")
         target = None
         if estate:
             target = Estate.objects.filter(code=estate).first()
