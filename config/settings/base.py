@@ -217,6 +217,8 @@ if not 0 < Q_TIMEOUT < Q_RETRY:
 Q_CLUSTER = {
     "name": "anju",
     "orm": "default",
+    # The ORM broker, oldest task first: a killed worker's task is the next taken, not the last (config/task_broker.py).
+    "broker_class": "config.task_broker.OldestFirstORM",
     "workers": env.int("Q_WORKERS", default=2),
     "timeout": Q_TIMEOUT,
     "retry": Q_RETRY,
