@@ -116,6 +116,7 @@ SLOW = (
     "tests/estates/test_demo_story.py",
     "tests/billing/test_portal_billing.py::test_the_bills_page_runs_the_same_queries_for_10_and_1000_bills",
     "tests/cms/test_queries.py::test_fixed_query_counts_at_10_and_1000_pages",
+    "tests/ops/test_several_hosts.py",  # two gunicorn and two qcluster processes, a billing run and a webhook burst
 )
 
 

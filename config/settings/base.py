@@ -204,13 +204,24 @@ WAGTAIL_GRAVATAR_PROVIDER_URL = None
 WAGTAIL_ENABLE_UPDATE_CHECK = False
 
 # django-q2 on the ORM broker: a task whose worker dies is delivered again (at least once),
-# so every task is written to be idempotent. timeout < retry, as the library requires.
+# so every task is written to be idempotent. timeout < retry, as the library requires: a task
+# running longer than Q_TIMEOUT seconds is stopped, and one taken by a worker that died is
+# delivered again Q_RETRY seconds after it was taken (tests/ops/test_several_hosts.py sets both
+# small so that a killed worker's task comes back in test time).
+Q_TIMEOUT = env.int("Q_TIMEOUT", default=600)
+Q_RETRY = env.int("Q_RETRY", default=900)
+if not 0 < Q_TIMEOUT < Q_RETRY:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(f"Q_TIMEOUT ({Q_TIMEOUT}) must be positive and less than Q_RETRY ({Q_RETRY}).")
 Q_CLUSTER = {
     "name": "anju",
     "orm": "default",
+    # The ORM broker, oldest task first: a killed worker's task is the next taken, not the last (config/task_broker.py).
+    "broker_class": "config.task_broker.OldestFirstORM",
     "workers": env.int("Q_WORKERS", default=2),
-    "timeout": 600,
-    "retry": 900,
+    "timeout": Q_TIMEOUT,
+    "retry": Q_RETRY,
     "max_attempts": 3,
     "catch_up": False,
     "ack_failures": True,

@@ -104,6 +104,19 @@ def test_production_settings_turn_off_debug_and_demo_data(tmp_path):
 # --- shared cache across web hosts ------------------------------------------------------------
 
 
+def test_task_timeout_and_retry_come_from_the_environment_and_the_timeout_must_stay_below_the_retry(tmp_path):
+    """A killed worker's task comes back Q_RETRY seconds after it was taken (tests/ops/test_several_hosts.py sets it
+    small); a timeout not below the retry would let a slow task run twice at once, so it is refused."""
+    code = (
+        "import django; django.setup(); from django.conf import settings; q = settings.Q_CLUSTER; print(q['timeout'], q['retry'])"
+    )
+    env = {"DJANGO_SETTINGS_MODULE": "config.settings.base", "DATABASE_URL": f"sqlite:///{tmp_path / 'q.sqlite3'}"}
+    assert run_python(code, env=env).stdout.split()[-2:] == ["600", "900"]
+    assert run_python(code, env={**env, "Q_TIMEOUT": "10", "Q_RETRY": "14"}).stdout.split()[-2:] == ["10", "14"]
+    refused = run_python(code, env={**env, "Q_TIMEOUT": "900", "Q_RETRY": "600"})
+    assert refused.returncode != 0 and "Q_TIMEOUT (900) must be positive and less than Q_RETRY (600)" in refused.stderr
+
+
 def test_web_hosts_with_the_same_redis_url_share_one_cache(redis_url):
     """Two processes (two "hosts") configured with REDIS_URL see each other's cache entries."""
     key, value = f"anju-test-{uuid.uuid4().hex}", uuid.uuid4().hex

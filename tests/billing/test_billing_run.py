@@ -201,6 +201,17 @@ class TestCommand:
         assert "0 bills created" in out.getvalue()
         assert "3 units already billed" in out.getvalue()
 
+    def test_chunk_units_splits_the_run_into_that_many_units_per_chunk(self):
+        estate, _units = billed_estate(units=5, code="JTJ02")
+        call_command(
+            "billing_run", "--period", f"{THIS_MONTH:%Y-%m}", "--estate", "JTJ02", "--chunk-units", "2", stdout=StringIO()
+        )
+        run = BillingRun.objects.get(estate=estate, period=THIS_MONTH)
+        assert sorted(run.chunks.values_list("unit_count", flat=True)) == [1, 2, 2]
+        assert bills(THIS_MONTH, estate).count() == 5
+        with pytest.raises(CommandError, match="chunk-units"):
+            call_command("billing_run", "--period", f"{THIS_MONTH:%Y-%m}", "--chunk-units", "0", stdout=StringIO())
+
     def test_bad_period_fails_with_a_clear_message(self):
         with pytest.raises(CommandError, match="YYYY-MM"):
             call_command("billing_run", "--period", "2026-13", stdout=StringIO())

@@ -1,4 +1,4 @@
-"""`manage.py billing_run --period 2026-11 [--estate CODE] [--queue]`: the monthly property-fee run.
+"""`manage.py billing_run --period 2026-11 [--estate CODE] [--queue] [--chunk-units N]`: the monthly property-fee run.
 
 In the foreground (default) the run goes to completion here with progress output; with --queue its
 chunks are handed to the django-q workers and the command returns at once. An unfinished run of the
@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from billing.models import BillingRunStatus
-from billing.services.runs import billing_run_execute, billing_run_queue, billing_run_start
+from billing.services.runs import CHUNK_UNITS, billing_run_execute, billing_run_queue, billing_run_start
 from estates.models import Estate
 
 
@@ -23,15 +23,23 @@ class Command(BaseCommand):
         parser.add_argument("--period", required=True, help="The month to bill, YYYY-MM (at most next month).")
         parser.add_argument("--estate", help="Estate code; all estates when left out.")
         parser.add_argument("--queue", action="store_true", help="Hand the run to the workers instead of running it here.")
+        parser.add_argument(
+            "--chunk-units",
+            type=int,
+            default=CHUNK_UNITS,
+            help=f"Units per chunk, the work one worker takes at a time (default {CHUNK_UNITS}); only for a new run.",
+        )
 
-    def handle(self, *args, period: str, estate: str | None, queue: bool, **options):
+    def handle(self, *args, period: str, estate: str | None, queue: bool, chunk_units: int, **options):
+        if chunk_units < 1:
+            raise CommandError("每个分片至少 1 户 / --chunk-units must be at least 1.")
         target = None
         if estate:
             target = Estate.objects.filter(code=estate).first()
             if target is None:
                 raise CommandError(f"没有编号为 {estate} 的小区 / No estate with code {estate!r}.")
         try:
-            run = billing_run_start(period=period, estate=target)
+            run = billing_run_start(period=period, estate=target, chunk_units=chunk_units)
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages)) from exc
         label = f"{run.period:%Y-%m} {target.code if target else '全部小区 / all estates'}"
