@@ -231,7 +231,7 @@ Q_CLUSTER = {
 # Redis loses a task whose worker is killed: provider events are queued again by their sweep
 # (billing.services.event_batches) and an unfinished billing run is resumed by starting it again.
 if REDIS_URL:
-    del Q_CLUSTER["orm"]
+    del Q_CLUSTER["orm"], Q_CLUSTER["broker_class"]  # broker_class would win over "redis"
     Q_CLUSTER["redis"] = REDIS_URL
 # How many waiting provider events one task handles at most (one commit for the batch's payments).
 ANJU_PROVIDER_EVENT_BATCH = env.int("ANJU_PROVIDER_EVENT_BATCH", default=50)

@@ -34,7 +34,7 @@ def probe(**env):
 
 
 def test_tasks_go_through_the_database_by_default():
-    assert probe() == {"broker": "ORM", "orm": "default"}
+    assert probe() == {"broker": "OldestFirstORM", "orm": "default"}
 
 
 def test_tasks_go_through_redis_when_redis_url_is_set():
