@@ -802,6 +802,7 @@ def main(argv=None) -> int:
             mix[name] = wrk_result_parse(output)
         after_mix = progress()
         load_after = os.getloadavg()
+        log(f"  the mix served {sum(r.rate for r in mix.values()):,.1f} requests/s in all")
         for name, result in mix.items():
             log(
                 f"  {name:<11} {result.rate:8.1f}/s  p50 {result.p50:6.1f}  p95 {result.p95:6.1f}  p99 {result.p99:6.1f} ms  errors {result.error_count}"
@@ -856,6 +857,11 @@ def main(argv=None) -> int:
                     f"rendered {handled['receipt PDFs']} receipt PDFs. Errors = non-2xx/3xx answers + socket errors + timeouts.",
                     "",
                     *rows,
+                    "",
+                    f"The mix served {sum(r.rate for r in mix.values()):,.0f} requests/s in all. Reading it: gunicorn's sync "
+                    "workers serve one request at a time each, so in the mix the 9 connections queue for the "
+                    f"{args.workers} workers and each endpoint's latency includes the others' service time (a slow page "
+                    "slows /healthz too); the qcluster's webhook handling and receipt rendering share the same cores.",
                     "",
                     "Targets (issue 16):",
                     "",
