@@ -14,11 +14,12 @@ STAMP := $(VENV)/.installed-stamp
 DEV_STAMP := $(VENV)/.installed-dev-stamp
 # WeasyPrint (Pango), Chinese fonts, fast font subsetting, pdftotext/pdffonts for PDF tests.
 SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk libharfbuzz-subset0 poppler-utils
-# Playwright drives Debian's /usr/bin/chromium (no browser download); gettext checks the translations;
-# postgresql-client (pg_dump, pg_restore) runs the restore drill (scripts/restore-drill.sh).
-TEST_SYSTEM_PACKAGES := chromium gettext postgresql-client
 # wrk, the HTTP load generator of benchmarks/load.py (month-end load; `make bench-deps`).
 BENCH_SYSTEM_PACKAGES := wrk
+# Playwright drives Debian's /usr/bin/chromium (no browser download); gettext checks the translations;
+# postgresql-client (pg_dump, pg_restore) runs the restore drill (scripts/restore-drill.sh); wrk runs
+# the load benchmark's request script in tests/test_benchmark_load.py.
+TEST_SYSTEM_PACKAGES := chromium gettext postgresql-client $(BENCH_SYSTEM_PACKAGES)
 PORT ?= 8000
 export PORT
 
