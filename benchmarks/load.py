@@ -580,7 +580,8 @@ def _fmt(r: Result | None, base: Result | None) -> list[str]:
         return ["", "", "", "", "", ""]
     share = f"{r.rate / base.rate:.0%}" if base and base.rate else ""
     errors = str(r.error_count) + (" (" + ", ".join(f"{k} {v}" for k, v in r.errors.items()) + ")" if r.errors else "")
-    return [f"{r.rate:,.0f}", f"{r.p50:.0f}", f"{r.p95:.0f}", f"{r.p99:.0f}", errors, share]
+    rate = f"{r.rate:,.0f}" if r.rate >= 100 else f"{r.rate:.1f}"
+    return [rate, f"{r.p50:.0f}", f"{r.p95:.0f}", f"{r.p99:.0f}", errors, share]
 
 
 def table(endpoints: list[tuple[str, str]], alone: dict, mix: dict) -> list[str]:
