@@ -14,19 +14,23 @@ STAMP := $(VENV)/.installed-stamp
 DEV_STAMP := $(VENV)/.installed-dev-stamp
 # WeasyPrint (Pango), Chinese fonts, fast font subsetting, pdftotext/pdffonts for PDF tests.
 SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk libharfbuzz-subset0 poppler-utils
+# wrk, the HTTP load generator of benchmarks/load.py (month-end load; `make bench-deps`).
+BENCH_SYSTEM_PACKAGES := wrk
 # Playwright drives Debian's /usr/bin/chromium (no browser download); gettext checks the translations;
-# postgresql-client (pg_dump, pg_restore) runs the restore drill (scripts/restore-drill.sh).
-TEST_SYSTEM_PACKAGES := chromium gettext postgresql-client
+# postgresql-client (pg_dump, pg_restore) runs the restore drill (scripts/restore-drill.sh); wrk runs
+# the load benchmark's request script in tests/test_benchmark_load.py.
+TEST_SYSTEM_PACKAGES := chromium gettext postgresql-client $(BENCH_SYSTEM_PACKAGES)
 PORT ?= 8000
 export PORT
 
-.PHONY: help install install-dev test-deps system-deps run test check lint format
+.PHONY: help install install-dev test-deps bench-deps system-deps run test check lint format
 
 help:
 	@echo "make run        install, migrate, load demo data into an empty database, serve on http://127.0.0.1:$(PORT) with a worker"
 	@echo "make test       install (with Chromium), checks, the whole test suite on SQLite and then PostgreSQL"
 	@echo "make lint       ruff check + ruff format --check + mypy"
 	@echo "make format     ruff format + ruff check --fix"
+	@echo "make bench-deps install what the benchmarks need (wrk for benchmarks/load.py)"
 
 install: system-deps $(STAMP)
 
@@ -50,6 +54,9 @@ $(DEV_STAMP): requirements-dev.txt $(STAMP) | $(PY)
 
 test-deps: install-dev
 	@scripts/install-system-deps.sh $(TEST_SYSTEM_PACKAGES)
+
+bench-deps: install-dev
+	@scripts/install-system-deps.sh $(BENCH_SYSTEM_PACKAGES)
 
 run: install
 	@scripts/run-dev.sh
