@@ -12,10 +12,11 @@ handles them together:
   notified before its payment finds it.
 
 The events are marked handled only when all of that is done: a worker killed half-way leaves them
-claimed until the lease runs out (``CLAIM_FOR``), then any task takes them again and finishes only
+claimed until the lease runs out (``claim_for``: the task timeout), then any task takes them again and finishes only
 what is missing (payments exist once — the attempt row lock and the unique constraints — and
 transfers are sent only once by their idempotency keys). A task whose event another worker holds does
-nothing: that worker handles it. ``events_sweep`` (scheduled every few minutes) queues again the events
+nothing: that worker handles it (on the ORM broker, a killed worker's own task comes back after the
+retry time, when the lease has run out, and takes its batch again). ``events_sweep`` (scheduled every few minutes) queues again the events
 still waiting after a lease: what a broker that loses a killed worker's task (Redis) needs.
 """
 
@@ -35,7 +36,13 @@ from .provider_events import event_process, queue_event, sessions_paid_apply
 
 logger = logging.getLogger(__name__)
 
-CLAIM_FOR = datetime.timedelta(minutes=5)
+
+def claim_for() -> datetime.timedelta:
+    """How long a claim holds: the task timeout (Q_CLUSTER["timeout"]), after which its worker has been
+    stopped; shorter than the broker's retry, so the killed worker's task, delivered again, takes them."""
+    return datetime.timedelta(seconds=int(settings.Q_CLUSTER.get("timeout") or 600))
+
+
 PAID_KINDS = frozenset({NotificationKind.SESSION_COMPLETED, NotificationKind.SESSION_PAID})
 
 
@@ -55,7 +62,7 @@ def events_claim(event_pk: int, *, size: int) -> list[int]:
             others = free.filter(error="").exclude(pk=event_pk).select_for_update(skip_locked=True).order_by("pk")
             pks += others.values_list("pk", flat=True)[: size - 1]
         if pks:
-            ProviderEvent.objects.filter(pk__in=pks).update(claimed_until=now + CLAIM_FOR)
+            ProviderEvent.objects.filter(pk__in=pks).update(claimed_until=now + claim_for())
     return pks
 
 
@@ -129,11 +136,12 @@ def _failed(events: list[ProviderEvent], exc: Exception, failures: dict[int, Exc
     logger.error("provider events %s failed: %r", [e.event_id for e in events], exc)
 
 
-def events_sweep(*, older_than: datetime.timedelta = CLAIM_FOR) -> int:
+def events_sweep(*, older_than: datetime.timedelta | None = None) -> int:
     """Queue again every event still waiting, without an error, received more than ``older_than`` ago and
     not held by a live claim: its task was lost (a broker that drops a killed worker's task) or its
     worker died mid-batch. Returns how many were queued."""
     now = timezone.now()
+    older_than = claim_for() if older_than is None else older_than
     lost = ProviderEvent.objects.filter(
         Q(claimed_until__isnull=True) | Q(claimed_until__lt=now),
         processed_at__isnull=True,

@@ -16,7 +16,7 @@ from django.utils import timezone
 from billing.models import AttemptStatus, InvoiceStatus, LedgerEntry, Payment, PaymentAttempt, ProviderEvent, Receipt, Transfer
 from billing.online_tasks import provider_event_process, provider_events_sweep
 from billing.services import attempt_create
-from billing.services.event_batches import CLAIM_FOR, events_claim
+from billing.services.event_batches import claim_for, events_claim
 from billing.tasks import EVENTS_SWEEP_SCHEDULE, schedules_ensure
 from tests.billing.fake_stripe import fake_fixture, owner_with_bills  # noqa: F401
 
@@ -95,7 +95,7 @@ def test_a_worker_killed_mid_batch_leaves_its_events_claimed_then_they_are_handl
 
     # The lease runs out: the sweep queues them again (sync in tests: handled at once), exactly once.
     ProviderEvent.objects.update(claimed_until=timezone.now() - datetime.timedelta(seconds=1))
-    ProviderEvent.objects.update(received_at=timezone.now() - CLAIM_FOR - datetime.timedelta(minutes=1))
+    ProviderEvent.objects.update(received_at=timezone.now() - claim_for() - datetime.timedelta(minutes=1))
     assert provider_events_sweep() == len(events)
     assert ProviderEvent.objects.filter(processed_at__isnull=True).count() == 0
     assert_each_paid_once(attempts)

@@ -25,19 +25,20 @@ print(json.dumps(out))
 """
 
 
-def probe(**env):
-    environ = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DJANGO_SETTINGS_MODULE")}
-    environ.update(DJANGO_SETTINGS_MODULE="config.settings.base", **env)
+def probe(tmp_path, **env):
+    environ = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DJANGO_SETTINGS_MODULE", "DATABASE_URL")}
+    # The ORM broker opens a database connection: a throw-away SQLite file, whatever the test pass uses.
+    environ.update(DJANGO_SETTINGS_MODULE="config.settings.base", DATABASE_URL=f"sqlite:///{tmp_path}/probe.sqlite3", **env)
     done = subprocess.run([sys.executable, "-c", PROBE], cwd=ROOT, env=environ, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def test_tasks_go_through_the_database_by_default():
-    assert probe() == {"broker": "OldestFirstORM", "orm": "default"}
+def test_tasks_go_through_the_database_by_default(tmp_path):
+    assert probe(tmp_path) == {"broker": "OldestFirstORM", "orm": "default"}
 
 
-def test_tasks_go_through_redis_when_redis_url_is_set():
+def test_tasks_go_through_redis_when_redis_url_is_set(tmp_path):
     """The machine's Redis (127.0.0.1:6379, as in CI): a task queued and taken back."""
-    found = probe(REDIS_URL="redis://127.0.0.1:6379/3")
+    found = probe(tmp_path, REDIS_URL="redis://127.0.0.1:6379/3")
     assert found == {"broker": "Redis", "orm": None, "queued": 1, "payload": "task-payload"}
