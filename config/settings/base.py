@@ -54,6 +54,8 @@ MIDDLEWARE = [
     "config.security.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "config.security.PrivatePagesCacheMiddleware",
+    # Before the sessions: a cached public page is served without anything below running.
+    "accounts.page_cache.PublicPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -126,6 +128,10 @@ if REDIS_URL:
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Whole public pages for anonymous visitors (accounts/page_cache.py, docs/caching.md): the most
+# seconds a page is kept after a change that sent no signal. 0 turns the cache off.
+ANJU_PUBLIC_PAGE_CACHE_SECONDS = env.int("ANJU_PUBLIC_PAGE_CACHE_SECONDS", default=300)
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
