@@ -35,6 +35,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone, translation
 
 GENERATION_KEY = "anju:public-pages:generation"
+PERSON_GENERATION_KEY = "anju:person-pages:generation"
 _CACHEABLE_ATTR = "_anju_public_cacheable"
 HEADER = "X-Anju-Cache"
 
@@ -49,15 +50,26 @@ def cacheable(request: HttpRequest) -> None:
     setattr(request, _CACHEABLE_ATTR, True)
 
 
-def _generation_bump() -> None:
+def _generation_bump(key: str = GENERATION_KEY) -> None:
     try:
-        cache.incr(GENERATION_KEY)
+        cache.incr(key)
     except ValueError:  # not set yet (or evicted): any new value differs from what entries hold
-        cache.set(GENERATION_KEY, time.time_ns() // 1000, None)
+        cache.set(key, time.time_ns() // 1000, None)
 
 
 def _bump_after_commit() -> None:
     _generation_bump()
+
+
+def _person_bump_after_commit() -> None:
+    _generation_bump(PERSON_GENERATION_KEY)
+
+
+def _bump_now_and_after_commit(key: str, after_commit) -> None:
+    _generation_bump(key)
+    connection = transaction.get_connection()
+    if connection.in_atomic_block and not any(func is after_commit for _sids, func, _robust in connection.run_on_commit):
+        transaction.on_commit(after_commit, robust=True)
 
 
 def public_pages_changed(**_ignored) -> None:
@@ -66,10 +78,7 @@ def public_pages_changed(**_ignored) -> None:
     Bumped at once (so that this process, a test, the editor's next request see the change) and, in
     a transaction, once more after it commits: a page rendered meanwhile by another request from the
     data before the commit must not outlive it. Usable directly as a signal receiver."""
-    _generation_bump()
-    connection = transaction.get_connection()
-    if connection.in_atomic_block and not any(func is _bump_after_commit for _sids, func, _robust in connection.run_on_commit):
-        transaction.on_commit(_bump_after_commit, robust=True)
+    _bump_now_and_after_commit(GENERATION_KEY, _bump_after_commit)
 
 
 def _language(request: HttpRequest) -> str:
@@ -129,7 +138,7 @@ class PublicPageCacheMiddleware:
             response[HEADER] = "hit"
             return response
         if generation is None:  # first use, or evicted: start one (read before rendering, see below)
-            _generation_bump()
+            _generation_bump(GENERATION_KEY)
             generation = cache.get(GENERATION_KEY)
         response = self.get_response(request)
         # Stored under the generation read before rendering: if the data changed meanwhile, the
@@ -139,3 +148,108 @@ class PublicPageCacheMiddleware:
             cache.set(key, (generation, response.status_code, headers, response.content), cache_seconds())
             response[HEADER] = "miss"
         return response
+
+
+# --- pages of one signed-in person (the portal) -------------------------------------------------
+
+_WRITES = ("INSERT", "UPDATE", "DELETE", "WITH", "COPY", "TRUNCATE", "MERGE")
+
+
+def person_cache_seconds() -> int:
+    return int(getattr(settings, "ANJU_PERSON_PAGE_CACHE_SECONDS", 0))
+
+
+def person_cacheable(view):
+    """Mark a GET view whose page depends only on who is signed in, the language and the data (no
+    form input, nothing from the session but the person): ``PersonPageCacheMiddleware`` may answer it
+    from that person's cached copy."""
+    view.anju_person_cacheable = True
+    return view
+
+
+def write_watcher(execute, sql, params, many, context):
+    """A database execute wrapper: a statement that writes to a table whose rows the person pages
+    show (``ANJU_PERSON_PAGE_TABLES``: the portal apps' tables) drops every person's cached pages,
+    now and again after the transaction commits. Whatever writes them — a view, a django-q task, a
+    billing run's bulk INSERT, ``QuerySet.update`` — goes through here, so no code path is missed."""
+    result = execute(sql, params, many, context)
+    if person_cache_seconds() > 0 and isinstance(sql, str) and sql.lstrip()[:8].upper().startswith(_WRITES):
+        prefixes = getattr(settings, "ANJU_PERSON_PAGE_TABLES", ())
+        if any(f'"{prefix}' in sql or f" {prefix}" in sql for prefix in prefixes):
+            _bump_now_and_after_commit(PERSON_GENERATION_KEY, _person_bump_after_commit)
+    return result
+
+
+def write_watcher_install(sender=None, connection=None, **kwargs) -> None:
+    """``connection_created`` receiver: watch this connection's writes (once)."""
+    if connection is not None and write_watcher not in connection.execute_wrappers:
+        connection.execute_wrappers.insert(0, write_watcher)
+
+
+class PersonPageCacheMiddleware:
+    """A signed-in person's own copy of a ``person_cacheable`` page (the portal home, the bills).
+
+    Sits after authentication and messages. The key is the person, their CSRF secret (a page's forms
+    carry a token for it; a new login gets a new secret and so a new copy), the full path, the
+    language and the local date. Any write to the portal apps' tables (``write_watcher``) starts a
+    new generation, so a bill paid, a vote cast or an ownership changed shows at once; the entry also
+    expires after ``ANJU_PERSON_PAGE_CACHE_SECONDS`` (pages that open or close with the clock).
+    Needs a cache that every process shares (Redis): a payment handled by a django-q worker must reach
+    the web processes. Without ``REDIS_URL`` it is off (docs/caching.md)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        key = getattr(request, "_anju_person_key", None)
+        if key is not None and self._storable(request, response):
+            headers = list(response.items())
+            cache.set(
+                key, (request._anju_person_generation, response.status_code, headers, response.content), person_cache_seconds()
+            )
+            response[HEADER] = "miss"
+        return response
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if not getattr(view_func, "anju_person_cacheable", False) or request.method != "GET" or person_cache_seconds() <= 0:
+            return None
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated or len(getattr(request, "_messages", ()) or ()):
+            return None
+        secret = request.META.get("CSRF_COOKIE", "")
+        digest = hashlib.sha256(f"{secret}|{request.get_full_path()}".encode()).hexdigest()[:32]
+        key = f"anju:person-page:{user.pk}:{translation.get_language()}:{timezone.localdate().isoformat()}:{digest}"
+        found = cache.get_many([PERSON_GENERATION_KEY, key])
+        generation, entry = found.get(PERSON_GENERATION_KEY), found.get(key)
+        if entry is not None and entry[0] == generation:
+            _stored, status, headers, content = entry
+            response = HttpResponse(content, status=status)
+            for name, value in headers:
+                response[name] = value
+            response[HEADER] = "hit"
+            return response
+        if generation is None:
+            _generation_bump(PERSON_GENERATION_KEY)
+            generation = cache.get(PERSON_GENERATION_KEY)
+        request._anju_person_key, request._anju_person_generation = key, generation
+        request._anju_person_csrf = secret
+        return None
+
+    @staticmethod
+    def _storable(request: HttpRequest, response: HttpResponse) -> bool:
+        if response.status_code != 200 or response.streaming or response.cookies:
+            return False
+        if not response.get("Content-Type", "").startswith("text/html"):
+            return False
+        # The session, CSRF and message middlewares sit outside this one and set their cookies after
+        # it: a page that changed the session, or whose forms carry a token for a secret other than
+        # the one in the key (a first visit without the CSRF cookie), is not kept.
+        session = getattr(request, "session", None)
+        if session is not None and session.modified:
+            return False
+        secret = request._anju_person_csrf
+        if not secret or request.META.get("CSRF_COOKIE", secret) != secret:
+            return False
+        stored_messages = getattr(request, "_messages", None)
+        return not (stored_messages is not None and len(stored_messages))

@@ -14,6 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from .code_login import login_code_send, login_code_user
+from .page_cache import person_cacheable
 from .portal import ME, sections_for
 from .throttling import client_address
 
@@ -57,6 +58,7 @@ def language_choose(request):
     return response
 
 
+@person_cacheable
 @login_required
 def portal_home(request):
     """The signed-in owner's or tenant's home: every app's section for them."""
