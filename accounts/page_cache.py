@@ -94,6 +94,7 @@ def _key(request: HttpRequest) -> str:
 def _may_use(request: HttpRequest) -> bool:
     return (
         request.method == "GET"
+        and not request.path_info.startswith(tuple(getattr(settings, "ANJU_PUBLIC_PAGE_CACHE_SKIP", ())))
         and settings.SESSION_COOKIE_NAME not in request.COOKIES
         and getattr(settings, "MESSAGE_COOKIE_NAME", "messages") not in request.COOKIES
         and cache_seconds() > 0

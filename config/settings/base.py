@@ -134,6 +134,17 @@ else:
 # Whole public pages for anonymous visitors (accounts/page_cache.py, docs/caching.md): the most
 # seconds a page is kept after a change that sent no signal. 0 turns the cache off.
 ANJU_PUBLIC_PAGE_CACHE_SECONDS = env.int("ANJU_PUBLIC_PAGE_CACHE_SECONDS", default=300)
+# Paths never cached, not even looked up (only pages that opt in are stored; this saves the look-up).
+ANJU_PUBLIC_PAGE_CACHE_SKIP = (
+    "/healthz",
+    "/admin/",
+    "/portal/",
+    "/accounts/",
+    "/billing/",
+    "/i18n/",
+    "/language/",
+    "/documents/",
+)
 # A signed-in person's portal home and bills, dropped on any write to these tables (from any process:
 # needs the shared Redis cache, so off without REDIS_URL); the seconds bound what changes with the clock.
 ANJU_PERSON_PAGE_CACHE_SECONDS = env.int("ANJU_PERSON_PAGE_CACHE_SECONDS", default=60 if REDIS_URL else 0)
