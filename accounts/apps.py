@@ -15,6 +15,12 @@ class AccountsConfig(AppConfig):
         pre_save.connect(log_entry_label_scrub, sender=ModelLogEntry, dispatch_uid="accounts.log_entry_label_scrub")
         _register_readable_display()
 
+        from django.db.backends.signals import connection_created
+
+        from .page_cache import write_watcher_install
+
+        connection_created.connect(write_watcher_install, dispatch_uid="accounts.page_cache.write_watcher")
+
 
 def _register_readable_display():
     """Wagtail's inspect pages write a field with `|localize`, which turns an aware datetime into text

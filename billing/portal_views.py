@@ -11,6 +11,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.page_cache import person_cacheable
+
 from .models import AttemptStatus, InvoiceStatus, Payment, PaymentAttempt
 from .money import quantize
 from .online_tasks import receipt_render
@@ -90,6 +92,7 @@ def _payable_check(invoices: list) -> None:
         )
 
 
+@person_cacheable  # GET only: the person's copy, dropped by any write to the portal's tables
 @login_required
 def bills(request):
     """GET: open bills to pick, payments with receipts, history. POST: review the picked bills (payee and

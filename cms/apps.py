@@ -31,24 +31,37 @@ class CmsConfig(AppConfig):
 
         self.public_figures_register()
 
+        from .caching import public_pages_invalidation_connect
+
+        public_pages_invalidation_connect()
+
     def public_figures_register(self):
         """The home page's figures: the inventory's, read by cms, then those the apps below declare
         (AppConfig.public_figures(); they cannot import cms). Fails here if one the page needs is missing."""
         from django.apps import apps
 
+        from estates.models import Building, Estate, RenovationProject, Unit
+
         from . import selectors
         from .figures import app_figures_register, figures_verify, register_public_figure
 
         register_public_figure(
-            "estates_renovated", label=_("estates renovated"), compute=selectors.estates_renovated_count, order=10
+            "estates_renovated",
+            label=_("estates renovated"),
+            compute=selectors.estates_renovated_count,
+            order=10,
+            changes_with=(Estate, RenovationProject),
         )
-        register_public_figure("estates", label=_("estates on the platform"), compute=selectors.estates_count, order=20)
-        register_public_figure("units", label=_("units"), compute=selectors.units_count, order=30)
+        register_public_figure(
+            "estates", label=_("estates on the platform"), compute=selectors.estates_count, order=20, changes_with=(Estate,)
+        )
+        register_public_figure("units", label=_("units"), compute=selectors.units_count, order=30, changes_with=(Unit,))
         register_public_figure(
             "households_with_lift_added",
             label=_("households with a lift added"),
             compute=selectors.households_with_lift_added_count,
             order=40,
+            changes_with=(Building, Unit),
         )
         app_figures_register(apps.get_app_configs())
         figures_verify()

@@ -15,6 +15,8 @@ from django.db import transaction
 from django.utils import timezone
 from wagtail.models import Page
 
+from accounts.page_cache import public_pages_changed
+
 
 @transaction.atomic
 def bulk_add_children(parent: Page, model: type[Page], specs: Iterable[dict], *, index: bool = False) -> list[Page]:
@@ -56,6 +58,7 @@ def bulk_add_children(parent: Page, model: type[Page], specs: Iterable[dict], *,
     Page.objects.filter(pk=parent.pk).update(numchild=step)
     if index:
         index_pages(model, specifics)
+    public_pages_changed()  # bulk inserts send no publish signal: the cached pages are stale now
     return specifics
 
 

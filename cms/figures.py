@@ -37,6 +37,9 @@ class PublicFigure:
     compute: Callable[[], FigureValue | None]
     order: int
     money: bool = False  # shown as yuan (¥1,234.50) rather than as a count
+    # The models whose saves and deletes change the value: the cached public pages are dropped then
+    # (cms.caching). Without them a changed figure shows only when the cache expires.
+    changes_with: tuple = ()
 
 
 @dataclass(frozen=True)
@@ -59,7 +62,13 @@ _registry: dict[str, PublicFigure] = {}
 
 
 def register_public_figure(
-    key: str, *, label: str, compute: Callable[[], FigureValue | None], order: int, money: bool = False
+    key: str,
+    *,
+    label: str,
+    compute: Callable[[], FigureValue | None],
+    order: int,
+    money: bool = False,
+    changes_with: Iterable = (),
 ) -> PublicFigure:
     """Offer a figure to the public home page. Registering the very same figure again is harmless
     (an AppConfig's ready() may run twice); a different figure under a taken key is an error."""
@@ -67,7 +76,7 @@ def register_public_figure(
         raise ImproperlyConfigured(f"A public figure needs a key, not {key!r}.")
     if not callable(compute):
         raise ImproperlyConfigured(f"Public figure {key!r}: compute must be callable, not {compute!r}.")
-    figure = PublicFigure(key=key, label=label, compute=compute, order=order, money=money)
+    figure = PublicFigure(key=key, label=label, compute=compute, order=order, money=money, changes_with=tuple(changes_with))
     registered = _registry.get(key)
     if registered is not None and registered != figure:
         raise ImproperlyConfigured(f"Public figure {key!r} is registered twice ({registered.compute!r} and {compute!r}).")

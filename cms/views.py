@@ -5,12 +5,15 @@ from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.views.decorators.http import require_GET
 
+from accounts.page_cache import cacheable
+
 from .forms import SearchForm
 from .search import search_pages
 
 
 @require_GET
 def search(request):
+    cacheable(request)  # the same answer for everyone: invalidated when a page is published
     form = SearchForm(request.GET)
     query = form.cleaned_data["q"] if form.is_valid() else ""
     outcome = search_pages(query, page_number=request.GET.get("page", 1))

@@ -13,6 +13,7 @@ urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("language/", account_views.language_choose, name="language_choose"),
     path("accounts/", include("accounts.urls")),
     path("portal/", account_views.portal_home, name="portal_home"),
     path("portal/me/", account_views.portal_me, name="portal_me"),

@@ -87,6 +87,7 @@ class PropertyServicesConfig(AppConfig):
 
     def public_figures(self):
         """The public home page's figure for public income (cms registers it: an app below cms cannot import it)."""
+        from .models import PublicIncomeStatement
         from .selectors.public_income import public_income_disclosed
 
         return [
@@ -96,5 +97,6 @@ class PropertyServicesConfig(AppConfig):
                 "compute": public_income_disclosed,
                 "order": 50,
                 "money": True,
+                "changes_with": (PublicIncomeStatement,),
             }
         ]

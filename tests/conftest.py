@@ -223,6 +223,15 @@ def _postgres_marker(request):
         request.getfixturevalue("require_postgres")
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: a cached public page (accounts.page_cache) rendered from
+    an earlier test's rolled-back data must not answer this one."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def redis_url():
     """A reachable Redis server for tests of the shared cache (REDIS_URL or the local default)."""

@@ -54,6 +54,8 @@ MIDDLEWARE = [
     "config.security.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "config.security.PrivatePagesCacheMiddleware",
+    # Before the sessions: a cached public page is served without anything below running.
+    "accounts.page_cache.PublicPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -65,6 +67,8 @@ MIDDLEWARE = [
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     # Last, so that a locked-out login never reaches the view.
     "axes.middleware.AxesMiddleware",
+    # A signed-in person's cached portal pages (answers in process_view, so only the view is skipped).
+    "accounts.page_cache.PersonPageCacheMiddleware",
 ]
 
 # Content-Security-Policy (django-csp 4): the public site and the portal run only our own static
@@ -126,6 +130,25 @@ if REDIS_URL:
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Whole public pages for anonymous visitors (accounts/page_cache.py, docs/caching.md): the most
+# seconds a page is kept after a change that sent no signal. 0 turns the cache off.
+ANJU_PUBLIC_PAGE_CACHE_SECONDS = env.int("ANJU_PUBLIC_PAGE_CACHE_SECONDS", default=300)
+# Paths never cached, not even looked up (only pages that opt in are stored; this saves the look-up).
+ANJU_PUBLIC_PAGE_CACHE_SKIP = (
+    "/healthz",
+    "/admin/",
+    "/portal/",
+    "/accounts/",
+    "/billing/",
+    "/i18n/",
+    "/language/",
+    "/documents/",
+)
+# A signed-in person's portal home and bills, dropped on any write to these tables (from any process:
+# needs the shared Redis cache, so off without REDIS_URL); the seconds bound what changes with the clock.
+ANJU_PERSON_PAGE_CACHE_SECONDS = env.int("ANJU_PERSON_PAGE_CACHE_SECONDS", default=60 if REDIS_URL else 0)
+ANJU_PERSON_PAGE_TABLES = ("accounts_", "estates_", "billing_", "property_services_", "rentals_")
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [

@@ -76,7 +76,7 @@ def test_a_key_registered_twice_fails(registry):
         register_public_figure("units", label="units", compute=lambda: 0, order=30)
     assert registry["units"] is first
     # The very same registration again (a second ready()) is harmless.
-    register_public_figure("units", label=first.label, compute=first.compute, order=first.order)
+    register_public_figure("units", label=first.label, compute=first.compute, order=first.order, changes_with=first.changes_with)
 
 
 def test_a_figure_the_home_page_needs_that_nobody_registered_fails_at_start_up(registry):

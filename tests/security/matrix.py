@@ -165,6 +165,7 @@ EXACT: dict[str, Entry] = {
     # Public site, health, language, logins.
     "healthz": Entry("public"),
     "set_language": Entry("public"),
+    "language_choose": Entry("public", post=False, why="the language menu (GET): sets only the language cookie"),
     "accounts:login": Entry("public"),
     "accounts:logout": Entry("public"),
     "cms:search": Entry("public"),
