@@ -201,6 +201,7 @@ def seed(args, fake) -> World:
     from django.core.management import call_command
     from django.db import connection
     from django.utils import timezone
+    from django_q.brokers import get_broker
     from django_q.models import OrmQ
 
     from accounts.models import User
@@ -314,8 +315,10 @@ def seed(args, fake) -> World:
     log(f"  {len(webhook_sessions)} Checkout Sessions paid at the fake Stripe: {time.perf_counter() - step:.0f} s")
     pay_bills = [(u, bills[u][periods[0]]) for u in chosen[len(chosen) - args.pay :]]
 
-    # Nothing queued by the seeding (receipts already rendered here) is left for the qcluster.
+    # Nothing queued by the seeding (receipts already rendered here) is left for the qcluster, whichever the
+    # broker (the database, or Redis with REDIS_URL: its backlog once kept the qcluster busy the whole run).
     OrmQ.objects.all().delete()
+    get_broker().purge_queue()
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")
     counts = {
@@ -550,11 +553,12 @@ def run_wrk(base: str, requests_file: Path, *, connections: int, threads: int, s
 def queue_drain(timeout: float) -> tuple[int, float]:
     """Wait until the qcluster has emptied the queue (at most ``timeout`` s); (tasks left, seconds waited)."""
     from django.db import connection
-    from django_q.models import OrmQ
+    from django_q.brokers import get_broker
 
+    broker = get_broker()
     started = time.monotonic()
     while True:
-        left = OrmQ.objects.count()
+        left = broker.queue_size() or 0
         if left == 0 or time.monotonic() - started > timeout:
             connection.close()
             return left, time.monotonic() - started

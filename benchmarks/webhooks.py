@@ -368,7 +368,8 @@ that latency, not the view; the web tier runs several requests at once (gunicorn
 overlap. Handling makes about 45 queries per event (payment, allocations, ledger, receipt
 counter, audit, status history, transfer); batching saves the commits (one per batch, not three
 per event), and Wagtail's reference index, which re-indexed every money row on save for nothing
-(about a fifth of the time), is off for money rows.
+(about a fifth of the time), is off for money rows. Blocks dated 2026-11-28 are from before that
+(two worker threads in one process, one event per task), kept for comparison.
 """
 
 

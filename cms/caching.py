@@ -18,6 +18,7 @@ from wagtail.signals import page_published, page_slug_changed, page_unpublished,
 
 from accounts.page_cache import public_pages_changed
 from estates.models import Community, ContentItem, District, Estate, FundingLine, RenovationProject, Subdistrict
+from estates.status import StatusChange
 
 from .figures import registered_figures
 
@@ -57,3 +58,13 @@ def public_pages_invalidation_connect() -> None:
         if model is SiteSettings:
             continue
         post_save.connect(public_pages_changed, sender=model, dispatch_uid=f"cms.public_pages_changed.save.{label}")
+        # A status moves by a guarded update (estates.status.transition: no post_save of the row itself) and
+        # writes a history row: a published public-income statement changes the home page's figure.
+        for related in model._meta.related_objects:
+            history = related.related_model
+            if isinstance(history, type) and issubclass(history, StatusChange):
+                post_save.connect(
+                    public_pages_changed,
+                    sender=history,
+                    dispatch_uid=f"cms.public_pages_changed.status.{history._meta.label}",
+                )
