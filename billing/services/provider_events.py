@@ -298,6 +298,9 @@ def sessions_paid_apply(
         todo.append((session, attempt, details))
 
     applied: list[tuple[CheckoutSession, PaymentAttempt]] = []
+    # One lock order for every batch (estate, then attempt): two workers applying batches that span the same
+    # estates take their receipt counters and ledger accounts in the same order and never deadlock.
+    todo.sort(key=lambda item: (item[1].estate_id, item[1].pk))
     with transaction.atomic():
         for session, attempt, details in todo:
             try:

@@ -115,7 +115,8 @@ def satisfaction_survey(e, *, questions=("施工质量", "工期与文明施工"
 
 
 def opened(survey, by, days=7):
-    return survey_open(survey=survey, closes_on=TODAY + datetime.timedelta(days=days), by=by)
+    # Today as the test runs, not as the module was collected: a run may cross midnight in Beijing.
+    return survey_open(survey=survey, closes_on=timezone.localdate() + datetime.timedelta(days=days), by=by)
 
 
 def item_ids(survey):
@@ -411,16 +412,17 @@ def test_the_daily_task_closes_surveys_after_their_last_day(e):
     from property_services.tasks import SURVEYS_CLOSE_SCHEDULE
 
     assert Schedule.objects.filter(name=SURVEYS_CLOSE_SCHEDULE, func="property_services.tasks.surveys_close_daily").exists()
+    today = timezone.localdate()
     due = opened(renovation_survey(e), e["staff"], days=0)
     later = opened(satisfaction_survey(e), e["officer"], days=3)
-    assert surveys_close_due(today=TODAY) == 0  # the last day itself still takes answers
-    assert surveys_close_due(today=TODAY + datetime.timedelta(days=1)) == 1
+    assert surveys_close_due(today=today) == 0  # the last day itself still takes answers
+    assert surveys_close_due(today=today + datetime.timedelta(days=1)) == 1
     due.refresh_from_db()
     later.refresh_from_db()
     assert (due.status, later.status) == ("closed", "open")
     assert due.status_changes.last().by is None
     assert Notice.objects.filter(kind=NoticeKind.SURVEY_RESULT, source_id=due.pk).count() == 1
-    assert surveys_close_due(today=TODAY + datetime.timedelta(days=1)) == 0  # safe to run twice
+    assert surveys_close_due(today=today + datetime.timedelta(days=1)) == 0  # safe to run twice
     assert Notice.objects.filter(kind=NoticeKind.SURVEY_RESULT).count() == 1
 
 
@@ -582,7 +584,7 @@ def test_a_survey_whose_results_fail_to_publish_is_published_on_the_next_run(e, 
         return render(survey=survey)
 
     monkeypatch.setattr(pdf, "survey_results_pdf", failing)
-    tomorrow = TODAY + datetime.timedelta(days=1)
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
     with pytest.raises(OSError):
         surveys_close_due(today=tomorrow)
     # Both closed (answers stopped on time); only the second has its notice.
