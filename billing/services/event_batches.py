@@ -26,7 +26,7 @@ import datetime
 import logging
 
 from django.conf import settings
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -108,6 +108,10 @@ def _process(events: list[ProviderEvent], *, provider: PaymentProvider, failures
     if paid:
         try:
             outcomes = sessions_paid_apply(sessions=[s for s, _ in paid.values()], provider=provider)
+            # A session that lost a deadlock or a serialization race is tried again once at once (idempotent).
+            again = [paid[sid][0] for sid, outcome in outcomes.items() if isinstance(outcome, OperationalError)]
+            if again:
+                outcomes.update(sessions_paid_apply(sessions=again, provider=provider))
         except Exception as exc:  # e.g. the database went away while sending transfers: every event waits
             outcomes = {session_id: exc for session_id in paid}
         done: list[int] = []
