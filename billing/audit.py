@@ -38,7 +38,14 @@ def _json(value: Any) -> Any:
 
 def money_audit(*, action: str, obj: Model, estate_id: int | None, user: Any = None, data: dict | None = None) -> MoneyAudit:
     """Record who changed a money record and how. Every money service calls this."""
-    return MoneyAudit.objects.create(
+    row = money_audit_row(action=action, obj=obj, estate_id=estate_id, user=user, data=data)
+    row.save(force_insert=True)
+    return row
+
+
+def money_audit_row(*, action: str, obj: Model, estate_id: int | None, user: Any = None, data: dict | None = None) -> MoneyAudit:
+    """The audit row ``money_audit`` writes, not saved: a batch writes many with ``money_audits``."""
+    return MoneyAudit(
         action=action,
         object_type=ContentType.objects.get_for_model(type(obj)),
         object_id=obj.pk,
@@ -46,6 +53,11 @@ def money_audit(*, action: str, obj: Model, estate_id: int | None, user: Any = N
         user=user if getattr(user, "pk", None) else None,
         data=_json(data or {}),
     )
+
+
+def money_audits(rows: list[MoneyAudit]) -> list[MoneyAudit]:
+    """Write many audit rows (from ``money_audit_row``) in one query."""
+    return MoneyAudit.objects.bulk_create(rows) if rows else []
 
 
 ACTION_LABELS = {

@@ -90,10 +90,16 @@ def accounts_for(estate_ids, kinds) -> dict[tuple[int, str], int]:
 
 def ledger_post(*, estate_id: int, postings: list[Posting], by=None) -> list[LedgerEntry]:
     """Write the entries of one business event. Call inside the event's transaction."""
-    postings = [p for p in postings if p.amount]
+    return ledger_post_many([(estate_id, p) for p in postings], by=by)
+
+
+def ledger_post_many(postings: list[tuple[int, Posting]], *, by=None) -> list[LedgerEntry]:
+    """Write the entries of several business events, each posting with its estate (a batch of payments):
+    two queries for all of them, three when an account is new. Call inside the events' transaction."""
+    postings = [(estate_id, p) for estate_id, p in postings if p.amount]
     if not postings:
         return []
-    accounts = accounts_for([estate_id], {p.debit for p in postings} | {p.credit for p in postings})
+    accounts = accounts_for({e for e, _ in postings}, {p.debit for _, p in postings} | {p.credit for _, p in postings})
     user = by if getattr(by, "pk", None) else None
     return LedgerEntry.objects.bulk_create(
         [
@@ -108,7 +114,7 @@ def ledger_post(*, estate_id: int, postings: list[Posting], by=None) -> list[Led
                 refund_id=p.refund_id,
                 created_by=user,
             )
-            for p in postings
+            for estate_id, p in postings
         ]
     )
 

@@ -38,6 +38,18 @@ def receipt_render(receipt_id: int) -> bool:
     return True
 
 
+def receipts_render(receipt_ids: list[int]) -> int:
+    """Render the PDFs of a batch's receipts in one layout pass (billing.services.payment_batches queues
+    it after the batch commits); each stored once. Returns how many were rendered."""
+    from .pdf import receipt_pdfs
+    from .services.payments import receipt_pdf_attach
+
+    receipts = list(Receipt.objects.filter(pk__in=receipt_ids, pdf="").order_by("pk"))
+    for receipt, content in receipt_pdfs(receipts).items():
+        receipt_pdf_attach(receipt=receipt, content=content)
+    return len(receipts)
+
+
 def receipts_render_pending(limit: int = 200) -> int:
     """Render every receipt still without a PDF in one batch (one layout pass): catch-up after an outage."""
     from .pdf import receipt_pdfs

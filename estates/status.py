@@ -15,7 +15,7 @@ applications) go through here.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -168,11 +168,20 @@ def transition(obj: models.Model, *, to: str, by: Any = None, note: str = "", **
 
 
 @transaction.atomic
-def transition_many(objs: Iterable[models.Model], *, to: str, by: Any = None, note: str = "") -> int:
-    """The same move for many rows of one model at once (e.g. nightly overdue marking).
+def transition_many(
+    objs: Iterable[models.Model],
+    *,
+    to: str,
+    by: Any = None,
+    note: str = "",
+    note_for: Callable[[models.Model], str] | None = None,
+    **changes: Any,
+) -> int:
+    """The same move for many rows of one model at once (e.g. nightly overdue marking, a batch of payments).
 
-    Every row is checked against the table first; then one guarded update per starting status and
-    one history row each. Raises like ``transition``; nothing is written if any row is refused or raced.
+    Every row is checked against the table first; then one guarded update per starting status (saving
+    ``changes``, the same for every row) and one history row each, its note ``note_for(obj)`` when given.
+    Raises like ``transition``; nothing is written if any row is refused or raced.
     """
     objs = list(objs)
     if not objs:
@@ -188,14 +197,22 @@ def transition_many(objs: Iterable[models.Model], *, to: str, by: Any = None, no
     manager = flow.model._default_manager
     for current, group in by_status.items():
         pks = [obj.pk for obj in group]
-        if manager.filter(pk__in=pks, **{flow.field: current}).update(**{flow.field: to}) != len(pks):
+        if manager.filter(pk__in=pks, **{flow.field: current}).update(**{flow.field: to}, **changes) != len(pks):
             raise _raced(flow)
     rows = [
-        flow.history(**{flow.subject: obj}, from_status=current, to_status=to, by=_who(by), note=note[:200])
+        flow.history(
+            **{flow.subject: obj},
+            from_status=current,
+            to_status=to,
+            by=_who(by),
+            note=(note_for(obj) if note_for is not None else note)[:200],
+        )
         for current, group in by_status.items()
         for obj in group
     ]
     flow.history._default_manager.bulk_create(rows)
     for obj in objs:
         setattr(obj, flow.field, to)
+        for name, value in changes.items():
+            setattr(obj, name, value)
     return len(objs)

@@ -53,12 +53,13 @@ def batch_size() -> int:
 
 def events_claim(event_pk: int, *, size: int) -> list[int]:
     """Hold this event (if it still waits and nobody holds it) and up to ``size`` − 1 others that wait
-    without an error, oldest first; rows another worker is claiming are skipped, not waited for."""
+    without an error, oldest first; rows another worker is claiming are skipped, not waited for. A task
+    whose own event is not free takes nothing: that event is someone's batch, the others have their tasks."""
     now = timezone.now()
     free = ProviderEvent.objects.filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now), processed_at__isnull=True)
     with transaction.atomic():
         pks = list(free.filter(pk=event_pk).select_for_update(skip_locked=True).values_list("pk", flat=True))
-        if size > 1:
+        if pks and size > 1:
             others = free.filter(error="").exclude(pk=event_pk).select_for_update(skip_locked=True).order_by("pk")
             pks += others.values_list("pk", flat=True)[: size - 1]
         if pks:
@@ -72,6 +73,11 @@ def events_process(event_pk: int, *, provider: PaymentProvider | None = None, si
     An error on this task's own event is raised (the task fails, the event keeps the error, as
     before); an error on another event of the batch is kept on that event and logged.
     """
+    own = ProviderEvent.objects.filter(pk=event_pk).values_list("processed_at", "claimed_until").first()
+    if own is None or own[0] is not None:
+        return own is not None  # handled already (by an earlier batch): one query for the task
+    if own[1] is not None and own[1] >= timezone.now():
+        return False  # in another worker's batch, which handles it
     pks = events_claim(event_pk, size=batch_size() if size is None else size)
     if pks:
         events = list(ProviderEvent.objects.filter(pk__in=pks).order_by("pk"))

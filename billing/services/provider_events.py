@@ -38,6 +38,7 @@ from ..money import format_rmb, quantize
 from ..providers import CheckoutSession, Notification, NotificationKind, PaymentDetails, PaymentProvider, get_provider
 from .common import ZERO
 from .payees import payee_status_apply
+from .payment_batches import sessions_record_together
 from .payments import payment_record
 from .refunds import refund_record
 from .transfers import reversals_seen, reversals_send, transfer_seen, transfers_plan, transfers_send
@@ -302,7 +303,12 @@ def sessions_paid_apply(
     # estates take their receipt counters and ledger accounts in the same order and never deadlock.
     todo.sort(key=lambda item: (item[1].estate_id, item[1].pk))
     with transaction.atomic():
+        # The plain sessions together (a fixed number of queries for the batch), the rest one by one.
+        together = sessions_record_together(todo, excess_action=EXCESS_DECIDED)
         for session, attempt, details in todo:
+            if attempt.pk in together:
+                applied.append((session, together[attempt.pk].attempt))
+                continue
             try:
                 if details is not None:
                     outcome = _apply(attempt_pk=attempt.pk, session=session, details=details)  # its own savepoint

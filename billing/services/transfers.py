@@ -30,14 +30,14 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Sum
+from django.db.models import Case, F, Sum, Value, When
 from django.utils import timezone
 
 from accounts.errors import refuse
 
-from ..audit import money_audit
-from ..ledger import ONLINE_METHODS, Posting, ledger_post
-from ..models import AccountKind, Invoice, Payee, Payment, Refund, Transfer, TransferReversal
+from ..audit import money_audit, money_audit_row, money_audits
+from ..ledger import ONLINE_METHODS, Posting, ledger_post, ledger_post_many
+from ..models import AccountKind, Invoice, Payee, Payment, PaymentAllocation, Refund, Transfer, TransferReversal
 from ..money import format_rmb
 from ..providers import PaymentProvider, ProviderError, ProviderReversal, ProviderTransfer, get_provider
 from .common import ZERO
@@ -68,47 +68,81 @@ def transfers_plan(*, payment: Payment, invoices: dict[int, Invoice]) -> list[Tr
     ``invoices``: the bills paid, by id (their payee fixed when they were issued). A bill without a
     payee (paid online before payees existed) leaves its money at the platform: reconciliation lists it.
     """
-    if payment.method not in ONLINE_METHODS:
-        return []
-    gross: dict[int, Decimal] = defaultdict(lambda: ZERO)
-    for allocation in payment.allocations.all():
-        invoice = invoices[allocation.invoice_id]
-        if invoice.payee_id is not None:
-            gross[invoice.payee_id] += allocation.amount
-    payees = Payee.objects.in_bulk(list(gross))
+    return transfers_plan_many([(payment, list(payment.allocations.all()))], invoices=invoices)
+
+
+def transfers_plan_many(
+    payments: list[tuple[Payment, list[PaymentAllocation]]], *, invoices: dict[int, Invoice]
+) -> list[Transfer]:
+    """``transfers_plan`` for several payments, each with its allocations: two queries for all of them."""
+    gross_by_payment: list[tuple[Payment, dict[int, Decimal]]] = []
+    for payment, allocations in payments:
+        if payment.method not in ONLINE_METHODS:
+            continue
+        gross: dict[int, Decimal] = defaultdict(lambda: ZERO)
+        for allocation in allocations:
+            invoice = invoices[allocation.invoice_id]
+            if invoice.payee_id is not None:
+                gross[invoice.payee_id] += allocation.amount
+        gross_by_payment.append((payment, gross))
+    payees = Payee.objects.in_bulk({payee_id for _, gross in gross_by_payment for payee_id in gross})
     planned = []
-    for payee_id in sorted(gross):
-        fee = platform_fee(gross[payee_id])
-        planned.append(
-            Transfer(
-                estate_id=payment.estate_id,
-                payment=payment,
-                payee_id=payee_id,
-                destination=payees[payee_id].account_id,
-                gross=gross[payee_id],
-                platform_fee=fee,
-                amount=gross[payee_id] - fee,
-                currency=payment.currency,
+    for payment, gross in gross_by_payment:
+        for payee_id in sorted(gross):
+            fee = platform_fee(gross[payee_id])
+            planned.append(
+                Transfer(
+                    estate_id=payment.estate_id,
+                    payment=payment,
+                    payee_id=payee_id,
+                    destination=payees[payee_id].account_id,
+                    gross=gross[payee_id],
+                    platform_fee=fee,
+                    amount=gross[payee_id] - fee,
+                    currency=payment.currency,
+                )
             )
-        )
-    return Transfer.objects.bulk_create(planned)
+    return Transfer.objects.bulk_create(planned) if planned else []
 
 
 def _transfer_confirm(transfer: Transfer, provider_transfer: ProviderTransfer) -> bool:
     """Book a transfer the provider made, once. True when this call booked it."""
-    with transaction.atomic():
-        booked = Transfer.objects.filter(pk=transfer.pk, provider_transfer_id__isnull=True).update(
-            provider_transfer_id=provider_transfer.id, sent_at=timezone.now(), last_error=""
-        )
-        if not booked:
-            return False
+    return _transfers_confirm([(transfer, provider_transfer)]) == 1
+
+
+@transaction.atomic
+def _transfers_confirm(made: list[tuple[Transfer, ProviderTransfer]]) -> int:
+    """Book transfers the provider made, each once (a guarded update per transfer; a second confirmation
+    books nothing); the ledger entries and audit rows of all of them written together. Returns how many
+    this call booked."""
+    # The transfers not booked yet, locked (a second confirmation, here or in transfer_seen, waits and then finds them booked).
+    unbooked = set(
+        Transfer.objects.select_for_update()
+        .filter(pk__in=[t.pk for t, _ in made], provider_transfer_id__isnull=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    made = list({t.pk: (t, pt) for t, pt in made if t.pk in unbooked}.values())
+    if not made:
+        return 0
+    Transfer.objects.filter(pk__in=[t.pk for t, _ in made]).update(
+        provider_transfer_id=Case(*(When(pk=t.pk, then=Value(pt.id)) for t, pt in made)),
+        sent_at=timezone.now(),
+        last_error="",
+    )
+    postings: list[tuple[int, Posting]] = []
+    audits = []
+    for transfer, provider_transfer in made:
         memo = f"transfer {transfer.pk} of payment {transfer.payment_id} to {transfer.destination}"
-        ledger_post(
-            estate_id=transfer.estate_id,
-            postings=[
+        postings += [
+            (
+                transfer.estate_id,
                 Posting(
                     AccountKind.TRANSFERRED, AccountKind.PROVIDER_CLEARING, transfer.amount, memo, payment_id=transfer.payment_id
                 ),
+            ),
+            (
+                transfer.estate_id,
                 Posting(
                     AccountKind.PLATFORM_FEES,
                     AccountKind.PROVIDER_CLEARING,
@@ -116,15 +150,19 @@ def _transfer_confirm(transfer: Transfer, provider_transfer: ProviderTransfer) -
                     f"platform fee on {memo}",
                     payment_id=transfer.payment_id,
                 ),
-            ],
+            ),
+        ]
+        audits.append(
+            money_audit_row(
+                action="transfer_sent",
+                obj=transfer,
+                estate_id=transfer.estate_id,
+                data={"payee": transfer.payee_id, "amount": transfer.amount, "provider_transfer_id": provider_transfer.id},
+            )
         )
-        money_audit(
-            action="transfer_sent",
-            obj=transfer,
-            estate_id=transfer.estate_id,
-            data={"payee": transfer.payee_id, "amount": transfer.amount, "provider_transfer_id": provider_transfer.id},
-        )
-    return True
+    ledger_post_many(postings)
+    money_audits(audits)
+    return len(audits)
 
 
 def transfers_send(
@@ -177,8 +215,7 @@ def transfers_send(
             Transfer.objects.filter(pk=transfer.pk, provider_transfer_id__isnull=True).update(last_error=str(exc)[:300])
     if not made:
         return 0
-    with transaction.atomic():
-        return sum(_transfer_confirm(transfer, provider_transfer) for transfer, provider_transfer in made)
+    return _transfers_confirm(made)
 
 
 def transfer_seen(provider_transfer: ProviderTransfer) -> Transfer | None:
