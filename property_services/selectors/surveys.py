@@ -35,12 +35,11 @@ def surveys_for_staff(*, user: Any) -> QuerySet[Survey]:
 def surveys_of_resident(*, user: Any) -> QuerySet[Survey]:
     """The open and closed surveys put to a household the person owns or lives in (never drafts)."""
     units = resident_units(user=user)
-    # A UNION of index lookups (estate-wide surveys of their estates, those of their buildings), not an OR.
-    estate_wide = Survey.objects.filter(building__isnull=True, estate__in=units.values("building__estate_id"))
-    of_building = Survey.objects.filter(building__in=units.values("building_id"))
     return (
         Survey.objects.exclude(status=SurveyStatus.DRAFT)
-        .filter(pk__in=estate_wide.order_by().values("pk").union(of_building.order_by().values("pk")))
+        .filter(
+            Q(building__isnull=True, estate__in=units.values("building__estate_id")) | Q(building__in=units.values("building_id"))
+        )
         .select_related("estate", "building", "project")
         .order_by("-opened_at", "-pk")
     )
