@@ -40,7 +40,7 @@ ATTEMPT_BLOCKS_FOR = datetime.timedelta(minutes=35)
 OUTSTANDING = ExpressionWrapper(F("total") - F("paid_amount"), output_field=DecimalField(max_digits=14, decimal_places=2))
 
 
-def invoice_ids_of_user(*, user: Any) -> QuerySet[Invoice]:
+def invoice_ids_of_user(*, user: Any) -> QuerySet[Invoice, Any]:
     """The ids of the bills the person pays, for ``pk__in``: a UNION of the two ways a bill is theirs.
 
     Not ``Q(payer_owner__user=user) | Q(payer_user=user)``: an OR across the join to the owner makes
