@@ -140,7 +140,7 @@ def owners_with_bills(n: int) -> list:
     from accounts.models import User
     from billing.models import Invoice
 
-    ids = (
+    rows = (
         Invoice.objects.filter(payer_owner__user__isnull=False)
         .values("payer_owner__user_id")
         .annotate(periods=Count("period", distinct=True))
@@ -148,7 +148,7 @@ def owners_with_bills(n: int) -> list:
         .order_by("payer_owner__user_id")
         .values_list("payer_owner__user_id", flat=True)
     )
-    ids = list(ids)
+    ids = list(rows)
     step = max(1, len(ids) // n)
     chosen = ids[::step][:n]
     users = User.objects.in_bulk(chosen)
@@ -165,7 +165,7 @@ def session_for(user) -> str:
     store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
     store[HASH_SESSION_KEY] = user.get_session_auth_hash()
     store.create()
-    return store.session_key
+    return str(store.session_key)
 
 
 class Counter:
@@ -205,7 +205,7 @@ def measure(args) -> None:
     if len(users) < args.owners + args.warm:
         sys.exit(f"only {len(users)} owners with three bills: lower --owners or raise --units")
     cookies = {user.pk: session_for(user) for user in users}
-    headers = {"HTTP_ACCEPT_LANGUAGE": "zh-CN,zh;q=0.9", "secure": True}
+    headers = {"Accept-Language": "zh-CN,zh;q=0.9"}  # and secure=True: as through the TLS proxy
     csrf = secrets.token_hex(16)
 
     shared = Client()  # one handler (a new Client loads the middleware again on its first request)
@@ -226,7 +226,7 @@ def measure(args) -> None:
         path = PAGES[name]
         anonymous = name in ("healthz", "search")
         for user in warm:
-            response = client_for(None if anonymous else user).get(path, **headers)
+            response = client_for(None if anonymous else user).get(path, secure=True, headers=headers)
             assert response.status_code == 200, (name, response.status_code, response.get("Location"))
         times, counts, sql_ms, cpu_ms = [], [], [], []
         with connection.execute_wrapper(counter):
@@ -234,7 +234,7 @@ def measure(args) -> None:
                 client = client_for(None if anonymous else user)
                 counter.count, counter.ms = 0, 0.0
                 started, cpu = time.perf_counter(), time.process_time()
-                response = client.get(path, **headers)
+                response = client.get(path, secure=True, headers=headers)
                 times.append((time.perf_counter() - started) * 1000)
                 cpu_ms.append((time.process_time() - cpu) * 1000)
                 counts.append(counter.count)
@@ -277,7 +277,7 @@ def profile(name: str, users, client_for, headers, counter) -> None:
         for user in users:
             client = client_for(None if anonymous else user)
             profiler.enable()
-            client.get(path, **headers)
+            client.get(path, secure=True, headers=headers)
             profiler.disable()
     if os.environ.get("ANJU_PROFILE_DUMP"):
         profiler.dump_stats(os.environ["ANJU_PROFILE_DUMP"])
@@ -320,7 +320,7 @@ def sections(users, client_for, headers, counter) -> None:
     try:
         with connection.execute_wrapper(counter):
             for user in users:
-                client_for(user).get(PAGES["portal"], **headers)
+                client_for(user).get(PAGES["portal"], secure=True, headers=headers)
     finally:
         portal._providers[:] = original
     for name, times in spent.items():
