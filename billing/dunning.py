@@ -36,6 +36,7 @@ from accounts.portal import PortalSection
 
 from .models import DunningLevel, DunningNotice, Invoice
 from .money import format_rmb, rmb_upper
+from .selectors import invoice_ids_of_user
 from .statuses import UNPAID
 
 logger = logging.getLogger(__name__)
@@ -230,7 +231,7 @@ def reminders_for_user(*, user) -> list[DunningNotice]:
         return []
     notices = (
         DunningNotice.objects.filter(invoice__status__in=UNPAID)
-        .filter(Q(invoice__payer_user=user) | Q(invoice__payer_owner__user=user))
+        .filter(invoice__in=invoice_ids_of_user(user=user))  # a UNION of index lookups, not an OR across joins
         .select_related("invoice__estate", "invoice__unit__building")
         .order_by("invoice_id", "-sent_at")
     )

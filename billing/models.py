@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from estates.models import Estate, Owner, Unit, UnitUse
 from estates.status import StatusChange
 
-from .charges import charge_kind_choices
+from .charges import charge_kind_choices, charge_kind_label
 from .money import format_rmb
 
 
@@ -310,6 +310,14 @@ class Invoice(models.Model):
 
     def __str__(self):
         return self.number
+
+    # The bills pages show these for every row: Django's generated get_FOO_display builds the whole choice
+    # list (for charge_kind, from the registry) and translates every label on each call (issue 16).
+    def get_charge_kind_display(self) -> str:  # type: ignore[no-redef]  # replaces Django's generated one
+        return charge_kind_label(self.charge_kind)
+
+    def get_status_display(self) -> str:  # type: ignore[no-redef]  # replaces Django's generated one
+        return str(InvoiceStatus(self.status).label) if self.status in InvoiceStatus.values else self.status
 
     @property
     def outstanding(self):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import Count, F, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -17,7 +17,7 @@ from accounts.portal import PortalSection
 
 from .models import AttemptStatus, Invoice, Payment, PaymentAllocation, PaymentAttempt, Receipt
 from .money import quantize
-from .selectors import ATTEMPT_BLOCKS_FOR, invoices_of_user
+from .selectors import ATTEMPT_BLOCKS_FOR, invoice_ids_of_user, invoices_of_user
 from .statuses import UNPAID
 
 
@@ -41,9 +41,13 @@ def bills_history(*, user) -> QuerySet[Invoice]:
 
 def payments_of_user(*, user) -> QuerySet[Payment]:
     """Payments the person made, or that paid their bills (e.g. cash recorded by staff)."""
-    paid_their_bills = PaymentAllocation.objects.filter(invoice__in=invoices_of_user(user=user)).values("payment_id")
+    # A UNION of two index lookups, not an OR (which reads every payment: see invoice_ids_of_user).
+    paid_by_them = Payment.objects.filter(payer_user=user).order_by().values("pk")
+    paid_their_bills = (
+        PaymentAllocation.objects.filter(invoice__in=invoice_ids_of_user(user=user)).order_by().values("payment_id")
+    )
     return (
-        Payment.objects.filter(Q(payer_user=user) | Q(pk__in=paid_their_bills))
+        Payment.objects.filter(pk__in=paid_by_them.union(paid_their_bills))
         .select_related("estate", "receipt")
         .order_by("-received_at", "-pk")
     )

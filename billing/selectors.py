@@ -40,11 +40,22 @@ ATTEMPT_BLOCKS_FOR = datetime.timedelta(minutes=35)
 OUTSTANDING = ExpressionWrapper(F("total") - F("paid_amount"), output_field=DecimalField(max_digits=14, decimal_places=2))
 
 
+def invoice_ids_of_user(*, user: Any) -> QuerySet[Invoice, Any]:
+    """The ids of the bills the person pays, for ``pk__in``: a UNION of the two ways a bill is theirs.
+
+    Not ``Q(payer_owner__user=user) | Q(payer_user=user)``: an OR across the join to the owner makes
+    PostgreSQL read every bill of the platform (a sequential scan, 9 ms at 9,000 bills, growing with
+    every month billed); each half of the UNION is an index lookup (issue 16)."""
+    by_owner = Invoice.objects.filter(payer_owner__user=user).order_by().values("pk")
+    by_user = Invoice.objects.filter(payer_user=user).order_by().values("pk")
+    return by_owner.union(by_user)
+
+
 def invoices_of_user(*, user: Any) -> QuerySet[Invoice]:
     """Bills the person pays: they are the payer on the bill, or the bill's owner is linked to them."""
     if not getattr(user, "is_authenticated", False):
         return Invoice.objects.none()
-    return Invoice.objects.filter(Q(payer_owner__user=user) | Q(payer_user=user))
+    return Invoice.objects.filter(pk__in=invoice_ids_of_user(user=user))
 
 
 def attempts_blocking(*, invoice_ids: Iterable[int], now: datetime.datetime | None = None) -> QuerySet[PaymentAttempt]:

@@ -2,11 +2,11 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.portal import PortalSection
 
-from .selectors import units_of_user
+from .selectors import current_ownerships_of
 
 
 def my_units_section(request):
-    units = units_of_user(user=request.user)
+    units = current_ownerships_of(request)
     if not units:
         return None
     return PortalSection(template="estates/portal_units.html", context={"title": _("My flats"), "ownerships": units})

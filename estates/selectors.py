@@ -166,3 +166,17 @@ def units_of_user(*, user) -> list[Ownership]:
         .select_related("unit__building__estate", "owner")
         .order_by("unit__building__estate__name", "unit__building__number", "unit__entrance", "unit__number")
     )
+
+
+_OWNERSHIPS_ATTR = "_anju_current_ownerships"
+
+
+def current_ownerships_of(request) -> list[Ownership]:
+    """``units_of_user`` for the signed-in person, read once per request: the portal's sections (my flats,
+    repairs, the fund, assemblies, entrusting a flat) each ask "does this person own a flat today?", and an
+    owner's answer is in this list (a section still asks the database when the list is empty)."""
+    ownerships = getattr(request, _OWNERSHIPS_ATTR, None)
+    if ownerships is None:
+        ownerships = units_of_user(user=request.user) if request.user.is_authenticated else []
+        setattr(request, _OWNERSHIPS_ATTR, ownerships)
+    return ownerships

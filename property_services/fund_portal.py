@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from accounts.portal import PortalSection
-from estates.models import Ownership
+from estates.selectors import current_ownerships_of
 
 from .selectors.fund import fund_statements_of_owner
 
@@ -24,7 +24,7 @@ def fund_page(request):
 
 def owners_records_section(request):
     """Portal home: the unit's fund account and asking to inspect a record, for anyone owning a unit today."""
-    if not Ownership.objects.filter(owner__user=request.user, until__isnull=True).exists():
+    if not current_ownerships_of(request):  # the current ownerships, read once for the whole portal home
         return None
     return PortalSection(
         template="property_services/portal/owners_records_section.html",

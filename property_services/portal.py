@@ -8,13 +8,15 @@ from fractions import Fraction
 from django.utils.translation import gettext_lazy as _
 
 from accounts.portal import PortalSection
+from estates.selectors import current_ownerships_of
 
 from .models import AssemblyMatter
 from .selectors import assemblies_for_owner, owner_records_of_user, property_offices_of_user
 
 
 def my_assemblies_section(request):
-    if not owner_records_of_user(user=request.user).exists():
+    # An ownership of a flat today is held through one of the person's owner records.
+    if not current_ownerships_of(request) and not owner_records_of_user(user=request.user).exists():
         return None
     assemblies = list(assemblies_for_owner(user=request.user)[:5])
     return PortalSection(

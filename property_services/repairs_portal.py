@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET
 
 from accounts.portal import PortalSection
 from estates.models import Building
+from estates.selectors import current_ownerships_of
 
 from .models import WorkOrderPhoto, WorkOrderStatus
 from .selectors.work_orders import categories_for_resident, resident_units, work_orders_of_resident
@@ -212,7 +213,8 @@ def photo(request, pk: int):
 
 def repairs_section(request):
     """Portal home: report a repair, for anyone living in or owning a unit today."""
-    if not resident_units(user=request.user).exists():
+    # An owner of a flat today is a resident (resident_units); others may live in one without owning it.
+    if not current_ownerships_of(request) and not resident_units(user=request.user).exists():
         return None
     return PortalSection(
         template="property_services/portal/repairs_section.html", context={"title": gettext_lazy("Repairs and complaints")}

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from accounts.portal import PortalSection
+from estates.selectors import current_ownerships_of
 
 from .models import AgreementStatus, EntrustmentStatus
 from .pdf import agreement_pdf
@@ -129,6 +130,8 @@ def owner_section(request):
     user = request.user
     if not user.is_authenticated:
         return None
-    if not (units_owned_by(user=user, on=timezone.localdate()).exists() or entrustments_of_owner(user=user).exists()):
+    today = timezone.localdate()
+    holds_today = any(ownership.since <= today for ownership in current_ownerships_of(request))  # no end date: held today
+    if not (holds_today or units_owned_by(user=user, on=today).exists() or entrustments_of_owner(user=user).exists()):
         return None
     return PortalSection(template="rentals/portal/section.html", context={"title": gettext_lazy("Entrust a vacant flat")})

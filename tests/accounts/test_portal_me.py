@@ -116,3 +116,21 @@ def test_home_and_me_run_the_same_queries_for_1_and_many_flats_and_estates(
 
     with django_assert_num_queries(one):
         client.get(url)
+
+
+def test_the_home_asks_once_which_flats_the_owner_holds(client, owners):
+    """Several sections of the home show only to someone holding a flat today (my flats, repairs, the fund,
+    assemblies, entrusting a flat): the current ownerships are read once for all of them (issue 16)."""
+    estate_a, a, *_ = owners
+    manage(estate_a, "重庆渝安物业服务有限公司", "023-63000001")
+    client.force_login(a)
+    client.get("/portal/")  # warm up: the session and Wagtail's cached site root paths
+
+    with CaptureQueriesContext(connection) as queries:
+        html = client.get("/portal/").content.decode()
+
+    ownership_lists = [q["sql"] for q in queries if q["sql"].split(" FROM ", 1)[1].startswith('"estates_ownership"')]
+    assert len(ownership_lists) == 1, ownership_lists
+    assert len(queries) <= 13  # the session, the person and eleven for the sections (16 before issue 16)
+    for section in ("my-units", "property-office"):
+        assert f'data-testid="{section}"' in html

@@ -357,3 +357,23 @@ def test_the_bills_page_runs_the_same_queries_for_10_and_1000_bills(client, fake
     assert response.status_code == 200
     page = response.content.decode()
     assert len(re.findall(r'name="invoice"', page)) == count - count // 2
+
+
+def test_a_bill_names_its_charge_and_status_in_the_owners_language_as_django_would():
+    """Invoice's own get_charge_kind_display / get_status_display (cheap, issue 16) say what Django's say,
+    for every registered charge and every status, and the stored code for a charge nobody registered."""
+    from django.utils import translation
+
+    from billing.charges import charge_kinds
+
+    charge, status = Invoice._meta.get_field("charge_kind"), Invoice._meta.get_field("status")
+    for language in ("zh-hans", "en"):
+        with translation.override(language):
+            for kind in [k.code for k in charge_kinds()] + ["no_such_charge"]:
+                invoice = Invoice(charge_kind=kind, status=InvoiceStatus.OPEN)
+                assert invoice.get_charge_kind_display() == invoice._get_FIELD_display(charge)
+            for value in [*InvoiceStatus.values, "no_such_status"]:
+                invoice = Invoice(charge_kind="property_fee", status=value)
+                assert invoice.get_status_display() == invoice._get_FIELD_display(status)
+    with translation.override("zh-hans"):
+        assert Invoice(charge_kind="property_fee", status="overdue").get_status_display() != "overdue"
