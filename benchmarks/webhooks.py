@@ -429,6 +429,12 @@ def main():
         help="persistent database connections, seconds (60, as production should run; 0 = Django's default, a new connection per request)",
     )
     parser.add_argument("--rounds", type=int, default=5, help="ingest in this many timed rounds; the median is the result (5)")
+    parser.add_argument(
+        "--provider-latency-ms",
+        type=int,
+        default=0,
+        help="each call to the (fake) provider waits this long, as a real network round trip (0)",
+    )
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--target", type=float, default=300.0, help="events/s the ingest must reach (300)")
     parser.add_argument("--no-write", action="store_true", help="do not update docs/benchmarks.md")
@@ -444,6 +450,16 @@ def main():
     settings.STRIPE_API_BASE = "https://api.fake-stripe.test"
     settings.SITE_URL = "https://anju.test"
     stripe_provider.HTTP_CLIENT = FakeStripeHTTPClient(fake)
+    if args.provider_latency_ms:
+        # Stripe is a network away: each API call waits this long, as a real round trip would (the GIL is released).
+        latency = args.provider_latency_ms / 1000
+        answer = FakeStripeHTTPClient.request
+
+        def slow(self, *a, **kw):
+            time.sleep(latency)
+            return answer(self, *a, **kw)
+
+        FakeStripeHTTPClient.request = slow  # type: ignore[method-assign]
 
     db = settings.DATABASES["default"]
     db["CONN_MAX_AGE"] = args.conn_max_age
@@ -513,7 +529,8 @@ def main():
             write_docs(
                 f"{connection.vendor}-"
                 + (f"http-{args.http_workers}w{args.http_threads}t" if args.http else "client")
-                + f"-{broker_name().lower()}",
+                + f"-{broker_name().lower()}"
+                + (f"-latency{args.provider_latency_ms}" if args.provider_latency_ms else ""),
                 "\n".join(
                     [
                         f"### {connection.vendor}, {via}",
@@ -528,7 +545,14 @@ def main():
                         f"**{rate:.0f} events/s** (target ≥ {args.target:.0f}: {'met' if target_met else 'not met'}); "
                         f"rounds {', '.join(f'{r:.0f}' for r in rates)}; overall {len(deliveries) / ingest:.0f} |",
                         f"| handle (distinct events → payments, ledger, receipt numbers, transfers), {args.workers} worker "
-                        f"processes, {broker_name()} broker, batches of ≤ {settings.ANJU_PROVIDER_EVENT_BATCH} | {handled} | {handle:.2f} | "
+                        f"processes, {broker_name()} broker, batches of ≤ {settings.ANJU_PROVIDER_EVENT_BATCH}"
+                        + (
+                            f", each provider call {args.provider_latency_ms} ms, up to "
+                            f"{settings.ANJU_PROVIDER_CONCURRENCY} at once"
+                            if args.provider_latency_ms
+                            else ""
+                        )
+                        + f" | {handled} | {handle:.2f} | "
                         f"**{handled / handle:.0f} events/s** (target ≥ {args.target_handle:.0f}: "
                         f"{'met' if handled / handle >= args.target_handle else 'not met'}) |",
                         f"| receipt PDF, alone | 5 | {single * 5:.2f} | {single * 1000:.0f} ms each |",

@@ -36,7 +36,7 @@ from ..audit import money_audit
 from ..models import AttemptInvoice, AttemptStatus, Invoice, InvoiceStatus, MoneyAudit, Payment, PaymentAttempt, ProviderEvent
 from ..money import format_rmb, quantize
 from ..providers import CheckoutSession, Notification, NotificationKind, PaymentDetails, PaymentProvider, get_provider
-from .common import ZERO
+from .common import ZERO, provider_calls
 from .payees import payee_status_apply
 from .payment_batches import sessions_record_together
 from .payments import payment_record
@@ -285,17 +285,15 @@ def sessions_paid_apply(
     decided = _attempts_with(EXCESS_DECIDED, ids)
 
     todo: list[tuple[CheckoutSession, PaymentAttempt, PaymentDetails | None]] = []
-    for session in unique:
-        attempt = attempts.get(session.id)
-        if attempt is None:
+    known = [(s, attempts[s.id]) for s in unique if s.id in attempts]
+    new = [s for s, a in known if a.pk not in paid_before and a.status != AttemptStatus.FLAGGED and a.pk not in decided]
+    # Network, before the transaction, several at once; a failed call is that session's outcome, the others go on.
+    asked = dict(zip([s.id for s in new], provider_calls(provider.payment_details, new), strict=True))
+    for session, attempt in known:
+        details = asked.get(session.id)
+        if isinstance(details, Exception):
+            results[session.id] = details
             continue
-        details = None
-        if attempt.pk not in paid_before and attempt.status != AttemptStatus.FLAGGED and attempt.pk not in decided:
-            try:
-                details = provider.payment_details(session)  # network: before the transaction
-            except Exception as exc:  # noqa: BLE001 - this session's outcome; the others go on
-                results[session.id] = exc
-                continue
         todo.append((session, attempt, details))
 
     applied: list[tuple[CheckoutSession, PaymentAttempt]] = []

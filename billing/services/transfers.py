@@ -40,7 +40,7 @@ from ..ledger import ONLINE_METHODS, Posting, ledger_post, ledger_post_many
 from ..models import AccountKind, Invoice, Payee, Payment, PaymentAllocation, Refund, Transfer, TransferReversal
 from ..money import format_rmb
 from ..providers import PaymentProvider, ProviderError, ProviderReversal, ProviderTransfer, get_provider
-from .common import ZERO
+from .common import ZERO, provider_calls
 
 logger = logging.getLogger(__name__)
 
@@ -187,32 +187,37 @@ def transfers_send(
             .select_related("payment", "payment__attempt")
             .order_by("pk")
         )
+    # What the calls need, read here: the calls run in other threads, which must not touch the database.
+    sendable = [
+        (t, t.payment, provider or get_provider(t.payment.attempt.provider if t.payment.attempt is not None else "stripe"))
+        for t in transfers
+        if not t.provider_transfer_id and t.amount > 0
+    ]
+
+    def send(job: tuple[Transfer, Payment, PaymentProvider]) -> ProviderTransfer:
+        transfer, paid, to = job
+        if not transfer.destination:
+            raise ProviderError("the payee has no account at the payment provider")
+        return to.transfer_create(
+            amount=transfer.amount,
+            currency=transfer.currency,
+            destination=transfer.destination,
+            source_payment_id=paid.provider_charge_id,
+            transfer_group=transfer_group(paid),
+            metadata={"anju_transfer_id": transfer.pk, "payment_id": paid.pk, "payee_id": transfer.payee_id},
+            idempotency_key=f"anju-transfer-{transfer.pk}",
+        )
+
     made: list[tuple[Transfer, ProviderTransfer]] = []
-    for transfer in transfers:
-        if transfer.provider_transfer_id or transfer.amount <= 0:
-            continue
-        paid = transfer.payment
-        provider = provider or get_provider(paid.attempt.provider if paid.attempt is not None else "stripe")
-        try:
-            if not transfer.destination:
-                raise ProviderError("the payee has no account at the payment provider")
-            made.append(
-                (
-                    transfer,
-                    provider.transfer_create(
-                        amount=transfer.amount,
-                        currency=transfer.currency,
-                        destination=transfer.destination,
-                        source_payment_id=paid.provider_charge_id,
-                        transfer_group=transfer_group(paid),
-                        metadata={"anju_transfer_id": transfer.pk, "payment_id": paid.pk, "payee_id": transfer.payee_id},
-                        idempotency_key=f"anju-transfer-{transfer.pk}",
-                    ),
-                )
-            )
-        except ProviderError as exc:
-            logger.error("transfer %s to %s failed: %s", transfer.pk, transfer.destination, exc)
-            Transfer.objects.filter(pk=transfer.pk, provider_transfer_id__isnull=True).update(last_error=str(exc)[:300])
+    # Several at once (network); each one's idempotency key makes a repeat safe.
+    for (transfer, _, _), outcome in zip(sendable, provider_calls(send, sendable), strict=True):
+        if isinstance(outcome, ProviderError):
+            logger.error("transfer %s to %s failed: %s", transfer.pk, transfer.destination, outcome)
+            Transfer.objects.filter(pk=transfer.pk, provider_transfer_id__isnull=True).update(last_error=str(outcome)[:300])
+        elif isinstance(outcome, Exception):
+            raise outcome
+        else:
+            made.append((transfer, outcome))
     if not made:
         return 0
     return _transfers_confirm(made)

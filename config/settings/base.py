@@ -258,6 +258,8 @@ if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL
 # How many waiting provider events one task handles at most (one commit for the batch's payments).
 ANJU_PROVIDER_EVENT_BATCH = env.int("ANJU_PROVIDER_EVENT_BATCH", default=50)
+# Calls to the payment provider a batch makes at once (billing.services.common.provider_calls): network waits overlap.
+ANJU_PROVIDER_CONCURRENCY = env.int("ANJU_PROVIDER_CONCURRENCY", default=8)
 
 # Personal data (ID numbers, phones) is encrypted at rest with this key; a keyed digest makes
 # exact look-ups possible without decrypting. Rotate by re-encrypting, never by just changing it.

@@ -262,3 +262,39 @@ def test_a_batch_costs_the_same_queries_whatever_its_size(fake, settings):
     assert Payment.objects.count() == 22 and Receipt.objects.count() == 22
     # Four sessions or sixteen of one estate: the same statements, each row kind written in bulk.
     assert counts[2] == counts[1], counts
+
+
+@pytest.mark.parametrize("concurrency", [1, 4])
+def test_a_batch_asks_the_provider_several_calls_at_once_up_to_the_setting(fake, settings, monkeypatch, concurrency):
+    """Each call to Stripe is a network round trip: a batch of 50 asked one after another would wait 100 of them."""
+    import threading
+    import time
+
+    from billing.fake_stripe import FakeStripeHTTPClient
+
+    settings.ANJU_PROVIDER_EVENT_BATCH = 50
+    settings.ANJU_PROVIDER_CONCURRENCY = concurrency
+    attempts, events = paid_sessions(fake, 6, duplicates=False)
+    in_flight, most, lock = [0], [0], threading.Lock()
+    answer = FakeStripeHTTPClient.request
+
+    def over_the_network(self, *args, **kwargs):
+        with lock:
+            in_flight[0] += 1
+            most[0] = max(most[0], in_flight[0])
+        try:
+            time.sleep(0.05)  # a round trip: the calls of a batch overlap only if they are made at once
+            return answer(self, *args, **kwargs)
+        finally:
+            with lock:
+                in_flight[0] -= 1
+
+    monkeypatch.setattr(FakeStripeHTTPClient, "request", over_the_network)
+    fake.fail_next("POST", "/v1/transfers", status=400)  # one transfer refused: only that one waits for a retry
+
+    handle(events, batch=50, settings=settings)
+
+    assert most[0] == concurrency  # payment details and transfers: as many at once as allowed, never more
+    assert Payment.objects.count() == 6 and Receipt.objects.count() == 6
+    sent = Transfer.objects.filter(provider_transfer_id__isnull=False).count()
+    assert sent == 5 and Transfer.objects.exclude(last_error="").count() == 1

@@ -127,7 +127,10 @@ def test_the_page_shows_the_stay_and_its_fee_and_a_pay_button_to_anyone_with_the
     assert estate.name in html and "渝A1**45" in html and "渝A12345" not in html  # the plate partly masked
     entered = stay.entered_at.astimezone(BEIJING)
     assert f"{entered:%Y-%m-%d %H:%M}" in html and f"{stay.left_at.astimezone(BEIJING):%Y-%m-%d %H:%M}" in html
-    assert re.search(r'data-testid="fee-line"><span>\d{4}-\d\d-\d\d 停车费</span> <span class="amount">¥7.00', html)
+    # One line per natural day of the stay (two when it crossed midnight in Beijing): ¥7.00 in all.
+    lines = re.findall(r'data-testid="fee-line"><span>\d{4}-\d\d-\d\d 停车费</span> <span class="amount">¥(\d+\.\d\d)<', html)
+    assert lines and html.count('data-testid="fee-line"') == len(lines)
+    assert sum(Decimal(x) for x in lines) == Decimal("7.00")
     assert re.search(r'data-testid="amount"[^>]*>¥7.00<', html)
     assert re.search(r'<button type="submit" id="pay" data-testid="pay">支付 ¥7.00</button>', html)
     assert f"{estate.name}业主大会" in html  # the owners' payee (Art. 282)
