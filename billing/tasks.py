@@ -16,6 +16,7 @@ logger = logging.getLogger(__name__)
 MONTHLY_RUN_SCHEDULE = "monthly-billing-run"
 DAILY_SCHEDULE = "daily-overdue-and-dunning"
 EVENTS_SWEEP_SCHEDULE = "provider-events-sweep"
+RECEIPTS_SWEEP_SCHEDULE = "receipts-render-sweep"
 
 
 def billing_chunk_process(chunk_id: int) -> int:
@@ -69,6 +70,13 @@ def schedules_ensure(**kwargs) -> None:
     schedule_ensure(
         name=EVENTS_SWEEP_SCHEDULE,
         func="billing.online_tasks.provider_events_sweep",
+        schedule_type=Schedule.MINUTES,
+        minutes=5,
+    )
+    # Receipts whose render task was lost (a worker killed between its commit and the queueing) get their PDF.
+    schedule_ensure(
+        name=RECEIPTS_SWEEP_SCHEDULE,
+        func="billing.online_tasks.receipts_render_sweep",
         schedule_type=Schedule.MINUTES,
         minutes=5,
     )

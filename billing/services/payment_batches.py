@@ -11,7 +11,7 @@ payments with a fixed number of queries for the whole batch rather than about fo
 * payments, allocations, bill statuses with their history, ledger entries, receipts (numbers taken
   from the counter as one gapless range), audit rows, attempt statuses with their history, and the
   payees' transfers, each written with one bulk insert or update;
-* one task renders all the batch's receipt PDFs after the commit.
+* the batch's receipt PDFs rendered after the commit by tasks of at most ``RECEIPTS_PER_TASK`` receipts each.
 
 What it writes is what ``payments.payment_record`` + ``transfers_plan`` write for each session one by
 one (tests/billing/test_payment_batches.py compares the two paths row by row). Anything off the plain
@@ -34,9 +34,8 @@ from django.utils import timezone
 from estates.status import transition_many
 
 from ..audit import money_audit_row, money_audits
-from ..ledger import Posting, ledger_post_many, money_account_for
+from ..ledger import Posting, ledger_post_many
 from ..models import (
-    AccountKind,
     AttemptInvoice,
     AttemptStatus,
     Invoice,
@@ -53,11 +52,15 @@ from ..money import quantize
 from ..providers import CheckoutSession, PaymentDetails
 from .common import ZERO
 from .invoices import call_paid_handlers, invoice_status_due
+from .payments import payment_allocate
 from .transfers import transfers_plan_many
 
 logger = logging.getLogger(__name__)
 
 RECEIPTS_RENDER_TASK = "billing.online_tasks.receipts_render"
+# Receipts one render task takes at most (≈ 0.2–0.5 s each): a batch's PDFs in short tasks that stay far inside the
+# task timeout under load and spread over the workers.
+RECEIPTS_PER_TASK = 10
 #: Fewer sessions than this are applied one by one: nothing to gain.
 TOGETHER_FROM = 2
 
@@ -193,31 +196,11 @@ def _write(
     paid_by: dict[int, Payment] = {}
     touched: list[Invoice] = []
     for payment, (_, attempt, _) in zip(payments, plain, strict=True):
-        remaining, own = payment.amount, []
-        account = money_account_for(payment.method)
-        # Oldest bill first, as payment_record settles them.
-        for invoice in sorted((invoices[s.invoice_id] for s in shares[attempt.pk]), key=lambda i: (i.period, i.due_on, i.pk)):
-            if remaining <= 0:
-                break
-            part = min(remaining, invoice.outstanding)
-            remaining -= part
-            invoice.paid_amount += part
-            own.append(PaymentAllocation(payment=payment, invoice=invoice, amount=part))
-            postings.append(
-                (
-                    payment.estate_id,
-                    Posting(
-                        debit=account,
-                        credit=AccountKind.RECEIVABLE,
-                        amount=part,
-                        memo=f"payment {payment.pk} for {invoice.number}",
-                        invoice_id=invoice.pk,
-                        payment_id=payment.pk,
-                    ),
-                )
-            )
-            paid_by[invoice.pk] = payment
-            touched.append(invoice)
+        own, posts = payment_allocate(payment, [invoices[s.invoice_id] for s in shares[attempt.pk]])
+        postings += [(payment.estate_id, posting) for posting in posts]
+        for allocation in own:
+            paid_by[allocation.invoice.pk] = payment
+            touched.append(allocation.invoice)
         allocations += own
         by_payment.append((payment, own))
     PaymentAllocation.objects.bulk_create(allocations)
@@ -296,9 +279,12 @@ def _receipts_issue(payments: list[Payment]) -> list[Receipt]:
 
 
 def _queue_receipts_render(receipt_ids: list[int]) -> None:
+    """One render task per ``RECEIPTS_PER_TASK`` receipts. A task lost between the commit and here (a killed
+    worker) is made up by the scheduled sweep (``online_tasks.receipts_render_sweep``)."""
     from django_q.tasks import async_task
 
-    async_task(RECEIPTS_RENDER_TASK, receipt_ids)
+    for start in range(0, len(receipt_ids), RECEIPTS_PER_TASK):
+        async_task(RECEIPTS_RENDER_TASK, receipt_ids[start : start + RECEIPTS_PER_TASK])
 
 
-__all__ = ["RECEIPTS_RENDER_TASK", "Recorded", "sessions_record_together"]
+__all__ = ["RECEIPTS_PER_TASK", "RECEIPTS_RENDER_TASK", "Recorded", "sessions_record_together"]

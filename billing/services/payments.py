@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -79,6 +80,35 @@ def _queue_receipt_render(receipt_id: int) -> None:
     from django_q.tasks import async_task
 
     transaction.on_commit(lambda: async_task(RECEIPT_RENDER_TASK, receipt_id))
+
+
+def payment_allocate(payment: Payment, invoices: Iterable[Invoice]) -> tuple[list[PaymentAllocation], list[Posting]]:
+    """Settle ``payment`` against ``invoices``, oldest bill first (period, due date, then id), each up to what it
+    still owes: adds each part to its bill's ``paid_amount`` (in memory) and returns the allocations and the
+    ledger postings (receivable settled into the method's money account), none of them saved. Used by
+    ``payment_record`` and by the batch path (``payment_batches``), so that both settle bills alike."""
+    remaining = payment.amount
+    allocations: list[PaymentAllocation] = []
+    postings: list[Posting] = []
+    account = money_account_for(payment.method)
+    for invoice in sorted(invoices, key=lambda i: (i.period, i.due_on, i.pk)):
+        if remaining <= 0:
+            break
+        part = min(remaining, invoice.outstanding)
+        remaining -= part
+        invoice.paid_amount += part
+        allocations.append(PaymentAllocation(payment=payment, invoice=invoice, amount=part))
+        postings.append(
+            Posting(
+                debit=account,
+                credit=AccountKind.RECEIVABLE,
+                amount=part,
+                memo=f"payment {payment.pk} for {invoice.number}",
+                invoice_id=invoice.pk,
+                payment_id=payment.pk,
+            )
+        )
+    return allocations, postings
 
 
 @transaction.atomic
@@ -168,29 +198,12 @@ def payment_record(
             return _same_payment(existing, estate=estate, amount=amount)
         raise
 
-    remaining = amount
-    allocations, postings, newly_paid = [], [], []
-    account = money_account_for(method)
-    for invoice in sorted(locked, key=lambda i: (i.period, i.due_on, i.pk)):
-        if remaining <= 0:
-            break
-        part = min(remaining, invoice.outstanding)
-        remaining -= part
-        invoice.paid_amount += part
-        allocations.append(PaymentAllocation(payment=payment, invoice=invoice, amount=part))
-        postings.append(
-            Posting(
-                debit=account,
-                credit=AccountKind.RECEIVABLE,
-                amount=part,
-                memo=f"payment {payment.pk} for {invoice.number}",
-                invoice_id=invoice.pk,
-                payment_id=payment.pk,
-            )
-        )
-        invoice_status_settle(invoice, by=recorded_by, note=f"payment {payment.pk}")
-        if invoice.status == InvoiceStatus.PAID:
-            newly_paid.append(invoice)
+    allocations, postings = payment_allocate(payment, locked)
+    newly_paid = []
+    for allocation in allocations:
+        invoice_status_settle(allocation.invoice, by=recorded_by, note=f"payment {payment.pk}")
+        if allocation.invoice.status == InvoiceStatus.PAID:
+            newly_paid.append(allocation.invoice)
     PaymentAllocation.objects.bulk_create(allocations)
     ledger_post(estate_id=estate.pk, postings=postings, by=recorded_by)
     receipt = _receipt_issue(payment, estate)

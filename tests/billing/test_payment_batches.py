@@ -16,6 +16,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from billing import online_tasks
 from billing.models import (
     AttemptStatus,
     Invoice,
@@ -136,7 +137,7 @@ def test_a_batch_writes_exactly_what_the_same_sessions_write_one_at_a_time(fake,
 
 
 def test_receipt_numbers_of_a_batch_continue_the_estate_s_sequence_without_gaps(
-    fake, settings, django_capture_on_commit_callbacks
+    fake, settings, django_capture_on_commit_callbacks, monkeypatch
 ):
     settings.ANJU_PROVIDER_EVENT_BATCH = 50
     user, _owner, unit, bills = owner_with_bills(mobile="13900000001", amounts=("50.00", "60.00", "70.00", "80.00"))
@@ -158,15 +159,22 @@ def test_receipt_numbers_of_a_batch_continue_the_estate_s_sequence_without_gaps(
         events.append(
             ProviderEvent.objects.create(provider="stripe", event_id=payload["id"], type=payload["type"], payload=payload)
         )
+    rendered: list[list[int]] = []
+    render = online_tasks.receipts_render
+    monkeypatch.setattr(batches, "RECEIPTS_PER_TASK", 2)
+    monkeypatch.setattr(online_tasks, "receipts_render", lambda ids: rendered.append(ids) or render(ids))
     with django_capture_on_commit_callbacks(execute=True) as after_commit:
         handle(events, batch=50, settings=settings)
-    assert len(after_commit) == 1  # one render task for the batch's three receipts
+    assert len(after_commit) == 1  # the render tasks are queued once the batch has committed
+    # Short tasks of at most RECEIPTS_PER_TASK receipts each, every receipt in one of them.
+    assert [len(ids) for ids in rendered] == [2, 1]
+    assert sorted(sum(rendered, [])) == sorted(Receipt.objects.filter(payment__attempt__in=attempts).values_list("pk", flat=True))
 
     online = list(Receipt.objects.filter(payment__attempt__in=attempts).order_by("sequence"))
     assert [(r.year, r.sequence) for r in online] == [(first.receipt.year, n) for n in (2, 3, 4)]
     for receipt in online:
         assert receipt.number == f"{estate.code}-{receipt.year}-{receipt.sequence:06d}"
-        assert receipt.pdf  # the batch's PDFs rendered by the one task queued after the commit
+        assert receipt.pdf  # the batch's PDFs rendered by the tasks queued after the commit
 
 
 def test_the_unusual_sessions_of_a_batch_get_their_own_outcome(fake, settings):

@@ -4,13 +4,14 @@ import logging
 import re
 import shutil
 import subprocess
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.utils import timezone
 
 from billing.models import PaymentMethod, Receipt
-from billing.online_tasks import receipt_render, receipts_render_pending
+from billing.online_tasks import RECEIPTS_SWEEP_AFTER, receipt_render, receipts_render_pending, receipts_render_sweep
 from billing.pdf import mask_name, receipt_pdf, receipt_pdfs, receipts_pdf
 from billing.services import payment_record
 from tests.billing.fake_stripe import owner_with_bills
@@ -146,3 +147,37 @@ def test_pending_receipts_are_caught_up_in_one_batch():
 
     assert not Receipt.objects.filter(pdf="").exists()
     assert receipts_render_pending() == 0
+
+
+def test_the_scheduled_sweep_renders_receipts_whose_task_was_lost_and_leaves_fresh_ones_to_their_own(caplog):
+    # A worker killed after its payments committed but before it queued their render task: the receipt has no
+    # PDF and nothing will render it but the sweep (the payments here never ran their after-commit hooks).
+    lost, _ = paid_receipt(reference="cs_test_e")
+    Receipt.objects.filter(pk=lost.pk).update(created_at=timezone.now() - RECEIPTS_SWEEP_AFTER - timedelta(seconds=1))
+    fresh, _ = paid_receipt(amounts=("10.00",), name="王五", reference="cs_test_f")
+
+    with caplog.at_level(logging.WARNING, logger="billing.online_tasks"):
+        assert receipts_render_sweep() == 1
+
+    lost.refresh_from_db()
+    fresh.refresh_from_db()
+    with lost.pdf.open("rb") as f:
+        assert f.read(4) == b"%PDF"
+    assert not fresh.pdf  # issued just now: its own task has not had its chance yet
+    assert "receipt PDFs rendered after a lost task: 1" in caplog.text
+    assert receipts_render_sweep() == 0
+
+
+def test_the_receipts_sweep_is_scheduled_every_five_minutes():
+    from django_q.models import Schedule
+
+    from billing.tasks import RECEIPTS_SWEEP_SCHEDULE, schedules_ensure
+
+    schedules_ensure()
+    schedules_ensure()  # idempotent
+    schedule = Schedule.objects.get(name=RECEIPTS_SWEEP_SCHEDULE)
+    assert (schedule.func, schedule.schedule_type, schedule.minutes) == (
+        "billing.online_tasks.receipts_render_sweep",
+        Schedule.MINUTES,
+        5,
+    )
