@@ -235,12 +235,15 @@ def ingest_http(deliveries, *, rounds: int, workers: int, threads: int, clients:
 
 
 def drain(workers: int):
-    """Run the queued tasks as a qcluster's worker processes do: dequeue, run, acknowledge, in ``workers``
-    forked processes (the GIL makes threads a poor stand-in). Receipt renders are acknowledged and set
+    """Run the queued tasks as a qcluster's worker processes do: dequeue, run, store the result as its monitor
+    does (``save_task``, per ``Q_CLUSTER["save_limit"]``), acknowledge, in ``workers`` forked processes (the GIL
+    makes threads a poor stand-in). Receipt renders are acknowledged and set
     aside (timed apart). Returns (seconds, tasks run, errors)."""
     import multiprocessing
 
+    from django.utils import timezone
     from django_q.brokers import get_broker
+    from django_q.monitor import save_task
     from django_q.signing import SignedPackage
 
     ctx = multiprocessing.get_context("fork")
@@ -257,13 +260,21 @@ def drain(workers: int):
                     return
                 for ack_id, pack in tasks:
                     task = SignedPackage.loads(pack)
-                    if task["func"] not in RECEIPT_TASKS:
-                        try:
-                            import_string(task["func"])(*task["args"], **task.get("kwargs", {}))
-                            with ran.get_lock():
-                                ran.value += 1
-                        except Exception as exc:  # noqa: BLE001 - counted and reported
-                            errors.put(f"{task['func']}{task['args']}: {exc!r}")
+                    if task["func"] in RECEIPT_TASKS:
+                        broker.acknowledge(ack_id)
+                        continue
+                    task["started"] = timezone.now()
+                    try:
+                        task["result"] = import_string(task["func"])(*task["args"], **task.get("kwargs", {}))
+                        task["success"] = True
+                        with ran.get_lock():
+                            ran.value += 1
+                    except Exception as exc:  # noqa: BLE001 - counted and reported
+                        task["result"], task["success"] = repr(exc), False
+                        errors.put(f"{task['func']}{task['args']}: {exc!r}")
+                    task["stopped"] = timezone.now()
+                    # What the cluster's monitor does with each result (Q_CLUSTER["save_limit"]), then the ack.
+                    save_task(task, broker)
                     broker.acknowledge(ack_id)
         finally:
             connections.close_all()
@@ -283,6 +294,12 @@ def drain(workers: int):
     while not errors.empty():
         found.append(errors.get())
     return elapsed, ran.value, found
+
+
+def save_limit() -> int:
+    from django_q.conf import Conf
+
+    return Conf.SAVE_LIMIT
 
 
 def broker_name() -> str:
@@ -354,8 +371,8 @@ HEADER = """## Webhooks (`benchmarks/webhooks.py`)
 Signed Stripe events POSTed to `/billing/stripe/webhook/`, 30% of them re-deliveries of events already
 sent. **Ingest** = verify the signature on the raw body, store the event once by its id, queue its
 handling on the django-q broker (what the web process does per request). **Handle** = the queued
-tasks run by worker processes through the broker (dequeue → run → acknowledge), as qcluster's workers
-do; a task takes its event and up to 49 other waiting ones (billing/services/event_batches.py): payment,
+tasks run by worker processes through the broker (dequeue → run → store the result as the cluster's monitor
+does → acknowledge), as qcluster's workers do; a task takes its event and up to 49 other waiting ones (billing/services/event_batches.py): payment,
 ledger entries, gapless receipt number, the payee's transfer. Receipt PDFs are rendered by their own
 tasks and timed apart. The ORM broker is the default; `--redis` uses the Redis broker (as with `REDIS_URL`).
 The ingest is timed in rounds and the median round reported: the machine is shared, and other
@@ -374,7 +391,12 @@ Before that, with batches applied one session at a time (2026-12-01), the same r
 (ORM) and 11 events/s (Redis) under load 6–7, 23 events/s at load 3. A batch's calls to the provider are
 made up to `ANJU_PROVIDER_CONCURRENCY` (8) at once; `--provider-latency-ms` makes each call to the fake
 wait like a network round trip (Stripe is some 50–300 ms away): two calls per payment one after another
-would cap two workers at 1/latency payments/s (20/s at 50 ms). Dates are Beijing dates. Blocks dated
+would cap two workers at 1/latency payments/s (20/s at 50 ms). Blocks before 2026-12-02 did
+not store task results as the cluster's monitor does, so they were better than a real qcluster: with django-q's
+default `save_limit` (250) each result's save locks the last 250 successes, and a run measured 21 events/s (ORM)
+and 43 (Redis) with it against 49 and 109 without (`save_limit: -1`, the setting since; `--save-limit` to compare). The same day with Redis: 4 worker processes
+149 events/s, batches of 100 with 2 workers 131 events/s.
+Dates are Beijing dates. Blocks dated
 2026-11-28 are from before batching (two worker threads in one process, one event per task), kept for
 comparison.
 """
@@ -443,7 +465,17 @@ def main():
     parser.add_argument("--target", type=float, default=300.0, help="events/s the ingest must reach (300)")
     parser.add_argument("--no-write", action="store_true", help="do not update docs/benchmarks.md")
     parser.add_argument("--profile", action="store_true", help="print a cProfile of each phase (implies --no-write)")
+    parser.add_argument(
+        "--save-limit",
+        type=int,
+        help="django-q's save_limit for the handling (default: the setting; 250 = the library's default, which "
+        "keeps the last 250 successes and locks them on every save; -1 = successes not stored)",
+    )
     args = parser.parse_args()
+    if args.save_limit is not None:
+        from django_q.conf import Conf
+
+        Conf.SAVE_LIMIT = args.save_limit
 
     from billing.providers import stripe as stripe_provider
     from tests.billing.fake_stripe import API_KEY, FakeStripe, FakeStripeHTTPClient
@@ -512,7 +544,7 @@ def main():
         receipt_ids = list(Receipt.objects.values_list("pk", flat=True))
         log(
             f"handle: {handled} distinct events in {handle:.2f}s = {handled / handle:.0f} events/s "
-            f"({args.workers} worker processes, {tasks_run} tasks, {broker_name()} broker, batches of {settings.ANJU_PROVIDER_EVENT_BATCH})"
+            f"({args.workers} worker processes, {tasks_run} tasks, {broker_name()} broker, batches of {settings.ANJU_PROVIDER_EVENT_BATCH}, save_limit {save_limit()})"
         )
         for error in errors[:10]:
             log(f"  task error: {error}")
@@ -534,7 +566,8 @@ def main():
                 f"{connection.vendor}-"
                 + (f"http-{args.http_workers}w{args.http_threads}t" if args.http else "client")
                 + f"-{broker_name().lower()}"
-                + (f"-latency{args.provider_latency_ms}" if args.provider_latency_ms else ""),
+                + (f"-latency{args.provider_latency_ms}" if args.provider_latency_ms else "")
+                + (f"-save{args.save_limit}" if args.save_limit is not None else ""),
                 "\n".join(
                     [
                         f"### {connection.vendor}, {via}",
@@ -549,7 +582,8 @@ def main():
                         f"**{rate:.0f} events/s** (target ≥ {args.target:.0f}: {'met' if target_met else 'not met'}); "
                         f"rounds {', '.join(f'{r:.0f}' for r in rates)}; overall {len(deliveries) / ingest:.0f} |",
                         f"| handle (distinct events → payments, ledger, receipt numbers, transfers), {args.workers} worker "
-                        f"processes, {broker_name()} broker, batches of ≤ {settings.ANJU_PROVIDER_EVENT_BATCH}"
+                        f"processes, {broker_name()} broker, batches of ≤ {settings.ANJU_PROVIDER_EVENT_BATCH}, "
+                        f"django-q save_limit {save_limit()}"
                         + (
                             f", each provider call {args.provider_latency_ms} ms, up to "
                             f"{settings.ANJU_PROVIDER_CONCURRENCY} at once"

@@ -42,3 +42,41 @@ def test_tasks_go_through_redis_when_redis_url_is_set(tmp_path):
     """The machine's Redis (127.0.0.1:6379, as in CI): a task queued and taken back."""
     found = probe(tmp_path, REDIS_URL="redis://127.0.0.1:6379/3")
     assert found == {"broker": "Redis", "orm": None, "queued": 1, "payload": "task-payload"}
+
+
+def _result(success: bool) -> dict:
+    from django.utils import timezone
+    from django_q.humanhash import uuid
+
+    now = timezone.now()
+    task_id, name = uuid()
+    return {
+        "id": task_id,
+        "name": name,
+        "func": "billing.online_tasks.provider_events_sweep",
+        "args": (),
+        "kwargs": {},
+        "started": now,
+        "stopped": now,
+        "result": 0 if success else "ValueError('boom')",
+        "success": success,
+        "sync": True,  # else save_task closes this test's database connection, and with it the test's transaction
+    }
+
+
+def test_a_cluster_keeps_failed_tasks_but_not_the_results_nobody_reads(db):
+    """What the qcluster's monitor stores after each task (Q_CLUSTER["save_limit"] = -1): a failure, to be seen in
+    the admin and by the several-hosts test; not a success, whose save would lock the last 250 successes every time."""
+    from django_q.brokers import get_broker
+    from django_q.conf import Conf
+    from django_q.models import Failure, Success
+    from django_q.monitor import save_task
+
+    assert Conf.SAVE_LIMIT == -1
+    broker = get_broker()
+    save_task(_result(True), broker)
+    save_task(_result(False), broker)
+    assert not Success.objects.exists()
+    assert list(Failure.objects.values_list("func", "result")) == [
+        ("billing.online_tasks.provider_events_sweep", "ValueError('boom')")
+    ]
