@@ -55,10 +55,13 @@ import time
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlencode, urlsplit, urlunsplit
+from urllib.parse import urlencode, urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from benchmarks.bench_db import throwaway_database  # noqa: E402
+
 LOAD_DB = "anju_load"
 LUA = ROOT / "benchmarks" / "load.lua"
 HEALTHZ = "healthz"
@@ -152,24 +155,8 @@ def verdicts(alone: dict[str, Result], mix: dict[str, Result]) -> list[tuple[str
 
 
 def load_database(url: str, *, drop_only: bool = False) -> str:
-    """(Re)create ``anju_load`` on DATABASE_URL's server; its URL."""
-    import psycopg
-
-    parts = urlsplit(url)
-    if not parts.scheme.startswith("postgres"):
-        sys.exit("benchmarks/load.py needs PostgreSQL: set DATABASE_URL=postgres://user@host:port/db")
-    with psycopg.connect(
-        host=parts.hostname or "127.0.0.1",
-        port=parts.port or 5432,
-        user=parts.username or None,
-        password=parts.password or None,
-        dbname="postgres",
-        autocommit=True,
-    ) as admin:
-        admin.execute(f"DROP DATABASE IF EXISTS {LOAD_DB} WITH (FORCE)")
-        if not drop_only:
-            admin.execute(f"CREATE DATABASE {LOAD_DB}")
-    return urlunsplit(parts._replace(path=f"/{LOAD_DB}"))
+    """(Re)create the benchmark database ``{LOAD_DB}`` next to DATABASE_URL's and return its URL."""
+    return throwaway_database(url, LOAD_DB, script="load.py", drop_only=drop_only)
 
 
 # --- data ----------------------------------------------------------------------------------------------

@@ -48,6 +48,9 @@ from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from benchmarks.bench_db import throwaway_database  # noqa: E402
+
 BENCH_DB = "anju_bench_portal"
 SEARCH_QUERY = "电梯"
 PAGES = {"healthz": "/healthz", "portal": "/portal/", "bills": "/portal/bills/", "search": f"/search/?q={quote(SEARCH_QUERY)}"}
@@ -58,24 +61,8 @@ def log(message: str) -> None:
 
 
 def bench_database(url: str, *, drop_only: bool = False) -> str:
-    """(Re)create the benchmark database next to DATABASE_URL's and return its URL."""
-    import psycopg
-
-    parts = urlsplit(url)
-    if not parts.scheme.startswith("postgres"):
-        sys.exit("benchmarks/portal_pages.py needs PostgreSQL: set DATABASE_URL=postgres://user@host:port/db")
-    with psycopg.connect(
-        host=parts.hostname or "127.0.0.1",
-        port=parts.port or 5432,
-        user=parts.username or None,
-        password=parts.password or None,
-        dbname="postgres",
-        autocommit=True,
-    ) as admin:
-        admin.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
-        if not drop_only:
-            admin.execute(f"CREATE DATABASE {BENCH_DB}")
-    return urlunsplit(parts._replace(path=f"/{BENCH_DB}"))
+    """(Re)create the benchmark database ``{BENCH_DB}`` next to DATABASE_URL's and return its URL."""
+    return throwaway_database(url, BENCH_DB, script="portal_pages.py", drop_only=drop_only)
 
 
 def seed_main(args) -> None:
