@@ -46,28 +46,27 @@ def receipt_render(receipt_id: int) -> bool:
 def receipts_render(receipt_ids: list[int]) -> int:
     """Render the PDFs of a batch's receipts in one layout pass (billing.services.payment_batches queues
     it after the batch commits); each stored once. Returns how many were rendered."""
-    from .pdf import receipt_pdfs
-    from .services.payments import receipt_pdf_attach
-
-    receipts = list(Receipt.objects.filter(pk__in=receipt_ids, pdf="").order_by("pk"))
-    for receipt, content in receipt_pdfs(receipts).items():
-        receipt_pdf_attach(receipt=receipt, content=content)
-    return len(receipts)
+    return _receipts_render(Receipt.objects.filter(pk__in=receipt_ids, pdf=""))
 
 
 def receipts_render_pending(limit: int = 200, *, older_than: datetime.timedelta | None = None) -> int:
     """Render every receipt still without a PDF in one batch (one layout pass): catch-up after an outage.
     With ``older_than``, only receipts issued longer ago than that (their own task had its chance)."""
-    from .pdf import receipt_pdfs
-    from .services.payments import receipt_pdf_attach
-
     waiting = Receipt.objects.filter(pdf="")
     if older_than is not None:
         waiting = waiting.filter(created_at__lt=timezone.now() - older_than)
-    receipts = list(waiting.order_by("pk")[:limit])
-    for receipt, content in receipt_pdfs(receipts).items():
+    return _receipts_render(waiting, limit=limit)
+
+
+def _receipts_render(receipts, *, limit: int | None = None) -> int:
+    """Render ``receipts`` (a queryset, oldest first, at most ``limit``) in one layout pass; each PDF stored once."""
+    from .pdf import receipt_pdfs
+    from .services.payments import receipt_pdf_attach
+
+    chosen = list(receipts.order_by("pk")[:limit])
+    for receipt, content in receipt_pdfs(chosen).items():
         receipt_pdf_attach(receipt=receipt, content=content)
-    return len(receipts)
+    return len(chosen)
 
 
 def receipts_render_sweep() -> int:
