@@ -420,7 +420,7 @@ def _all_done(run_id: int, distinct: int, sessions: int) -> bool:
 def test_two_web_hosts_and_two_task_clusters_bill_and_take_payments_exactly_once_when_a_worker_is_killed(
     settings, monkeypatch, tmp_path
 ):
-    from django_q.models import Failure, Task
+    from django_q.models import Task
 
     started = time.monotonic()
     fake = FakeStripe()
@@ -509,8 +509,8 @@ def test_two_web_hosts_and_two_task_clusters_bill_and_take_payments_exactly_once
             cluster_c = deployment.cluster("cluster-c")  # its replacement (as systemd would restart it)
             other = cluster_b if first is cluster_a else cluster_a
 
-            # 2. The burst, alternately to both web hosts, while the run goes on; the other first cluster is killed
-            # while it applies a paid session.
+            # 2. The burst, alternately to both web hosts, while the run goes on; the other of the first two clusters is
+            # killed while it applies a paid session.
             burst_started = time.monotonic()
             sender = ThreadPoolExecutor(1)
             sending = sender.submit(_send_all, deliveries, [web.port for web in webs])
@@ -604,11 +604,11 @@ def test_two_web_hosts_and_two_task_clusters_bill_and_take_payments_exactly_once
     assert ProviderEvent.objects.count() == len(unique)
     errors = list(ProviderEvent.objects.exclude(error="").values_list("event_id", "processed_at", "error")[:5])
     assert not errors, errors
-    failed = [
+    failed = [  # django-q's Failure: a task stored with success=False
         (task.func, task.attempt_count, str(task.result)[:300], task.stopped - task.started)
         for task in Task.objects.filter(success=False)[:5]
     ]
-    assert not failed and not Failure.objects.exists(), f"tasks failed (function, attempts, result, time): {failed}"
+    assert not failed, f"tasks failed (function, attempts, result, time): {failed}"
 
     # The ledger balances, in total and per estate; what is receivable is what the bills still ask.
     assert summary["ledger_balances"] is True
